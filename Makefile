@@ -1,0 +1,164 @@
+# tug: one static musl binary; features from Kconfig; out-of-tree in build/<board>.
+#   make [BOARD=b]            build build/<board>/tug
+#   make <board>_defconfig    menuconfig defconfig olddefconfig savedefconfig
+#   make check                unit, integration and QEMU tests, every board
+#   make demo | deps | size | bench | install | image | qemu
+BOARD ?= qemu-x86_64
+ifeq ($(wildcard board/$(BOARD)/board.mk),)
+$(error unknown BOARD '$(BOARD)': pick one of $(notdir $(wildcard board/*)))
+endif
+include board/$(BOARD)/board.mk
+
+O ?= build/$(BOARD)
+override O := $(patsubst %/,%,$(O))
+# Debian's interpreter has python3-kconfiglib; the PATH one may be another.
+PYTHON ?= /usr/bin/python3
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+PREFIX ?= /usr
+DESTDIR ?=
+
+CROSS_COMPILE ?= $(BOARD_CROSS_COMPILE)
+ifeq ($(origin CC),default)
+CC := $(CROSS_COMPILE)gcc -specs /usr/lib/$(BOARD_MUSL_TRIPLET)/musl-gcc.specs
+TOOLCHAIN := debian-musl
+endif
+AR := $(CROSS_COMPILE)ar
+STRIP ?= $(CROSS_COMPILE)strip
+
+# Libraries: our own sysroot from Debian sources, or the one Buildroot/Yocto gives.
+ifneq ($(TUG_EXTERNAL_SYSROOT),)
+SYSROOT := $(TUG_EXTERNAL_SYSROOT)
+PKG_CONFIG ?= pkg-config
+else
+SYSROOT := $(O)/sysroot
+PKG_CONFIG := PKG_CONFIG_LIBDIR=$(abspath $(SYSROOT))/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR= pkg-config
+endif
+
+KCONFIG_ENV := KCONFIG_CONFIG=$(O)/.config srctree=$(CURDIR)
+CONFIG := $(O)/.config
+AUTOCONF := $(O)/include/generated/autoconf.h
+AUTOCONF_MK := $(O)/auto.conf
+
+-include $(AUTOCONF_MK)
+
+main-y :=
+obj-y :=
+tests-y :=
+fuzz-y :=
+deps-y := cjson
+deps-$(CONFIG_IMAGE_ARCHIVE) += zlib libarchive
+deps-$(CONFIG_SECCOMP) += libseccomp
+deps-$(CONFIG_TLS_MBEDTLS) += mbedtls
+pc-y := libcjson
+pc-$(CONFIG_IMAGE_ARCHIVE) += libarchive zlib
+pc-$(CONFIG_SECCOMP) += libseccomp
+pc-$(CONFIG_TLS_MBEDTLS) += mbedtls
+
+# Each area lists its objects and tests, one Kconfig symbol a line.
+include $(sort $(wildcard */build.mk */*/build.mk))
+
+CFLAGS ?= -Os -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+	-ffunction-sections -fdata-sections -fno-common
+CPPFLAGS += -I. -I$(O)/include -isystem $(SYSROOT)/kheaders -isystem $(SYSROOT)/include \
+	-include platform/kconfig.h -D_GNU_SOURCE \
+	-DTUG_VERSION='"$(VERSION)"' -DTUG_ARCH='"$(BOARD_ARCH)"' -DTUG_BOARD='"$(BOARD)"'
+LDFLAGS += -static -Wl,--gc-sections
+LDLIBS = $(shell $(PKG_CONFIG) --static --libs $(pc-y) 2>/dev/null || echo -L$(SYSROOT)/lib -lcjson)
+
+OBJS := $(addprefix $(O)/obj/,$(obj-y))
+MAIN_OBJS := $(addprefix $(O)/obj/,$(main-y))
+LIB := $(O)/libtug.a
+TESTS := $(addprefix $(O)/tests/,$(tests-y))
+DEPS_STAMP := $(SYSROOT)/.deps-$(subst $(eval) ,-,$(sort $(deps-y)))
+
+.PHONY: all tug deps tests check check-unit demo size bench install clean distclean \
+	defconfig olddefconfig savedefconfig menuconfig image qemu host-deps FORCE
+.DEFAULT_GOAL := all
+
+all: $(O)/tug
+
+$(CONFIG):
+	@mkdir -p $(O)
+	@echo "config: $(BOARD) defconfig -> $(CONFIG)"
+	@$(KCONFIG_ENV) $(PYTHON) -m defconfig --kconfig Kconfig board/$(BOARD)/defconfig >/dev/null
+
+$(AUTOCONF) $(AUTOCONF_MK): $(CONFIG) Kconfig $(wildcard */Kconfig */*/Kconfig)
+	@mkdir -p $(O)/include/generated
+	@$(KCONFIG_ENV) $(PYTHON) -m olddefconfig Kconfig >/dev/null
+	@$(KCONFIG_ENV) $(PYTHON) -m genconfig --header-path $(AUTOCONF) --config-out $(AUTOCONF_MK) Kconfig
+
+defconfig:
+	@mkdir -p $(O)
+	$(KCONFIG_ENV) $(PYTHON) -m defconfig --kconfig Kconfig board/$(BOARD)/defconfig
+%_defconfig:
+	@$(MAKE) --no-print-directory BOARD=$* defconfig
+olddefconfig:
+	@mkdir -p $(O)
+	$(KCONFIG_ENV) $(PYTHON) -m olddefconfig Kconfig
+savedefconfig: $(CONFIG)
+	$(KCONFIG_ENV) $(PYTHON) -m savedefconfig --kconfig Kconfig --out $(O)/defconfig
+	@echo "saved $(O)/defconfig (copy it to board/$(BOARD)/defconfig to keep it)"
+menuconfig:
+	@mkdir -p $(O)
+	$(KCONFIG_ENV) MENUCONFIG_STYLE=monochrome $(PYTHON) -m menuconfig Kconfig
+
+host-deps:
+	@tools/host-deps.sh build $(if $(BOARD_CROSS_COMPILE),cross)
+
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): $(AUTOCONF_MK) tools/deps.sh
+	@tools/deps.sh --board-dir board/$(BOARD) --sysroot $(SYSROOT) --libs "$(deps-y)"
+	@touch $@
+
+$(O)/obj/%.o: %.c $(AUTOCONF) $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIB): $(OBJS)
+	@rm -f $@
+	@$(AR) rcs $@ $^
+
+$(O)/tug.debug: $(MAIN_OBJS) $(LIB)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJS) $(LIB) $(LDLIBS)
+
+$(O)/tug: $(O)/tug.debug
+	@$(STRIP) -o $@ $<
+	@echo "  BUILT   $@ ($$(stat -c %s $@) bytes, $(BOARD))"
+
+$(O)/tests/%: tests/unit/%.c tests/unit/test.h $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  TEST-CC $<"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+tests: $(O)/tug $(TESTS)
+
+# Unit tests of this board, under qemu-user when cross-built.
+check-unit: tests
+	@tests/unit/run.sh "$(BOARD)" "$(BOARD_QEMU_USER)" $(TESTS)
+
+check:
+	@tests/run.sh $(if $(filter command line,$(origin BOARD)),--board $(BOARD))
+
+demo:
+	@tools/demo.sh
+
+size:
+	@tools/size.sh
+
+bench:
+	@tools/bench.sh
+
+install: $(O)/tug
+	install -D -m 0755 $(O)/tug $(DESTDIR)$(PREFIX)/bin/tug
+	ln -sf tug $(DESTDIR)$(PREFIX)/bin/tugd
+	@if grep -q '^CONFIG_INIT=y' $(CONFIG); then install -d $(DESTDIR)/sbin; ln -sf ..$(PREFIX)/bin/tug $(DESTDIR)/sbin/init.tug; fi
+
+clean:
+	rm -rf $(O)/obj $(O)/tests $(O)/tug $(O)/tug.debug $(LIB)
+distclean:
+	rm -rf build
+
+-include $(OBJS:.o=.d) $(MAIN_OBJS:.o=.d)

@@ -1,0 +1,12 @@
+# tiny: the smallest useful tug (OCI runtime + local images), x86_64.
+BOARD_ARCH := x86_64
+BOARD_DEBARCH := amd64
+BOARD_GNU_TRIPLET := x86_64-linux-gnu
+BOARD_MUSL_TRIPLET := x86_64-linux-musl
+BOARD_CROSS_COMPILE :=
+BOARD_QEMU_USER :=
+BOARD_QEMU_SYSTEM := qemu-system-x86_64
+BOARD_QEMU_ARGS := -M pc -cpu max -m 256
+BOARD_KERNEL_PKG := linux-image-amd64
+BOARD_KERNEL_FILE := vmlinuz
+BOARD_CONSOLE := ttyS0

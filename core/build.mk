@@ -1,0 +1,4 @@
+# core/: the engine, testable without root.
+obj-y += core/cli.o
+obj-y += core/version.o
+obj-y += core/paths.o

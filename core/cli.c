@@ -1,0 +1,74 @@
+/* The multi-call CLI: a table of commands, each under its Kconfig symbol. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/commands.h"
+#include "platform/err.h"
+
+#define CMD(name, fn, sym, text) { name, IS_ENABLED(sym) ? fn : NULL, #sym, text }
+
+const struct tug_command tug_commands[] = {
+	{ "version", cmd_version, NULL, "Show version, arch, libc and features" },
+	CMD("daemon", daemon_main, CONFIG_DAEMON, "Run the engine (same as tugd)"),
+	CMD("oci", oci_main, CONFIG_OCI_RUNTIME, "OCI runtime with runc's command line"),
+	CMD("load", image_cmd_load, CONFIG_IMAGE_ARCHIVE, "Load images from a docker or OCI archive"),
+	CMD("save", image_cmd_save, CONFIG_IMAGE_ARCHIVE, "Save images to a docker archive"),
+	{ "images", image_cmd_images, NULL, "List images" },
+	{ "tag", image_cmd_tag, NULL, "Give an image another name" },
+	{ "rmi", image_cmd_rmi, NULL, "Remove images" },
+	{ "image", image_cmd_image, NULL, "Manage images (ls, inspect, rm, prune, tag)" },
+	{ "system", image_cmd_system, NULL, "Check or prune the store" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+const struct tug_command *tug_command_find(const char *name)
+{
+	if (!name)
+		return NULL;
+	for (const struct tug_command *c = tug_commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: tug COMMAND [ARGS...]\n\n"
+		     "A container engine for embedded Linux.\n\nCommands:\n");
+	for (const struct tug_command *c = tug_commands; c->name; c++)
+		fprintf(out, "  %-10s %s%s\n", c->name, c->summary,
+			c->run ? "" : " (not in this build)");
+	fprintf(out, "\nRun 'tug COMMAND --help' for more on a command.\n");
+}
+
+int cli_main(int argc, char **argv)
+{
+	const struct tug_command *cmd;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--version"))
+		return cmd_version(1, argv + 1);
+	cmd = tug_command_find(argv[1]);
+	if (!cmd) {
+		fprintf(stderr, "tug: unknown %s '%s'\n", argv[1][0] == '-' ? "flag" : "command",
+			argv[1]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!cmd->run) {
+		struct tug_err err;
+
+		tug_err_set(&err, ENOTSUP, "%s: not supported by this build (%s)", cmd->name,
+			    cmd->symbol);
+		tug_err_print(&err);
+		return EXIT_RUNTIME;
+	}
+	return cmd->run(argc - 1, argv + 1);
+}

@@ -1,0 +1,48 @@
+/*
+ * Entry points of tug's commands. Each area provides its own; a command
+ * whose feature is compiled out stays in the table with a NULL function and
+ * answers "not supported by this build (CONFIG_X)".
+ */
+#ifndef TUG_COMMANDS_H
+#define TUG_COMMANDS_H
+
+typedef int (*tug_command_fn)(int argc, char **argv);
+
+struct tug_command {
+	const char *name;
+	tug_command_fn run;	/* NULL when compiled out */
+	const char *symbol;	/* Kconfig symbol that provides it */
+	const char *summary;
+};
+
+/* NULL-terminated. */
+extern const struct tug_command tug_commands[];
+const struct tug_command *tug_command_find(const char *name);
+
+int cli_main(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+
+/* core/oci: runc-compatible runtime CLI. */
+int oci_main(int argc, char **argv);
+/* core/daemon: the engine. */
+int daemon_main(int argc, char **argv);
+/* core/image: local image store commands. */
+int image_cmd_load(int argc, char **argv);
+int image_cmd_save(int argc, char **argv);
+int image_cmd_images(int argc, char **argv);
+int image_cmd_tag(int argc, char **argv);
+int image_cmd_rmi(int argc, char **argv);
+int image_cmd_image(int argc, char **argv);
+int image_cmd_system(int argc, char **argv);
+
+/* Exit codes, as Docker uses them. */
+enum {
+	EXIT_OK = 0,
+	EXIT_RUNTIME = 1,
+	EXIT_USAGE = 2,
+	EXIT_DAEMON = 125,
+	EXIT_CANNOT_INVOKE = 126,
+	EXIT_NOT_FOUND = 127,
+};
+
+#endif

@@ -1,0 +1,237 @@
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "platform/cleanup.h"
+#include "platform/fsutil.h"
+
+int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void split_path(const char *path, char *dir, size_t dirsz, const char **base)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash) {
+		snprintf(dir, dirsz, ".");
+		*base = path;
+	} else if (slash == path) {
+		snprintf(dir, dirsz, "/");
+		*base = slash + 1;
+	} else {
+		snprintf(dir, dirsz, "%.*s", (int)(slash - path), path);
+		*base = slash + 1;
+	}
+}
+
+int fsync_path(int dirfd, const char *path, struct tug_err *err)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return tug_err_sys(err, "open %s", path);
+	if (fsync(fd) < 0)
+		return tug_err_sys(err, "fsync %s", path);
+	return 0;
+}
+
+int fsync_dir_of(int dirfd, const char *path, struct tug_err *err)
+{
+	char dir[PATH_MAX];
+	const char *base;
+
+	split_path(path, dir, sizeof(dir), &base);
+	return fsync_path(dirfd, dir, err);
+}
+
+int atomic_rename(int dirfd, const char *from, const char *to, struct tug_err *err)
+{
+	if (renameat(dirfd, from, dirfd, to) < 0)
+		return tug_err_sys(err, "rename %s to %s", from, to);
+	return fsync_dir_of(dirfd, to, err);
+}
+
+int atomic_write_file(int dirfd, const char *name, const void *buf, size_t len, mode_t mode,
+		      struct tug_err *err)
+{
+	char dir[PATH_MAX], tmp[PATH_MAX];
+	const char *base;
+	int fd;
+
+	split_path(name, dir, sizeof(dir), &base);
+	if (snprintf(tmp, sizeof(tmp), "%s/" TUG_TMP_PREFIX "%s" TUG_TMP_INFIX "%d", dir, base,
+		     (int)getpid()) >= (int)sizeof(tmp))
+		return tug_err_set(err, ENAMETOOLONG, "write %s", name);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0)
+		return tug_err_sys(err, "write %s: create temp", name);
+	if (write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
+		tug_err_sys(err, "write %s", name);
+		close(fd);
+		unlinkat(dirfd, tmp, 0);
+		return -1;
+	}
+	if (close(fd) < 0) {
+		tug_err_sys(err, "write %s: close", name);
+		unlinkat(dirfd, tmp, 0);
+		return -1;
+	}
+	if (renameat(dirfd, tmp, dirfd, name) < 0) {
+		tug_err_sys(err, "write %s: rename", name);
+		unlinkat(dirfd, tmp, 0);
+		return -1;
+	}
+	return fsync_path(dirfd, dir, err);
+}
+
+int read_file(int dirfd, const char *name, size_t max, char **out, size_t *len,
+	      struct tug_err *err)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	_cleanup_free_ char *buf = NULL;
+	size_t cap = 4096, used = 0;
+
+	if (fd < 0)
+		return tug_err_sys(err, "open %s", name);
+	buf = malloc(cap);
+	if (!buf)
+		return tug_err_set(err, ENOMEM, "read %s", name);
+	for (;;) {
+		ssize_t n;
+
+		if (used + 1 >= cap) {
+			char *nb;
+
+			if (cap >= max + 1)
+				return tug_err_set(err, EFBIG, "read %s: larger than %zu bytes", name,
+						   max);
+			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			nb = realloc(buf, cap);
+			if (!nb)
+				return tug_err_set(err, ENOMEM, "read %s", name);
+			buf = nb;
+		}
+		n = read(fd, buf + used, cap - used - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return tug_err_sys(err, "read %s", name);
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+	}
+	buf[used] = '\0';
+	if (len)
+		*len = used;
+	*out = take_ptr(buf);
+	return 0;
+}
+
+int mkdir_p(const char *path, mode_t mode, struct tug_err *err)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(path);
+
+	if (n >= sizeof(buf))
+		return tug_err_set(err, ENAMETOOLONG, "mkdir %s", path);
+	memcpy(buf, path, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return tug_err_sys(err, "mkdir %s", buf);
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return tug_err_sys(err, "mkdir %s", buf);
+	return 0;
+}
+
+static int remove_tree_at(int dirfd, const char *name, dev_t dev, struct tug_err *err)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *de;
+	int fd, ret = 0;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : tug_err_sys(err, "stat %s", name);
+	if (!S_ISDIR(st.st_mode)) {
+		if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+			return tug_err_sys(err, "remove %s", name);
+		return 0;
+	}
+	if (st.st_dev != dev)
+		return tug_err_set(err, EXDEV, "remove %s: a mount point is below", name);
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return tug_err_sys(err, "open %s", name);
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return tug_err_sys(err, "open %s", name);
+	}
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (remove_tree_at(fd, de->d_name, dev, err) < 0) {
+			ret = tug_err_wrap(err, "%s", name);
+			break;
+		}
+	}
+	closedir(d);
+	if (ret == 0 && unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return tug_err_sys(err, "remove %s", name);
+	return ret;
+}
+
+int remove_tree(int dirfd, const char *name, struct tug_err *err)
+{
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : tug_err_sys(err, "stat %s", name);
+	return remove_tree_at(dirfd, name, st.st_dev, err);
+}
+
+int sweep_temp_files(const char *dir, struct tug_err *err)
+{
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : tug_err_sys(err, "open %s", dir);
+	d = fdopendir(fd);
+	if (!d)
+		return tug_err_sys(err, "open %s", dir);
+	fd = -1;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' && strstr(de->d_name, TUG_TMP_INFIX))
+			remove_tree(dirfd(d), de->d_name, err);
+	}
+	closedir(d);
+	return 0;
+}

@@ -1,0 +1,38 @@
+/*
+ * Crash-safe file helpers. Every state change on disk is: write a temp file
+ * beside the target, fsync it, rename it over the target, fsync the
+ * directory. A power cut leaves the old file or the new one, never a mix.
+ * Temp files are named ".<name>.tmp-<pid>" so start-up can sweep them.
+ */
+#ifndef TUG_FSUTIL_H
+#define TUG_FSUTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "platform/err.h"
+
+#define TUG_TMP_PREFIX "."
+#define TUG_TMP_INFIX ".tmp-"
+
+/* Atomically replace dirfd/name (AT_FDCWD allowed) with buf. */
+int atomic_write_file(int dirfd, const char *name, const void *buf, size_t len, mode_t mode,
+		      struct tug_err *err);
+/* Atomically rename a finished temp file or directory into place. */
+int atomic_rename(int dirfd, const char *from, const char *to, struct tug_err *err);
+/* fsync the directory holding path (or the directory fd itself). */
+int fsync_dir_of(int dirfd, const char *path, struct tug_err *err);
+int fsync_path(int dirfd, const char *path, struct tug_err *err);
+/* Read a whole file (NUL-terminated, max bytes); *out is malloc'd. */
+int read_file(int dirfd, const char *name, size_t max, char **out, size_t *len,
+	      struct tug_err *err);
+/* mkdir -p with mode; existing directories are fine. */
+int mkdir_p(const char *path, mode_t mode, struct tug_err *err);
+/* rm -rf below dirfd/name, not following symlinks or crossing mounts. */
+int remove_tree(int dirfd, const char *name, struct tug_err *err);
+/* Remove leftover ".<name>.tmp-*" entries in a directory (start-up sweep). */
+int sweep_temp_files(const char *dir, struct tug_err *err);
+/* Write all of buf, retrying on EINTR and short writes. */
+int write_all(int fd, const void *buf, size_t len);
+
+#endif

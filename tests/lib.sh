@@ -1,0 +1,52 @@
+# Shared helpers for integration tests (sourced). Each test prints one line:
+#   PASS <suite>/<name> | FAIL <suite>/<name>: why | SKIP <suite>/<name>: reason
+# Set SUITE before use. TUG points at the binary under test.
+: "${TUG:=$(cd "$(dirname "$0")/../.." && pwd)/build/qemu-x86_64/tug}"
+: "${SUITE:=$(basename "$0" .sh)}"
+TESTS_DIR=$(cd "$(dirname "$0")/.." && pwd)
+
+pass() { echo "PASS $SUITE/$1"; }
+fail() { echo "FAIL $SUITE/$1: $2"; }
+skip() { echo "SKIP $SUITE/$1: $2"; }
+
+# check NAME COMMAND...: PASS when the command succeeds, FAIL with its output.
+check() {
+	_name=$1
+	shift
+	if _out=$("$@" 2>&1); then
+		pass "$_name"
+	else
+		fail "$_name" "$(printf '%s' "$_out" | tail -3 | tr '\n' ' ')"
+	fi
+}
+
+# Skip the whole suite (with NAMES listed) when not root.
+require_root() {
+	if [ "$(id -u)" != 0 ]; then
+		for n in "$@"; do skip "$n" "needs root"; done
+		exit 0
+	fi
+}
+
+# busybox_rootfs DIR: a minimal rootfs from Debian's busybox-static.
+busybox_rootfs() {
+	_d=$1
+	mkdir -p "$_d/bin" "$_d/sbin" "$_d/etc" "$_d/proc" "$_d/sys" "$_d/dev" "$_d/tmp" \
+		"$_d/root" "$_d/usr/bin" "$_d/usr/sbin"
+	cp /bin/busybox "$_d/bin/busybox"
+	for app in $(/bin/busybox --list); do
+		[ -e "$_d/bin/$app" ] || ln -s busybox "$_d/bin/$app"
+	done
+	echo "root:x:0:0:root:/root:/bin/sh" >"$_d/etc/passwd"
+	echo "nobody:x:65534:65534:nobody:/:/bin/false" >>"$_d/etc/passwd"
+	echo "root:x:0:" >"$_d/etc/group"
+	echo "nogroup:x:65534:" >>"$_d/etc/group"
+}
+
+# tmpdir: a fresh directory removed at exit.
+tmpdir() {
+	_t=$(mktemp -d /tmp/tug-it.XXXXXX)
+	TMPDIRS="${TMPDIRS:-} $_t"
+	trap 'for d in $TMPDIRS; do umount -R -l "$d" 2>/dev/null; rm -rf "$d"; done' EXIT
+	echo "$_t"
+}
