@@ -7,3 +7,8 @@ obj-y += platform/libversions.o
 tests-y += test_err
 tests-y += test_fsutil
 tests-y += test_json
+
+# Isolation: capabilities, seccomp, cgroup v2.
+obj-$(CONFIG_OCI_RUNTIME) += platform/caps.o
+obj-$(CONFIG_SECCOMP) += platform/seccomp.o
+obj-y += platform/cgroup.o
