@@ -12,3 +12,4 @@ tests-y += test_json
 obj-$(CONFIG_OCI_RUNTIME) += platform/caps.o
 obj-$(CONFIG_SECCOMP) += platform/seccomp.o
 obj-y += platform/cgroup.o
+tests-$(CONFIG_OCI_RUNTIME) += test_caps
