@@ -13,7 +13,7 @@ O ?= build/$(BOARD)
 override O := $(patsubst %/,%,$(O))
 # Debian's interpreter has python3-kconfiglib; the PATH one may be another.
 PYTHON ?= /usr/bin/python3
-VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+VERSION := 0.1.0+$(shell git describe --always --dirty 2>/dev/null || echo unknown)
 PREFIX ?= /usr
 DESTDIR ?=
 
@@ -59,10 +59,10 @@ include $(sort $(wildcard */build.mk */*/build.mk))
 
 CFLAGS ?= -Os -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
-	-ffunction-sections -fdata-sections -fno-common
+	-Wno-format-truncation -ffunction-sections -fdata-sections -fno-common
 CPPFLAGS += -I. -I$(O)/include -isystem $(SYSROOT)/kheaders -isystem $(SYSROOT)/include \
 	-include platform/kconfig.h -D_GNU_SOURCE \
-	-DTUG_VERSION='"$(VERSION)"' -DTUG_ARCH='"$(BOARD_ARCH)"' -DTUG_BOARD='"$(BOARD)"'
+	-DTUG_ARCH='"$(BOARD_ARCH)"' -DTUG_BOARD='"$(BOARD)"'
 LDFLAGS += -static -Wl,--gc-sections
 LDLIBS = $(shell $(PKG_CONFIG) --static --libs $(pc-y) 2>/dev/null || echo -L$(SYSROOT)/lib -lcjson)
 
@@ -116,13 +116,20 @@ $(O)/obj/%.o: %.c $(AUTOCONF) $(DEPS_STAMP)
 	@echo "  CC      $<"
 	@$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+# The version string changes with every commit: only version.o sees it.
+$(O)/include/generated/version.h: FORCE
+	@mkdir -p $(dir $@)
+	@echo '#define TUG_VERSION "$(VERSION)"' >$@.new
+	@cmp -s $@.new $@ && rm -f $@.new || mv $@.new $@
+$(O)/obj/core/version.o: $(O)/include/generated/version.h
+
 $(LIB): $(OBJS)
 	@rm -f $@
 	@$(AR) rcs $@ $^
 
-$(O)/tug.debug: $(MAIN_OBJS) $(LIB)
+$(O)/tug.debug: $(MAIN_OBJS) $(OBJS)
 	@echo "  LD      $@"
-	@$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJS) $(LIB) $(LDLIBS)
+	@$(CC) $(LDFLAGS) -o $@ $(MAIN_OBJS) $(OBJS) $(LDLIBS)
 
 $(O)/tug: $(O)/tug.debug
 	@$(STRIP) -o $@ $<

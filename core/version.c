@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/commands.h"
+#include "generated/version.h"
 #include "platform/libversions.h"
 
 #define FEATURE(name, sym) { name, #sym, IS_ENABLED(sym) }

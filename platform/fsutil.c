@@ -109,27 +109,28 @@ int read_file(int dirfd, const char *name, size_t max, char **out, size_t *len,
 {
 	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
 	_cleanup_free_ char *buf = NULL;
-	size_t cap = 4096, used = 0;
+	size_t cap = 0, used = 0;
 
 	if (fd < 0)
 		return tug_err_sys(err, "open %s", name);
-	buf = malloc(cap);
-	if (!buf)
-		return tug_err_set(err, ENOMEM, "read %s", name);
 	for (;;) {
 		ssize_t n;
 
+		/* Room for one byte past max, so an oversize file is seen. */
 		if (used + 1 >= cap) {
+			size_t want = cap ? cap * 2 : 4096;
 			char *nb;
 
-			if (cap >= max + 1)
-				return tug_err_set(err, EFBIG, "read %s: larger than %zu bytes", name,
-						   max);
-			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
-			nb = realloc(buf, cap);
+			if (want > max + 2)
+				want = max + 2;
+			if (want <= cap)
+				return tug_err_set(err, EFBIG, "read %s: larger than %zu bytes",
+						   name, max);
+			nb = realloc(buf, want);
 			if (!nb)
 				return tug_err_set(err, ENOMEM, "read %s", name);
 			buf = nb;
+			cap = want;
 		}
 		n = read(fd, buf + used, cap - used - 1);
 		if (n < 0) {
@@ -140,6 +141,8 @@ int read_file(int dirfd, const char *name, size_t max, char **out, size_t *len,
 		if (n == 0)
 			break;
 		used += (size_t)n;
+		if (used > max)
+			return tug_err_set(err, EFBIG, "read %s: larger than %zu bytes", name, max);
 	}
 	buf[used] = '\0';
 	if (len)

@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <string.h>
 
 #include "platform/libversions.h"
 #include <cjson/cJSON.h>
@@ -27,7 +28,10 @@ static const char *seccomp_lib_version(void)
 #include <zlib.h>
 static const char *archive_lib_version(void)
 {
-	return archive_version_string();
+	const char *v = archive_version_string();
+
+	/* "libarchive 3.6.2" -> "3.6.2" */
+	return strncmp(v, "libarchive ", 11) ? v : v + 11;
 }
 static const char *zlib_lib_version(void)
 {
