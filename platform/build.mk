@@ -13,3 +13,4 @@ obj-$(CONFIG_OCI_RUNTIME) += platform/caps.o
 obj-$(CONFIG_SECCOMP) += platform/seccomp.o
 obj-y += platform/cgroup.o
 tests-$(CONFIG_OCI_RUNTIME) += test_caps
+tests-$(CONFIG_OCI_RUNTIME) += test_seccomp
