@@ -1,0 +1,4 @@
+# core/http: HTTP/1.1 parser, body coding, client (API server and CLI).
+obj-y += core/http/parser.o core/http/body.o core/http/util.o core/http/buf.o
+obj-y += core/http/client.o
+tests-y += test_http
