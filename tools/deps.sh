@@ -15,8 +15,8 @@
 #
 # Environment:
 #   CC, CFLAGS, AR, RANLIB  override the toolchain (Buildroot). With CC set,
-#                       the kernel header directory is not added: a real
-#                       cross toolchain has its own.
+#                       the kernel header directory is added only when CC
+#                       cannot find <linux/seccomp.h> by itself.
 #   TUG_EXTERNAL_SYSROOT  Buildroot/Yocto provide the libs: only check that
 #                       pkg-config finds them, build nothing.
 #   TUG_DEPS_SRC        shared source cache (default: <top>/build/src).
@@ -147,7 +147,11 @@ if [ -z "${CC:-}" ]; then
 else
 	cc=$CC
 	# Still provide the directory: the Makefile uses it for tug itself.
-	"$top/tools/kheaders.sh" "$kheaders" "$gnu_triplet" 2>/dev/null || true
+	# A real cross toolchain has kernel headers; a bare musl-gcc does not.
+	if "$top/tools/kheaders.sh" "$kheaders" "$gnu_triplet" 2>/dev/null &&
+		! echo '#include <linux/seccomp.h>' | $cc -E -x c - >/dev/null 2>&1; then
+		cc="$cc -isystem $kheaders"
+	fi
 fi
 cflags=${CFLAGS:-"-Os -ffunction-sections -fdata-sections"}
 ar=${AR:-${cross}ar}
@@ -328,6 +332,18 @@ build_mbedtls() {
 	EOF
 }
 
+# installed <lib>: its archives are still in the sysroot.
+installed() {
+	case "$1" in
+	cjson) set -- libcjson ;;
+	zlib) set -- libz ;;
+	mbedtls) set -- libmbedtls libmbedx509 libmbedcrypto ;;
+	esac
+	for a in "$@"; do
+		[ -f "$sysroot/lib/$a.a" ] || return 1
+	done
+}
+
 stamp_key() {
 	key="$src_version $flags_key"
 	if [ "$1" = mbedtls ]; then
@@ -340,7 +356,7 @@ for lib in $libs; do
 	fetch_src "$lib"
 	stamp=$sysroot/.stamps/$lib
 	key=$(stamp_key "$lib")
-	if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ]; then
+	if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ] && installed "$lib"; then
 		echo "deps: $lib $src_version ($board): cached"
 		continue
 	fi
