@@ -60,9 +60,9 @@ include $(sort $(wildcard */build.mk */*/build.mk))
 CFLAGS ?= -Os -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Wno-format-truncation -ffunction-sections -fdata-sections -fno-common
-CPPFLAGS += -I. -I$(O)/include -isystem $(SYSROOT)/kheaders -isystem $(SYSROOT)/include \
-	-include platform/kconfig.h -D_GNU_SOURCE \
+TUG_CPPFLAGS := -I. -I$(O)/include -include platform/kconfig.h -D_GNU_SOURCE \
 	-DTUG_ARCH='"$(BOARD_ARCH)"' -DTUG_BOARD='"$(BOARD)"'
+CPPFLAGS += $(TUG_CPPFLAGS) -isystem $(SYSROOT)/kheaders -isystem $(SYSROOT)/include
 LDFLAGS += -static -Wl,--gc-sections
 LDLIBS = $(shell $(PKG_CONFIG) --static --libs $(pc-y) 2>/dev/null || echo -L$(SYSROOT)/lib -lcjson)
 
@@ -72,7 +72,7 @@ LIB := $(O)/libtug.a
 TESTS := $(addprefix $(O)/tests/,$(tests-y))
 DEPS_STAMP := $(SYSROOT)/.deps-$(subst $(eval) ,-,$(sort $(deps-y)))
 
-.PHONY: all tug deps tests check check-unit demo size bench install clean distclean \
+.PHONY: all tug deps tests check check-unit fuzz check-fuzz demo size bench install clean distclean \
 	defconfig olddefconfig savedefconfig menuconfig image qemu host-deps FORCE
 .DEFAULT_GOAL := all
 
@@ -145,6 +145,34 @@ tests: $(O)/tug $(TESTS)
 # Unit tests of this board, under qemu-user when cross-built.
 check-unit: tests
 	@tests/unit/run.sh "$(BOARD)" "$(BOARD_QEMU_USER)" $(TESTS)
+
+# libFuzzer targets: the parsers rebuilt with clang against the host's glibc
+# libraries (Debian -dev packages); each lists its objects as fuzz_X-objs.
+FUZZ_CC ?= clang
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+FUZZERS := $(addprefix $(O)/fuzz/,$(fuzz-y))
+FUZZ_SECONDS ?= 10
+FUZZ_LIBS := -lcjson $(if $(CONFIG_IMAGE_ARCHIVE),-larchive -lz) $(if $(CONFIG_SECCOMP),-lseccomp) \
+	$(if $(CONFIG_TLS_MBEDTLS),-lmbedtls -lmbedx509 -lmbedcrypto)
+
+$(O)/fuzz/obj/%.o: %.c $(AUTOCONF)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ-CC $<"
+	@$(FUZZ_CC) $(TUG_CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
+
+.SECONDEXPANSION:
+$(O)/fuzz/%: tests/fuzz/%.c $$(addprefix $(O)/fuzz/obj/,$$($$*-objs))
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ-LD $@"
+	@$(FUZZ_CC) $(TUG_CPPFLAGS) $(FUZZ_CFLAGS) \
+		-fsanitize=fuzzer -o $@ $^ $(FUZZ_LIBS)
+
+.SECONDARY:
+fuzz: $(FUZZERS)
+
+# Each fuzzer runs FUZZ_SECONDS from its seed corpus (tests/fuzz/corpus/<name>).
+check-fuzz: fuzz
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)
 
 check:
 	@tests/run.sh $(if $(filter command line,$(origin BOARD)),--board $(BOARD))

@@ -14,3 +14,6 @@ obj-$(CONFIG_SECCOMP) += platform/seccomp.o
 obj-y += platform/cgroup.o
 tests-$(CONFIG_OCI_RUNTIME) += test_caps
 tests-$(CONFIG_OCI_RUNTIME) += test_seccomp
+
+fuzz-y += fuzz_json
+fuzz_json-objs := platform/json.o platform/err.o platform/fsutil.o

@@ -63,7 +63,10 @@ int json_get_int(const cJSON *obj, const char *key, int64_t *out, struct tug_err
 
 	if (!m)
 		return 0;
-	if (!cJSON_IsNumber(m) || m->valuedouble != (double)(int64_t)m->valuedouble)
+	/* Range first: converting an out-of-range double is undefined. */
+	if (!cJSON_IsNumber(m) || !(m->valuedouble >= -9007199254740992.0) ||
+	    !(m->valuedouble <= 9007199254740992.0) ||
+	    m->valuedouble != (double)(int64_t)m->valuedouble)
 		return tug_err_set(err, EINVAL, "%s: expected an integer", key);
 	*out = (int64_t)m->valuedouble;
 	return 0;

@@ -55,6 +55,17 @@ TEST(int_rejects_fraction)
 	CHECK(json_get_int(j, "n", &n, &err) == -1);
 }
 
+TEST(int_rejects_out_of_range)
+{
+	struct tug_err err;
+	_cleanup_json_ cJSON *j = json_parse("{\"n\":1e300}", 11, "x", &err);
+	int64_t n = 0;
+
+	CHECK(j != NULL);
+	CHECK(json_get_int(j, "n", &n, &err) == -1);
+	CHECK(n == 0);
+}
+
 int main(void)
 {
 	RUN(malformed_reports_offset);
@@ -62,5 +73,6 @@ int main(void)
 	RUN(absent_optional_is_not_error);
 	RUN(strv_rejects_non_strings);
 	RUN(int_rejects_fraction);
+	RUN(int_rejects_out_of_range);
 	return test_done();
 }
