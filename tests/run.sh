@@ -41,7 +41,7 @@ unit() {
 	run_suite make --no-print-directory BOARD="$1" check-unit
 }
 
-tools/host-deps.sh build cross qemu peers || say "FAIL host-deps: could not install host packages"
+tools/host-deps.sh build cross qemu peers fuzz || say "FAIL host-deps: could not install host packages"
 
 if [ -n "$only_board" ]; then
 	stage "board $only_board"
@@ -51,6 +51,8 @@ else
 	if build_board qemu-x86_64; then
 		stage "unit tests"
 		unit qemu-x86_64
+		stage "fuzz (libFuzzer, ${FUZZ_SECONDS:-10} s each)"
+		run_suite make --no-print-directory check-fuzz
 		stage "integration tests"
 		for t in tests/integration/*.sh; do
 			[ -f "$t" ] || continue
