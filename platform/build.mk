@@ -17,3 +17,6 @@ tests-$(CONFIG_OCI_RUNTIME) += test_seccomp
 
 fuzz-y += fuzz_json
 fuzz_json-objs := platform/json.o platform/err.o platform/fsutil.o
+obj-y += platform/cgroup_resources.o
+obj-y += platform/cgroup_devices.o
+tests-y += test_cgroup
