@@ -74,7 +74,12 @@ args+=("${extra[@]}")
 
 tmpdir=$(mktemp -d) || die "mktemp failed"
 trap 'rm -rf "$tmpdir"' EXIT
-[ -n "$log" ] || log=$tmpdir/console.log
+see=
+if [ -n "$log" ]; then
+	see="; console in $log"
+else
+	log=$tmpdir/console.log
+fi
 mkdir -p "$(dirname "$log")"
 errlog=$tmpdir/qemu.err
 
@@ -95,7 +100,7 @@ end=$(date +%s%N)
 secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
 
 result() {
-	echo "qemu-run: $board: $2 after $secs s" >&2
+	echo "qemu-run: $board: $2 after $secs s$see" >&2
 	exit "$1"
 }
 qemu_error() {
@@ -103,7 +108,7 @@ qemu_error() {
 }
 
 if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-	result 124 "timeout (${timeout} s), qemu killed; console in $log"
+	result 124 "timeout (${timeout} s), qemu killed"
 fi
 if [ "$rc" -ne 0 ]; then
 	qemu_error
