@@ -69,7 +69,7 @@ boot_one() {
 	_ctl=$(printf '%s\n' "$_console" | sed -n 's/.*tug-init: cgroup2 controllers: //p' | head -n 1)
 
 	if [ "$_rc" -ne 0 ]; then
-		fail "$_name" "$_result (see $_log)"
+		fail "$_name" "$_result"
 	elif [ -z "$_ctl" ]; then
 		fail "$_name" "no cgroup2 controllers line on the console (see $_log)"
 	elif [ -n "$_append" ] && ! printf '%s\n' "$_console" | grep -q 'tug-init: test exit 7'; then
