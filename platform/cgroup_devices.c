@@ -178,11 +178,20 @@ int cgroup_devices_program(const cJSON *devices, struct bpf_insn **insns, size_t
 	memcpy(&rules[nrules], default_rules, sizeof(default_rules));
 	nrules += ndef;
 	len = prologue(p);
-	/* Last rule first: the first block that matches returns. */
-	for (i = nrules; i-- > 0;)
-		len += emit_rule(p + len, &rules[i]);
-	p[len++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0);
-	p[len++] = INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	/* Last rule first: the first block that matches returns. A rule that
+	 * matches everything ends the program: the verifier refuses code it
+	 * can never reach. */
+	for (i = nrules; i-- > 0;) {
+		const struct dev_rule *r = &rules[i];
+
+		len += emit_rule(p + len, r);
+		if (!r->type && r->major < 0 && r->minor < 0 && r->access == 7)
+			break;
+	}
+	if (i == (size_t)-1) {
+		p[len++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0);
+		p[len++] = INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	}
 	*insns = take_ptr(p);
 	*n = len;
 	return 0;
@@ -238,9 +247,11 @@ int cgroup_devices_attach(int cgroup_fd, const struct bpf_insn *insns, size_t n,
 		a.log_level = 0;
 		prog = (int)sys_bpf(BPF_PROG_LOAD, &a);
 	}
-	if (prog < 0)
+	if (prog < 0) {
+		log[strcspn(log, "\n")] = '\0'; /* the verifier's first line says why */
 		return tug_err_sys(err, "linux.resources.devices: load the device program%s%.200s",
 				   log[0] ? ": " : "", log);
+	}
 	memset(&a, 0, sizeof(a));
 	a.target_fd = (uint32_t)cgroup_fd;
 	a.attach_bpf_fd = (uint32_t)prog;
