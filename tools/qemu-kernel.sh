@@ -39,6 +39,9 @@ kfile=$(board_var BOARD_KERNEL_FILE)
 
 cache=${TUG_KERNEL_CACHE:-$root/build/kernels}/$board
 mkdir -p "$cache" "$outdir"
+# Two test runs may share the cache: one fetches and unpacks, the other waits.
+exec 9>"$cache/.lock"
+flock 9 || die "lock $cache/.lock failed"
 
 apt_updated=
 apt_update() {
@@ -62,8 +65,7 @@ resolve_pkg() {
 		head -n 1
 }
 
-deb=$(ls "$cache"/linux-image-[0-9]*_"$debarch".deb 2>/dev/null | tail -n 1 || true)
-if [ -z "$deb" ]; then
+fetch_deb() {
 	pkg=$(resolve_pkg)
 	if [ -z "$pkg" ]; then
 		apt_update
@@ -80,7 +82,10 @@ if [ -z "$deb" ]; then
 	fi
 	deb=$(ls "$cache"/"$pkg"_*_"$debarch".deb 2>/dev/null | tail -n 1 || true)
 	[ -n "$deb" ] || die "apt-get download $pkg:$debarch left no .deb in $cache"
-fi
+}
+
+deb=$(ls "$cache"/linux-image-[0-9]*_"$debarch".deb 2>/dev/null | tail -n 1 || true)
+[ -n "$deb" ] || fetch_deb
 
 tree=$cache/tree
 stamp=$tree/.from
@@ -89,7 +94,13 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$(basename "$deb")" ]; then
 	rm -rf "$tree" "$cache/unpack"
 	unpack=$cache/unpack
 	mkdir -p "$unpack" "$tree"
-	dpkg-deb -x "$deb" "$unpack" || die "dpkg-deb -x $deb failed"
+	if ! dpkg-deb -x "$deb" "$unpack"; then
+		say "$(basename "$deb") is damaged (interrupted download?): fetching it again"
+		rm -rf "$deb" "$unpack"
+		mkdir -p "$unpack"
+		fetch_deb
+		dpkg-deb -x "$deb" "$unpack" || die "dpkg-deb -x $deb failed"
+	fi
 	moddir=$(ls -d "$unpack"/lib/modules/* "$unpack"/usr/lib/modules/* 2>/dev/null | head -n 1)
 	[ -n "$moddir" ] || die "$(basename "$deb"): no lib/modules/<version>"
 	kver=$(basename "$moddir")
