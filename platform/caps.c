@@ -19,32 +19,52 @@
 #define CAP_ENTRY(c) [c] = #c
 
 static const char *const cap_names[] = {
-	CAP_ENTRY(CAP_CHOWN),		 CAP_ENTRY(CAP_DAC_OVERRIDE),
-	CAP_ENTRY(CAP_DAC_READ_SEARCH),	 CAP_ENTRY(CAP_FOWNER),
-	CAP_ENTRY(CAP_FSETID),		 CAP_ENTRY(CAP_KILL),
-	CAP_ENTRY(CAP_SETGID),		 CAP_ENTRY(CAP_SETUID),
-	CAP_ENTRY(CAP_SETPCAP),		 CAP_ENTRY(CAP_LINUX_IMMUTABLE),
-	CAP_ENTRY(CAP_NET_BIND_SERVICE), CAP_ENTRY(CAP_NET_BROADCAST),
-	CAP_ENTRY(CAP_NET_ADMIN),	 CAP_ENTRY(CAP_NET_RAW),
-	CAP_ENTRY(CAP_IPC_LOCK),	 CAP_ENTRY(CAP_IPC_OWNER),
-	CAP_ENTRY(CAP_SYS_MODULE),	 CAP_ENTRY(CAP_SYS_RAWIO),
-	CAP_ENTRY(CAP_SYS_CHROOT),	 CAP_ENTRY(CAP_SYS_PTRACE),
-	CAP_ENTRY(CAP_SYS_PACCT),	 CAP_ENTRY(CAP_SYS_ADMIN),
-	CAP_ENTRY(CAP_SYS_BOOT),	 CAP_ENTRY(CAP_SYS_NICE),
-	CAP_ENTRY(CAP_SYS_RESOURCE),	 CAP_ENTRY(CAP_SYS_TIME),
-	CAP_ENTRY(CAP_SYS_TTY_CONFIG),	 CAP_ENTRY(CAP_MKNOD),
-	CAP_ENTRY(CAP_LEASE),		 CAP_ENTRY(CAP_AUDIT_WRITE),
-	CAP_ENTRY(CAP_AUDIT_CONTROL),	 CAP_ENTRY(CAP_SETFCAP),
-	CAP_ENTRY(CAP_MAC_OVERRIDE),	 CAP_ENTRY(CAP_MAC_ADMIN),
-	CAP_ENTRY(CAP_SYSLOG),		 CAP_ENTRY(CAP_WAKE_ALARM),
-	CAP_ENTRY(CAP_BLOCK_SUSPEND),	 CAP_ENTRY(CAP_AUDIT_READ),
-	CAP_ENTRY(CAP_PERFMON),		 CAP_ENTRY(CAP_BPF),
-	CAP_ENTRY(CAP_CHECKPOINT_RESTORE),
+    CAP_ENTRY(CAP_CHOWN),
+    CAP_ENTRY(CAP_DAC_OVERRIDE),
+    CAP_ENTRY(CAP_DAC_READ_SEARCH),
+    CAP_ENTRY(CAP_FOWNER),
+    CAP_ENTRY(CAP_FSETID),
+    CAP_ENTRY(CAP_KILL),
+    CAP_ENTRY(CAP_SETGID),
+    CAP_ENTRY(CAP_SETUID),
+    CAP_ENTRY(CAP_SETPCAP),
+    CAP_ENTRY(CAP_LINUX_IMMUTABLE),
+    CAP_ENTRY(CAP_NET_BIND_SERVICE),
+    CAP_ENTRY(CAP_NET_BROADCAST),
+    CAP_ENTRY(CAP_NET_ADMIN),
+    CAP_ENTRY(CAP_NET_RAW),
+    CAP_ENTRY(CAP_IPC_LOCK),
+    CAP_ENTRY(CAP_IPC_OWNER),
+    CAP_ENTRY(CAP_SYS_MODULE),
+    CAP_ENTRY(CAP_SYS_RAWIO),
+    CAP_ENTRY(CAP_SYS_CHROOT),
+    CAP_ENTRY(CAP_SYS_PTRACE),
+    CAP_ENTRY(CAP_SYS_PACCT),
+    CAP_ENTRY(CAP_SYS_ADMIN),
+    CAP_ENTRY(CAP_SYS_BOOT),
+    CAP_ENTRY(CAP_SYS_NICE),
+    CAP_ENTRY(CAP_SYS_RESOURCE),
+    CAP_ENTRY(CAP_SYS_TIME),
+    CAP_ENTRY(CAP_SYS_TTY_CONFIG),
+    CAP_ENTRY(CAP_MKNOD),
+    CAP_ENTRY(CAP_LEASE),
+    CAP_ENTRY(CAP_AUDIT_WRITE),
+    CAP_ENTRY(CAP_AUDIT_CONTROL),
+    CAP_ENTRY(CAP_SETFCAP),
+    CAP_ENTRY(CAP_MAC_OVERRIDE),
+    CAP_ENTRY(CAP_MAC_ADMIN),
+    CAP_ENTRY(CAP_SYSLOG),
+    CAP_ENTRY(CAP_WAKE_ALARM),
+    CAP_ENTRY(CAP_BLOCK_SUSPEND),
+    CAP_ENTRY(CAP_AUDIT_READ),
+    CAP_ENTRY(CAP_PERFMON),
+    CAP_ENTRY(CAP_BPF),
+    CAP_ENTRY(CAP_CHECKPOINT_RESTORE),
 };
 
 /* The OCI sets, in the order they are reported. */
-static const char *const oci_sets[] = { "bounding", "effective", "permitted", "inheritable",
-					"ambient" };
+static const char *const oci_sets[] = {"bounding", "effective", "permitted", "inheritable",
+				       "ambient"};
 
 int caps_last_known(void)
 {
@@ -108,8 +128,8 @@ int caps_parse_set(const cJSON *capabilities, const char *set, int last_cap, uin
 		int cap;
 
 		if (!cJSON_IsString(it))
-			return tug_err_set(err, EINVAL, "process.capabilities.%s[%d]: expected a string",
-					   set, i);
+			return tug_err_set(
+			    err, EINVAL, "process.capabilities.%s[%d]: expected a string", set, i);
 		cap = caps_from_name(it->valuestring);
 		if (cap < 0)
 			return tug_err_set(err, EINVAL,
@@ -161,7 +181,7 @@ int caps_prepare_uid_change(struct tug_err *err)
 
 static int capset_masks(uint64_t eff, uint64_t perm, uint64_t inh, struct tug_err *err)
 {
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
 
 	data[0].effective = (uint32_t)eff;
@@ -186,9 +206,9 @@ int caps_apply_oci(const cJSON *capabilities, struct tug_err *err)
 	    caps_parse_set(capabilities, "ambient", last, &amb, err) < 0)
 		return -1;
 	if (eff & ~perm)
-		return tug_err_set(err, EINVAL,
-				   "process.capabilities: effective holds %s, which is not permitted",
-				   caps_name(__builtin_ctzll(eff & ~perm)));
+		return tug_err_set(
+		    err, EINVAL, "process.capabilities: effective holds %s, which is not permitted",
+		    caps_name(__builtin_ctzll(eff & ~perm)));
 	if (capset_masks(eff, perm, inh, err) < 0)
 		return tug_err_wrap(err, "apply process.capabilities");
 	/* Ambient may be unsupported (kernel < 4.3): then there is none to clear. */

@@ -178,8 +178,9 @@ static int none_create(const char *dir, const struct cgroup_writes *w, const str
 		return tug_err_set(err, ENOTSUP, "%s: cgroup v2 controller '%s' not available",
 				   w->v[0].field, w->v[0].controller);
 	if (nprog)
-		return tug_err_set(err, ENOTSUP,
-				   "linux.resources.devices: needs a cgroup v2 tree, none is usable");
+		return tug_err_set(
+		    err, ENOTSUP,
+		    "linux.resources.devices: needs a cgroup v2 tree, none is usable");
 	if (outsz)
 		out[0] = '\0';
 	return 0;
@@ -191,9 +192,9 @@ static int none_freeze(const char *path, bool frozen, struct tug_err *err)
 }
 
 static const struct cgroup_ops none_ops = {
-	.name = "none",
-	.create = none_create,
-	.freeze = none_freeze,
+    .name = "none",
+    .create = none_create,
+    .freeze = none_freeze,
 };
 
 /* ---- the v2 backend ---------------------------------------------------- */
@@ -225,7 +226,8 @@ static int make_tree(const char *mount, const char *dir, struct tug_err *err)
 		next = strchr(p + 1, '/');
 		snprintf(parent, sizeof(parent), "%.*s", (int)(p - dir), dir);
 		enable_controllers(parent);
-		snprintf(cur, sizeof(cur), "%.*s", next ? (int)(next - dir) : (int)strlen(dir), dir);
+		snprintf(cur, sizeof(cur), "%.*s", next ? (int)(next - dir) : (int)strlen(dir),
+			 dir);
 		if (mkdir(cur, 0755) < 0 && errno != EEXIST)
 			return tug_err_sys(err, "create cgroup %s", cur);
 		if (!next)
@@ -233,8 +235,7 @@ static int make_tree(const char *mount, const char *dir, struct tug_err *err)
 	}
 }
 
-static int check_controllers(const char *dir, const struct cgroup_writes *w,
-			     struct tug_err *err)
+static int check_controllers(const char *dir, const struct cgroup_writes *w, struct tug_err *err)
 {
 	char ctls[1024];
 	size_t i;
@@ -249,8 +250,8 @@ static int check_controllers(const char *dir, const struct cgroup_writes *w,
 	return 0;
 }
 
-static int apply_writes(const char *dir, const struct cgroup_writes *w,
-			const struct bpf_insn *prog, size_t nprog, struct tug_err *err)
+static int apply_writes(const char *dir, const struct cgroup_writes *w, const struct bpf_insn *prog,
+			size_t nprog, struct tug_err *err)
 {
 	size_t i;
 
@@ -321,14 +322,14 @@ static int v2_freeze(const char *path, bool frozen, struct tug_err *err)
 			return 0;
 		poll(NULL, 0, 10);
 	}
-	return tug_err_set(err, ETIMEDOUT, "%s %s: not done after 5 s",
-			   frozen ? "freeze" : "thaw", path);
+	return tug_err_set(err, ETIMEDOUT, "%s %s: not done after 5 s", frozen ? "freeze" : "thaw",
+			   path);
 }
 
 static const struct cgroup_ops v2_ops = {
-	.name = "v2",
-	.create = v2_create,
-	.freeze = v2_freeze,
+    .name = "v2",
+    .create = v2_create,
+    .freeze = v2_freeze,
 };
 
 /* Chosen once, at first use. */
@@ -345,14 +346,14 @@ static const struct cgroup_ops *cgroup_backend(void)
 
 int cgroup_validate_oci(const cJSON *resources, struct tug_err *err)
 {
-	_cleanup_writes_ struct cgroup_writes w = { 0 };
+	_cleanup_writes_ struct cgroup_writes w = {0};
 	_cleanup_free_ struct bpf_insn *prog = NULL;
 	size_t nprog;
 
 	if (cgroup_resources_map(resources, &w, err) < 0)
 		return -1;
-	return cgroup_devices_program(cJSON_GetObjectItemCaseSensitive(resources, "devices"),
-				      &prog, &nprog, err);
+	return cgroup_devices_program(cJSON_GetObjectItemCaseSensitive(resources, "devices"), &prog,
+				      &nprog, err);
 }
 
 static int map_all(const cJSON *resources, struct cgroup_writes *w, struct bpf_insn **prog,
@@ -360,16 +361,15 @@ static int map_all(const cJSON *resources, struct cgroup_writes *w, struct bpf_i
 {
 	if (cgroup_resources_map(resources, w, err) < 0)
 		return -1;
-	return cgroup_devices_program(resources ? cJSON_GetObjectItemCaseSensitive(resources,
-										   "devices")
-						: NULL,
-				      prog, nprog, err);
+	return cgroup_devices_program(
+	    resources ? cJSON_GetObjectItemCaseSensitive(resources, "devices") : NULL, prog, nprog,
+	    err);
 }
 
 int cgroup_create_oci(const char *cgroups_path, const char *id, const cJSON *resources, char *out,
 		      size_t outsz, struct tug_err *err)
 {
-	_cleanup_writes_ struct cgroup_writes w = { 0 };
+	_cleanup_writes_ struct cgroup_writes w = {0};
 	_cleanup_free_ struct bpf_insn *prog = NULL;
 	const struct cgroup_ops *ops = cgroup_backend();
 	char dir[PATH_MAX] = "";
@@ -401,7 +401,7 @@ int cgroup_enter(const char *path, pid_t pid, struct tug_err *err)
 
 int cgroup_update_oci(const char *path, const cJSON *resources, struct tug_err *err)
 {
-	_cleanup_writes_ struct cgroup_writes w = { 0 };
+	_cleanup_writes_ struct cgroup_writes w = {0};
 	_cleanup_free_ struct bpf_insn *prog = NULL;
 	size_t nprog = 0;
 

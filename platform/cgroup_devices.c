@@ -10,25 +10,25 @@
 
 struct dev_rule {
 	bool allow;
-	int type;	/* BPF_DEVCG_DEV_CHAR, BPF_DEVCG_DEV_BLOCK, 0 = any */
-	int64_t major;	/* -1 = any */
-	int64_t minor;	/* -1 = any */
+	int type;	 /* BPF_DEVCG_DEV_CHAR, BPF_DEVCG_DEV_BLOCK, 0 = any */
+	int64_t major;	 /* -1 = any */
+	int64_t minor;	 /* -1 = any */
 	unsigned access; /* BPF_DEVCG_ACC_* bits */
 };
 
 /* runc's and crun's defaults: what the runtime creates in /dev. */
 static const struct dev_rule default_rules[] = {
-	{ true, BPF_DEVCG_DEV_CHAR, -1, -1, BPF_DEVCG_ACC_MKNOD },
-	{ true, BPF_DEVCG_DEV_BLOCK, -1, -1, BPF_DEVCG_ACC_MKNOD },
-	{ true, BPF_DEVCG_DEV_CHAR, 1, 3, 7 },	 /* null */
-	{ true, BPF_DEVCG_DEV_CHAR, 1, 5, 7 },	 /* zero */
-	{ true, BPF_DEVCG_DEV_CHAR, 1, 7, 7 },	 /* full */
-	{ true, BPF_DEVCG_DEV_CHAR, 1, 8, 7 },	 /* random */
-	{ true, BPF_DEVCG_DEV_CHAR, 1, 9, 7 },	 /* urandom */
-	{ true, BPF_DEVCG_DEV_CHAR, 5, 0, 7 },	 /* tty */
-	{ true, BPF_DEVCG_DEV_CHAR, 5, 1, 7 },	 /* console */
-	{ true, BPF_DEVCG_DEV_CHAR, 5, 2, 7 },	 /* ptmx */
-	{ true, BPF_DEVCG_DEV_CHAR, 136, -1, 7 }, /* pts */
+    {true, BPF_DEVCG_DEV_CHAR, -1, -1, BPF_DEVCG_ACC_MKNOD},
+    {true, BPF_DEVCG_DEV_BLOCK, -1, -1, BPF_DEVCG_ACC_MKNOD},
+    {true, BPF_DEVCG_DEV_CHAR, 1, 3, 7},    /* null */
+    {true, BPF_DEVCG_DEV_CHAR, 1, 5, 7},    /* zero */
+    {true, BPF_DEVCG_DEV_CHAR, 1, 7, 7},    /* full */
+    {true, BPF_DEVCG_DEV_CHAR, 1, 8, 7},    /* random */
+    {true, BPF_DEVCG_DEV_CHAR, 1, 9, 7},    /* urandom */
+    {true, BPF_DEVCG_DEV_CHAR, 5, 0, 7},    /* tty */
+    {true, BPF_DEVCG_DEV_CHAR, 5, 1, 7},    /* console */
+    {true, BPF_DEVCG_DEV_CHAR, 5, 2, 7},    /* ptmx */
+    {true, BPF_DEVCG_DEV_CHAR, 136, -1, 7}, /* pts */
 };
 
 static int parse_rule(const cJSON *d, int i, struct dev_rule *r, struct tug_err *err)
@@ -38,7 +38,8 @@ static int parse_rule(const cJSON *d, int i, struct dev_rule *r, struct tug_err 
 	const cJSON *has_allow = cJSON_GetObjectItemCaseSensitive(d, "allow");
 
 	if (!cJSON_IsObject(d))
-		return tug_err_set(err, EINVAL, "linux.resources.devices[%d]: expected an object", i);
+		return tug_err_set(err, EINVAL, "linux.resources.devices[%d]: expected an object",
+				   i);
 	if (!cJSON_IsBool(has_allow))
 		return tug_err_set(err, EINVAL,
 				   "linux.resources.devices[%d].allow: expected true or false", i);
@@ -80,8 +81,8 @@ static int parse_rule(const cJSON *d, int i, struct dev_rule *r, struct tug_err 
 	return 0;
 }
 
-#define INSN(c, d, s, o, i) \
-	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+#define INSN(c, d, s, o, i)                                                                        \
+	((struct bpf_insn){.code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i)})
 
 /* Registers the prologue fills from struct bpf_cgroup_dev_ctx. */
 enum { R_TYPE = 2, R_ACCESS = 3, R_MAJOR = 4, R_MINOR = 5, R_TMP = 6 };

@@ -16,7 +16,7 @@ void cgroup_writes_free(struct cgroup_writes *w)
 
 static int add(struct cgroup_writes *w, struct tug_err *err, const char *field,
 	       const char *controller, const char *file, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
+    __attribute__((format(printf, 6, 7)));
 
 static int add(struct cgroup_writes *w, struct tug_err *err, const char *field,
 	       const char *controller, const char *file, const char *fmt, ...)
@@ -190,8 +190,8 @@ static int map_cpu(const cJSON *r, struct cgroup_writes *w, struct tug_err *err)
 	if ((r_ = get_i64(c, "realtimeRuntime", field, &burst, err)) < 0)
 		return -1;
 	if (r_ && burst != 0)
-		return tug_err_set(err, ENOTSUP,
-				   "%s.realtimeRuntime: not available with cgroup v2", field);
+		return tug_err_set(err, ENOTSUP, "%s.realtimeRuntime: not available with cgroup v2",
+				   field);
 	if (json_get_str(c, "cpus", &cpus, err) < 0 || json_get_str(c, "mems", &mems, err) < 0)
 		return tug_err_wrap(err, "%s", field);
 	if (cpus && *cpus && add(w, err, field, "cpuset", "cpuset.cpus", "%s", cpus) < 0)
@@ -253,8 +253,8 @@ static int map_io_devices(const cJSON *b, const char *member, const char *key,
 		if (!hv || v < 0)
 			continue; /* weightDevice may carry only leafWeight */
 		if (key) {
-			if (add(w, err, field, "io", "io.max", "%lld:%lld %s=%lld", (long long)major,
-				(long long)minor, key, (long long)v) < 0)
+			if (add(w, err, field, "io", "io.max", "%lld:%lld %s=%lld",
+				(long long)major, (long long)minor, key, (long long)v) < 0)
 				return -1;
 		} else if (add(w, err, field, "io", "io.weight", "%lld:%lld %llu", (long long)major,
 			       (long long)minor,
@@ -297,7 +297,8 @@ static int valid_page_size(const char *s)
 	size_t digits = strspn(s, "0123456789");
 
 	return digits > 0 && digits < 8 &&
-	       (!strcmp(s + digits, "KB") || !strcmp(s + digits, "MB") || !strcmp(s + digits, "GB"));
+	       (!strcmp(s + digits, "KB") || !strcmp(s + digits, "MB") ||
+		!strcmp(s + digits, "GB"));
 }
 
 static int map_hugetlb(const cJSON *r, struct cgroup_writes *w, struct tug_err *err)

@@ -13,10 +13,10 @@
 #include "platform/err.h"
 
 struct cgroup_write {
-	const char *field;	/* "linux.resources.memory", for errors */
-	char controller[32];	/* "memory"; "cgroup" for core files */
-	char file[64];		/* "memory.max" */
-	char value[256];	/* "67108864" */
+	const char *field;   /* "linux.resources.memory", for errors */
+	char controller[32]; /* "memory"; "cgroup" for core files */
+	char file[64];	     /* "memory.max" */
+	char value[256];     /* "67108864" */
 };
 
 struct cgroup_writes {

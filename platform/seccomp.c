@@ -21,42 +21,45 @@ struct named_u32 {
 /* Architectures the OCI spec names. 0 = known to the spec but not to this
  * libseccomp: skipped, since the native arch is always in the filter. */
 static const struct named_u32 arches[] = {
-	{ "SCMP_ARCH_X86", SCMP_ARCH_X86 },
-	{ "SCMP_ARCH_X86_64", SCMP_ARCH_X86_64 },
-	{ "SCMP_ARCH_X32", SCMP_ARCH_X32 },
-	{ "SCMP_ARCH_ARM", SCMP_ARCH_ARM },
-	{ "SCMP_ARCH_AARCH64", SCMP_ARCH_AARCH64 },
-	{ "SCMP_ARCH_MIPS", SCMP_ARCH_MIPS },
-	{ "SCMP_ARCH_MIPS64", SCMP_ARCH_MIPS64 },
-	{ "SCMP_ARCH_MIPS64N32", SCMP_ARCH_MIPS64N32 },
-	{ "SCMP_ARCH_MIPSEL", SCMP_ARCH_MIPSEL },
-	{ "SCMP_ARCH_MIPSEL64", SCMP_ARCH_MIPSEL64 },
-	{ "SCMP_ARCH_MIPSEL64N32", SCMP_ARCH_MIPSEL64N32 },
-	{ "SCMP_ARCH_PPC", SCMP_ARCH_PPC },
-	{ "SCMP_ARCH_PPC64", SCMP_ARCH_PPC64 },
-	{ "SCMP_ARCH_PPC64LE", SCMP_ARCH_PPC64LE },
-	{ "SCMP_ARCH_S390", SCMP_ARCH_S390 },
-	{ "SCMP_ARCH_S390X", SCMP_ARCH_S390X },
-	{ "SCMP_ARCH_PARISC", SCMP_ARCH_PARISC },
-	{ "SCMP_ARCH_PARISC64", SCMP_ARCH_PARISC64 },
-	{ "SCMP_ARCH_RISCV64", SCMP_ARCH_RISCV64 },
-	{ "SCMP_ARCH_LOONGARCH64", 0 },
-	{ "SCMP_ARCH_M68K", 0 },
-	{ "SCMP_ARCH_SH", 0 },
-	{ "SCMP_ARCH_SHEB", 0 },
+    {"SCMP_ARCH_X86", SCMP_ARCH_X86},
+    {"SCMP_ARCH_X86_64", SCMP_ARCH_X86_64},
+    {"SCMP_ARCH_X32", SCMP_ARCH_X32},
+    {"SCMP_ARCH_ARM", SCMP_ARCH_ARM},
+    {"SCMP_ARCH_AARCH64", SCMP_ARCH_AARCH64},
+    {"SCMP_ARCH_MIPS", SCMP_ARCH_MIPS},
+    {"SCMP_ARCH_MIPS64", SCMP_ARCH_MIPS64},
+    {"SCMP_ARCH_MIPS64N32", SCMP_ARCH_MIPS64N32},
+    {"SCMP_ARCH_MIPSEL", SCMP_ARCH_MIPSEL},
+    {"SCMP_ARCH_MIPSEL64", SCMP_ARCH_MIPSEL64},
+    {"SCMP_ARCH_MIPSEL64N32", SCMP_ARCH_MIPSEL64N32},
+    {"SCMP_ARCH_PPC", SCMP_ARCH_PPC},
+    {"SCMP_ARCH_PPC64", SCMP_ARCH_PPC64},
+    {"SCMP_ARCH_PPC64LE", SCMP_ARCH_PPC64LE},
+    {"SCMP_ARCH_S390", SCMP_ARCH_S390},
+    {"SCMP_ARCH_S390X", SCMP_ARCH_S390X},
+    {"SCMP_ARCH_PARISC", SCMP_ARCH_PARISC},
+    {"SCMP_ARCH_PARISC64", SCMP_ARCH_PARISC64},
+    {"SCMP_ARCH_RISCV64", SCMP_ARCH_RISCV64},
+    {"SCMP_ARCH_LOONGARCH64", 0},
+    {"SCMP_ARCH_M68K", 0},
+    {"SCMP_ARCH_SH", 0},
+    {"SCMP_ARCH_SHEB", 0},
 };
 
 static const struct named_u32 ops[] = {
-	{ "SCMP_CMP_NE", SCMP_CMP_NE },	      { "SCMP_CMP_LT", SCMP_CMP_LT },
-	{ "SCMP_CMP_LE", SCMP_CMP_LE },	      { "SCMP_CMP_EQ", SCMP_CMP_EQ },
-	{ "SCMP_CMP_GE", SCMP_CMP_GE },	      { "SCMP_CMP_GT", SCMP_CMP_GT },
-	{ "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
+    {"SCMP_CMP_NE", SCMP_CMP_NE},
+    {"SCMP_CMP_LT", SCMP_CMP_LT},
+    {"SCMP_CMP_LE", SCMP_CMP_LE},
+    {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+    {"SCMP_CMP_GE", SCMP_CMP_GE},
+    {"SCMP_CMP_GT", SCMP_CMP_GT},
+    {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
 };
 
 static const struct named_u32 flags[] = {
-	{ "SECCOMP_FILTER_FLAG_TSYNC", SCMP_FLTATR_CTL_TSYNC },
-	{ "SECCOMP_FILTER_FLAG_LOG", SCMP_FLTATR_CTL_LOG },
-	{ "SECCOMP_FILTER_FLAG_SPEC_ALLOW", SCMP_FLTATR_CTL_SSB },
+    {"SECCOMP_FILTER_FLAG_TSYNC", SCMP_FLTATR_CTL_TSYNC},
+    {"SECCOMP_FILTER_FLAG_LOG", SCMP_FLTATR_CTL_LOG},
+    {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SCMP_FLTATR_CTL_SSB},
 };
 
 enum { ACT_PLAIN, ACT_WITH_ERRNO, ACT_NOTIFY };
@@ -66,15 +69,15 @@ static const struct {
 	uint32_t action;
 	int kind;
 } actions[] = {
-	{ "SCMP_ACT_KILL", SCMP_ACT_KILL_THREAD, ACT_PLAIN },
-	{ "SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD, ACT_PLAIN },
-	{ "SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS, ACT_PLAIN },
-	{ "SCMP_ACT_TRAP", SCMP_ACT_TRAP, ACT_PLAIN },
-	{ "SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0), ACT_WITH_ERRNO },
-	{ "SCMP_ACT_TRACE", SCMP_ACT_TRACE(0), ACT_WITH_ERRNO },
-	{ "SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, ACT_PLAIN },
-	{ "SCMP_ACT_LOG", SCMP_ACT_LOG, ACT_PLAIN },
-	{ "SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY, ACT_NOTIFY },
+    {"SCMP_ACT_KILL", SCMP_ACT_KILL_THREAD, ACT_PLAIN},
+    {"SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD, ACT_PLAIN},
+    {"SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS, ACT_PLAIN},
+    {"SCMP_ACT_TRAP", SCMP_ACT_TRAP, ACT_PLAIN},
+    {"SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0), ACT_WITH_ERRNO},
+    {"SCMP_ACT_TRACE", SCMP_ACT_TRACE(0), ACT_WITH_ERRNO},
+    {"SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, ACT_PLAIN},
+    {"SCMP_ACT_LOG", SCMP_ACT_LOG, ACT_PLAIN},
+    {"SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY, ACT_NOTIFY},
 };
 
 static const struct named_u32 *lookup(const struct named_u32 *t, size_t n, const char *name)
@@ -106,7 +109,8 @@ static int parse_action(const cJSON *obj, const char *act_key, const char *errno
 		if (!strcmp(actions[i].name, name))
 			break;
 	if (i == ARRAY_SIZE(actions))
-		return tug_err_set(err, EINVAL, "%s.%s: unknown action \"%s\"", field, act_key, name);
+		return tug_err_set(err, EINVAL, "%s.%s: unknown action \"%s\"", field, act_key,
+				   name);
 	if (actions[i].kind == ACT_NOTIFY)
 		return tug_err_set(err, ENOTSUP,
 				   "%s.%s: SCMP_ACT_NOTIFY needs a seccomp listener "
@@ -167,8 +171,8 @@ static int parse_args(const cJSON *rule, const char *field, struct scmp_arg_cmp 
 			return tug_err_set(err, EINVAL, "%s: expected an object", f);
 		if (i >= 6)
 			return tug_err_set(err, EINVAL, "%s: a syscall has at most 6 arguments", f);
-		if (get_u64(a, "index", f, &index, err) < 0 || get_u64(a, "value", f, &v1, err) < 0 ||
-		    get_u64(a, "valueTwo", f, &v2, err) < 0)
+		if (get_u64(a, "index", f, &index, err) < 0 ||
+		    get_u64(a, "value", f, &v1, err) < 0 || get_u64(a, "valueTwo", f, &v2, err) < 0)
 			return -1;
 		if (index > 5)
 			return tug_err_set(err, EINVAL, "%s.index: %llu is not 0..5", f,
@@ -179,14 +183,15 @@ static int parse_args(const cJSON *rule, const char *field, struct scmp_arg_cmp 
 			return tug_err_set(err, EINVAL, "%s.op: missing", f);
 		op = lookup(ops, ARRAY_SIZE(ops), opname);
 		if (!op)
-			return tug_err_set(err, EINVAL, "%s.op: unknown operator \"%s\"", f, opname);
+			return tug_err_set(err, EINVAL, "%s.op: unknown operator \"%s\"", f,
+					   opname);
 		if (seen & (1u << index))
 			*same_index = true;
 		seen |= 1u << index;
-		cmps[i] = (struct scmp_arg_cmp){ .arg = (unsigned)index,
-						 .op = (enum scmp_compare)op->value,
-						 .datum_a = v1,
-						 .datum_b = v2 };
+		cmps[i] = (struct scmp_arg_cmp){.arg = (unsigned)index,
+						.op = (enum scmp_compare)op->value,
+						.datum_a = v1,
+						.datum_b = v2};
 		i++;
 	}
 	*ncmp = (unsigned)i;
@@ -323,12 +328,13 @@ static int walk_flags(const cJSON *seccomp, scmp_filter_ctx ctx, struct tug_err 
 		int r;
 
 		if (!cJSON_IsString(f))
-			return tug_err_set(err, EINVAL, "linux.seccomp.flags[%d]: expected a string",
-					   i);
+			return tug_err_set(err, EINVAL,
+					   "linux.seccomp.flags[%d]: expected a string", i);
 		flag = lookup(flags, ARRAY_SIZE(flags), f->valuestring);
 		if (!flag)
-			return tug_err_set(err, EINVAL, "linux.seccomp.flags[%d]: unknown flag \"%s\"",
-					   i, f->valuestring);
+			return tug_err_set(err, EINVAL,
+					   "linux.seccomp.flags[%d]: unknown flag \"%s\"", i,
+					   f->valuestring);
 		i++;
 		if (!ctx)
 			continue;
@@ -360,8 +366,8 @@ static int walk(const cJSON *seccomp, scmp_filter_ctx ctx, struct tug_err *err)
 
 	if (!cJSON_IsObject(seccomp))
 		return tug_err_set(err, EINVAL, "linux.seccomp: expected an object");
-	if (parse_action(seccomp, "defaultAction", "defaultErrnoRet", "linux.seccomp", &def,
-			 err) < 0)
+	if (parse_action(seccomp, "defaultAction", "defaultErrnoRet", "linux.seccomp", &def, err) <
+	    0)
 		return -1;
 	if (listener_unsupported(seccomp, err) < 0 || walk_arches(seccomp, ctx, err) < 0 ||
 	    walk_flags(seccomp, ctx, err) < 0)

@@ -43,7 +43,7 @@ TEST(names_are_exact)
 TEST(parse_set_builds_mask)
 {
 	_cleanup_json_ cJSON *c =
-		cJSON_Parse("{\"bounding\":[\"CAP_CHOWN\",\"CAP_KILL\",\"CAP_NET_RAW\"]}");
+	    cJSON_Parse("{\"bounding\":[\"CAP_CHOWN\",\"CAP_KILL\",\"CAP_NET_RAW\"]}");
 	uint64_t m = 1;
 
 	CHECK(caps_parse_set(c, "bounding", 40, &m, &err) == 0);
@@ -64,7 +64,7 @@ TEST(caps_newer_than_kernel_are_skipped)
 TEST(unknown_name_is_refused_naming_the_set)
 {
 	_cleanup_json_ cJSON *c =
-		cJSON_Parse("{\"effective\":[\"CAP_KILL\"],\"bounding\":[\"CAP_CHOWN\",\"CAP_FOO\"]}");
+	    cJSON_Parse("{\"effective\":[\"CAP_KILL\"],\"bounding\":[\"CAP_CHOWN\",\"CAP_FOO\"]}");
 
 	CHECK(caps_validate_oci(c, &err) < 0);
 	CHECK_STR(err.msg, "process.capabilities.bounding: unknown capability CAP_FOO");
@@ -107,7 +107,7 @@ TEST(apply_lowers_to_the_requested_sets)
 
 	CHECK(pid >= 0);
 	if (pid == 0) {
-		struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+		struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
 		struct __user_cap_data_struct d[2];
 		cJSON *c = cJSON_Parse("{\"effective\":[],\"permitted\":[],\"inheritable\":[]}");
 
@@ -115,7 +115,8 @@ TEST(apply_lowers_to_the_requested_sets)
 			_exit(2);
 		if (syscall(SYS_capget, &hdr, d) < 0)
 			_exit(3);
-		_exit(d[0].effective || d[0].permitted || d[1].permitted || d[0].inheritable ? 4 : 0);
+		_exit(d[0].effective || d[0].permitted || d[1].permitted || d[0].inheritable ? 4
+											     : 0);
 	}
 	CHECK(waitpid(pid, &st, 0) == pid);
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
@@ -123,8 +124,7 @@ TEST(apply_lowers_to_the_requested_sets)
 
 TEST(effective_outside_permitted_is_refused)
 {
-	_cleanup_json_ cJSON *c =
-		cJSON_Parse("{\"effective\":[\"CAP_KILL\"],\"permitted\":[]}");
+	_cleanup_json_ cJSON *c = cJSON_Parse("{\"effective\":[\"CAP_KILL\"],\"permitted\":[]}");
 
 	CHECK(caps_apply_oci(c, &err) < 0);
 	CHECK(strstr(err.msg, "CAP_KILL") != NULL);

@@ -28,8 +28,8 @@ static const char *map(const char *text)
 		return joined;
 	}
 	for (i = 0; i < w.n; i++)
-		off += (size_t)snprintf(joined + off, sizeof(joined) - off, "%s%s=%s",
-					i ? ";" : "", w.v[i].file, w.v[i].value);
+		off += (size_t)snprintf(joined + off, sizeof(joined) - off, "%s%s=%s", i ? ";" : "",
+					w.v[i].file, w.v[i].value);
 	cgroup_writes_free(&w);
 	return joined;
 }
@@ -149,11 +149,10 @@ TEST(wrong_types_name_the_field)
 /* ---- device programs -------------------------------------------------- */
 
 /* Run the program like the kernel: returns r0 (1 allow, 0 deny). */
-static int run_prog(const struct bpf_insn *p, size_t n, int type, int major, int minor,
-		    int access)
+static int run_prog(const struct bpf_insn *p, size_t n, int type, int major, int minor, int access)
 {
-	uint32_t ctx[3] = { (uint32_t)((access << 16) | type), (uint32_t)major, (uint32_t)minor };
-	uint64_t r[11] = { 0 };
+	uint32_t ctx[3] = {(uint32_t)((access << 16) | type), (uint32_t)major, (uint32_t)minor};
+	uint64_t r[11] = {0};
 	size_t pc = 0, steps = 0;
 
 	while (pc < n && steps++ < 100000) {
@@ -238,13 +237,14 @@ TEST(docker_style_rules_behave)
 {
 	CHECK(build("[{\"allow\":false,\"access\":\"rwm\"},"
 		    "{\"allow\":true,\"type\":\"c\",\"major\":10,\"minor\":200,\"access\":\"rw\"},"
-		    "{\"allow\":false,\"type\":\"c\",\"major\":1,\"minor\":9,\"access\":\"w\"}]") == 0);
+		    "{\"allow\":false,\"type\":\"c\",\"major\":1,\"minor\":9,\"access\":\"w\"}]") ==
+	      0);
 	CHECK(run_prog(prog, nprog, C, 10, 200, R | W) == 1); /* /dev/net/tun */
 	CHECK(run_prog(prog, nprog, C, 10, 201, R) == 0);
-	CHECK(run_prog(prog, nprog, B, 8, 0, R) == 0);	    /* /dev/sda denied */
+	CHECK(run_prog(prog, nprog, B, 8, 0, R) == 0);	     /* /dev/sda denied */
 	CHECK(run_prog(prog, nprog, C, 1, 3, R | W) == 1);   /* /dev/null default */
 	CHECK(run_prog(prog, nprog, C, 136, 4, R | W) == 1); /* a pts */
-	CHECK(run_prog(prog, nprog, B, 8, 0, M) == 1);	    /* mknod of anything */
+	CHECK(run_prog(prog, nprog, B, 8, 0, M) == 1);	     /* mknod of anything */
 	/* The defaults come after the user's rules (as in runc), so a bundle
 	 * cannot take /dev/urandom away from its own process. */
 	CHECK(run_prog(prog, nprog, C, 1, 9, W) == 1);
@@ -253,7 +253,8 @@ TEST(docker_style_rules_behave)
 TEST(last_rule_wins)
 {
 	CHECK(build("[{\"allow\":true,\"type\":\"b\",\"major\":8,\"access\":\"rwm\"},"
-		    "{\"allow\":false,\"type\":\"b\",\"major\":8,\"minor\":1,\"access\":\"w\"}]") == 0);
+		    "{\"allow\":false,\"type\":\"b\",\"major\":8,\"minor\":1,\"access\":\"w\"}]") ==
+	      0);
 	CHECK(run_prog(prog, nprog, B, 8, 0, R | W) == 1);
 	CHECK(run_prog(prog, nprog, B, 8, 1, R) == 1);
 	CHECK(run_prog(prog, nprog, B, 8, 1, R | W) == 0);
@@ -284,7 +285,7 @@ TEST(validate_covers_devices_and_resources)
 
 TEST(empty_path_is_a_noop)
 {
-	struct cgroup_stats st = { .mem_current = 5 };
+	struct cgroup_stats st = {.mem_current = 5};
 	pid_t *pids = (pid_t *)1;
 	size_t n = 9;
 

@@ -33,10 +33,10 @@ TEST(compiled_out_refuses)
 	CHECK(seccomp_validate_oci(NULL, &err) == 0);
 }
 
-#define NEED_SECCOMP()                                        \
-	do {                                                  \
-		if (!IS_ENABLED(CONFIG_SECCOMP))              \
-			SKIP("built without CONFIG_SECCOMP"); \
+#define NEED_SECCOMP()                                                                             \
+	do {                                                                                       \
+		if (!IS_ENABLED(CONFIG_SECCOMP))                                                   \
+			SKIP("built without CONFIG_SECCOMP");                                      \
 	} while (0)
 
 TEST(valid_profile_passes)
@@ -59,10 +59,9 @@ TEST(valid_profile_passes)
 
 TEST(every_action_name_is_known)
 {
-	static const char *const ok[] = { "SCMP_ACT_KILL",	   "SCMP_ACT_KILL_PROCESS",
-					  "SCMP_ACT_KILL_THREAD",  "SCMP_ACT_TRAP",
-					  "SCMP_ACT_ERRNO",	   "SCMP_ACT_TRACE",
-					  "SCMP_ACT_ALLOW",	   "SCMP_ACT_LOG" };
+	static const char *const ok[] = {
+	    "SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",
+	    "SCMP_ACT_ERRNO", "SCMP_ACT_TRACE",	       "SCMP_ACT_ALLOW",       "SCMP_ACT_LOG"};
 	char buf[256];
 	size_t i;
 
@@ -149,7 +148,8 @@ static int child_with_filter(const char *text)
 		long r;
 
 		if (seccomp_apply_oci(j, &err) < 0)
-			_exit(err.code == EINVAL || err.code == ENOSYS || err.code == EFAULT ? 77 : 2);
+			_exit(err.code == EINVAL || err.code == ENOSYS || err.code == EFAULT ? 77
+											     : 2);
 		/* The rule: getpgid(4242) fails with errno 42; getpgid(0) works. */
 		r = syscall(SYS_getpgid, 4242);
 		if (r != -1 || errno != 42)
