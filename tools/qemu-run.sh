@@ -19,12 +19,12 @@
 set -u
 
 usage() {
-	sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,/^set /s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 die() { echo "qemu-run: $*" >&2; exit 1; }
 
-board_dir= kernel= initrd= append= timeout=120 log= watchdog= monitor= quiet=
+board_dir='' kernel='' initrd='' append='' timeout=120 log='' watchdog='' monitor='' quiet=''
 extra=()
 while [ $# -gt 0 ]; do
 	case "$1" in

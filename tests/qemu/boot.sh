@@ -11,7 +11,8 @@
 # itself broke.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
-SUITE=qemu-boot
+# shellcheck disable=SC2034 # read by tests/lib.sh
+SUITE="qemu-boot"
 . "$top/tests/lib.sh"
 cd "$top" || exit 1
 
@@ -35,6 +36,17 @@ cross_cc() {
 	command -v "$_gcc" >/dev/null || { log "$_gcc: not installed"; return 1; }
 	[ -f "$_specs" ] || { log "$_specs: not found (musl-dev for this arch)"; return 1; }
 	"$_gcc" -specs "$_specs" -static -Os -Wall -D_GNU_SOURCE -I"$top" -o "$_out" "$@" >&2
+}
+
+# need_controllers "LIST": fail, printing the missing ones, unless LIST has
+# every controller tug sets limits with.
+need_controllers() {
+	_missing=
+	for _c in cpu memory pids io; do
+		case " $1 " in *" $_c "*) ;; *) _missing="$_missing $_c" ;; esac
+	done
+	printf '%s' "$_missing"
+	[ -z "$_missing" ]
 }
 
 # boot_one BOARD NAME INIT: boot INIT as /init and check the console.
@@ -72,6 +84,8 @@ boot_one() {
 		fail "$_name" "$_result"
 	elif [ -z "$_ctl" ]; then
 		fail "$_name" "no cgroup2 controllers line on the console (see $_log)"
+	elif ! missing=$(need_controllers "$_ctl"); then
+		fail "$_name" "cgroup2 lacks controllers tug limits with:$missing"
 	elif [ -n "$_append" ] && ! printf '%s\n' "$_console" | grep -q 'tug-init: test exit 7'; then
 		fail "$_name" "tug.test payload did not report exit 7 (see $_log)"
 	else
