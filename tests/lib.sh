@@ -43,10 +43,19 @@ busybox_rootfs() {
 	echo "nogroup:x:65534:" >>"$_d/etc/group"
 }
 
-# tmpdir: a fresh directory removed at exit.
+# tmpdir: a fresh directory, removed (and unmounted) when the suite exits.
+# Works inside $(...): the list lives in a file the suite's shell owns.
+TUG_TMPLIST=$(mktemp /tmp/tug-it-list.XXXXXX)
+tug_cleanup_tmp() {
+	while read -r d; do
+		umount -R -l "$d" 2>/dev/null
+		rm -rf "$d"
+	done <"$TUG_TMPLIST"
+	rm -f "$TUG_TMPLIST"
+}
+trap tug_cleanup_tmp EXIT
 tmpdir() {
 	_t=$(mktemp -d /tmp/tug-it.XXXXXX)
-	TMPDIRS="${TMPDIRS:-} $_t"
-	trap 'for d in $TMPDIRS; do umount -R -l "$d" 2>/dev/null; rm -rf "$d"; done' EXIT
+	echo "$_t" >>"$TUG_TMPLIST"
 	echo "$_t"
 }
