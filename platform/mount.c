@@ -203,6 +203,14 @@ int mount_entry_apply(const char *rootfs, const struct mount_entry *m, bool in_u
 			return tug_err_sys(err, "bind %s on %s", m->source, m->destination);
 		if ((flags & ~MS_REMOUNT) && remount_bind(target, flags & ~MS_REMOUNT, m->clear, err) < 0)
 			return tug_err_wrap(err, "mount %s", m->destination);
+	} else if (type && !strcmp(type, "cgroup")) {
+		/* cgroup v1 is not ours to mount: give the v2 tree, or the host's view read-only. */
+		if (mount("cgroup2", target, "cgroup2", flags, NULL) < 0) {
+			if (mount("/sys/fs/cgroup", target, NULL, MS_BIND | MS_REC, NULL) < 0)
+				return tug_err_sys(err, "bind /sys/fs/cgroup on %s", m->destination);
+			if (remount_bind(target, flags | MS_RDONLY, 0, err) < 0)
+				return tug_err_wrap(err, "mount %s", m->destination);
+		}
 	} else if (mount(m->source ? m->source : type, target, type, flags, m->data) < 0) {
 		/* A new sysfs needs a network namespace owned by our user namespace. */
 		if (!(type && !strcmp(type, "sysfs") && (errno == EPERM || errno == EBUSY) &&

@@ -15,13 +15,9 @@
 #include "platform/err.h"
 #include "platform/mount.h"
 #include "platform/ns.h"
+#include "platform/process.h"
 
 #define OCI_MAX_NS 8
-
-struct oci_rlimit {
-	int resource;
-	uint64_t soft, hard;
-};
 
 struct oci_process {
 	bool terminal;
@@ -34,7 +30,7 @@ struct oci_process {
 	gid_t *additional_gids;
 	size_t n_additional_gids;
 	int umask;		/* -1 = leave as is */
-	struct oci_rlimit *rlimits;
+	struct process_rlimit *rlimits;
 	size_t n_rlimits;
 	bool no_new_privileges;
 	bool has_oom_score_adj;

@@ -1,0 +1,261 @@
+/*
+ * The container init: runs in the cloned child, in the new namespaces,
+ * builds the root filesystem, then waits on exec.fifo until `start`, and
+ * finally becomes the user's process. Every failure goes back to the
+ * create process as text over the sync socket.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/oci/hooks.h"
+#include "core/oci/state.h"
+#include "core/oci/sync.h"
+#include "platform/caps.h"
+#include "platform/mount.h"
+#include "platform/ns.h"
+#include "platform/process.h"
+#include "platform/pty.h"
+#include "platform/seccomp.h"
+
+static void __attribute__((noreturn)) fail(int sync, struct tug_err *err)
+{
+	if (sync >= 0 && oci_sync_send(sync, SYNC_ERROR, err) == 0)
+		_exit(1);
+	tug_err_print(err);
+	_exit(1);
+}
+
+static int wait_go(int sync, struct tug_err *err)
+{
+	struct oci_sync_msg m;
+
+	if (oci_sync_recv(sync, &m, err) < 0)
+		return -1;
+	if (m.type != SYNC_GO)
+		return tug_err_set(err, EPROTO, "unexpected message %d from runtime", m.type);
+	return 0;
+}
+
+static int become_ns_root(struct tug_err *err)
+{
+	/* Our host uid means nothing in the new namespace; 0 is mapped. */
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		return tug_err_sys(err, "become root in the user namespace");
+	return 0;
+}
+
+static int join_paths(const struct oci_spec *s, struct tug_err *err)
+{
+	static const int order[] = { CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET,
+				     CLONE_NEWNS,   CLONE_NEWCGROUP, CLONE_NEWTIME };
+
+	for (size_t o = 0; o < sizeof(order) / sizeof(order[0]); o++)
+		for (size_t i = 0; i < s->n_ns; i++) {
+			if (s->ns[i].flag != order[o] || !s->ns[i].path)
+				continue;
+			if (ns_join_path(s->ns[i].path, s->ns[i].flag, err) < 0)
+				return tug_err_wrap(err, "linux.namespaces[%zu]", i);
+			if (order[o] == CLONE_NEWUSER && become_ns_root(err) < 0)
+				return -1;
+		}
+	return 0;
+}
+
+static bool dev_is_bound(const struct oci_spec *s)
+{
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (!strcmp(s->mounts[i].destination, "/dev") && s->mounts[i].bind)
+			return true;
+	return false;
+}
+
+static int setup_rootfs(const struct oci_init_args *a, struct tug_err *err)
+{
+	const struct oci_spec *s = a->spec;
+	const char *root = s->root_path;
+
+	if (mount_prepare_rootfs(root, s->rootfs_propagation, err) < 0)
+		return -1;
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		struct mount_entry m = s->mounts[i];
+		char src[PATH_MAX];
+
+		/* A relative bind source is relative to the bundle, as in runc. */
+		if (m.bind && m.source[0] != '/') {
+			snprintf(src, sizeof(src), "%s/%s", s->bundle, m.source);
+			m.source = src;
+		}
+		if (mount_entry_apply(root, &m, a->new_userns, err) < 0)
+			return tug_err_wrap(err, "mounts[%zu]", i);
+	}
+	if (!dev_is_bound(s)) {
+		if (mount_default_devices(root, a->new_userns, err) < 0)
+			return tug_err_wrap(err, "default devices");
+		if (mount_dev_symlinks(root, err) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < s->n_devices; i++)
+		if (mount_device(root, &s->devices[i], a->new_userns, err) < 0)
+			return tug_err_wrap(err, "linux.devices[%zu]", i);
+	return 0;
+}
+
+static int setup_terminal(const struct oci_init_args *a, int *slave_fd, struct tug_err *err)
+{
+	const struct oci_process *p = &a->spec->process;
+	char slave[64];
+	int master;
+
+	if (pty_open(&master, slave, sizeof(slave), err) < 0)
+		return tug_err_wrap(err, "process.terminal");
+	*slave_fd = open(slave, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (*slave_fd < 0) {
+		close(master);
+		return tug_err_sys(err, "process.terminal: open %s", slave);
+	}
+	pty_set_size(master, p->console_rows, p->console_cols, err);
+	if (a->new_mntns && mount_console("", slave, err) < 0) {
+		close(master);
+		return -1;
+	}
+	if (oci_sync_send(a->sync, SYNC_TERMINAL, NULL) < 0 ||
+	    pty_send_fd(a->sync, master, "", err) < 0) {
+		close(master);
+		return tug_err_sys(err, "process.terminal: hand the pty to the runtime");
+	}
+	close(master);
+	return 0;
+}
+
+static int after_pivot(const struct oci_init_args *a, struct tug_err *err)
+{
+	const struct oci_spec *s = a->spec;
+	const cJSON *it;
+
+	if (a->new_mntns && s->rootfs_propagation &&
+	    mount_set_propagation("/", s->rootfs_propagation, err) < 0)
+		return -1;
+	cJSON_ArrayForEach(it, s->sysctl)
+	{
+		if (process_set_sysctl(it->string, it->valuestring, err) < 0)
+			return -1;
+	}
+	if (process_set_hostname(s->hostname, s->domainname, err) < 0)
+		return -1;
+	for (size_t i = 0; s->readonly_paths && s->readonly_paths[i]; i++)
+		if (mount_readonly_path(s->readonly_paths[i], err) < 0)
+			return -1;
+	for (size_t i = 0; s->masked_paths && s->masked_paths[i]; i++)
+		if (mount_mask_path(s->masked_paths[i], err) < 0)
+			return -1;
+	if (s->root_readonly && mount_readonly_root(err) < 0)
+		return -1;
+	return 0;
+}
+
+int oci_exec_process(const struct oci_process *p, const cJSON *seccomp, const char *path,
+		     struct tug_err *err)
+{
+	if (process_set_rlimits(p->rlimits, p->n_rlimits, err) < 0)
+		return -1;
+	if (p->has_oom_score_adj && process_set_oom_score_adj(p->oom_score_adj, err) < 0)
+		return -1;
+	if (caps_drop_bounding_oci(p->capabilities, err) < 0 || caps_prepare_uid_change(err) < 0)
+		return -1;
+	if (process_set_user(p->uid, p->gid, p->additional_gids, p->n_additional_gids, err) < 0)
+		return -1;
+	if (caps_apply_oci(p->capabilities, err) < 0)
+		return -1;
+	if (p->umask >= 0)
+		umask((mode_t)p->umask);
+	if (chdir(p->cwd) < 0)
+		return tug_err_sys(err, "process.cwd: chdir %s", p->cwd);
+	if (p->no_new_privileges && process_set_no_new_privs(err) < 0)
+		return -1;
+	if (seccomp_apply_oci(seccomp, err) < 0)
+		return tug_err_wrap(err, "linux.seccomp");
+	execve(path, (char *const *)p->args, (char *const *)p->env);
+	return tug_err_sys(err, "exec %s", path);
+}
+
+void oci_container_init(const struct oci_init_args *a)
+{
+	const struct oci_spec *s = a->spec;
+	struct tug_err err = { 0 };
+	char fifo_path[PATH_MAX + 16], exe[PATH_MAX];
+	int fifo = -1, slave = -1;
+	const char *cgns = NULL;
+	char byte;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (wait_go(a->sync, &err) < 0)
+		fail(-1, &err);
+	if (a->new_userns && become_ns_root(&err) < 0)
+		fail(a->sync, &err);
+	if (process_dup_stdio(a->stdio, &err) < 0 || join_paths(s, &err) < 0)
+		fail(a->sync, &err);
+	/* After the runtime moved us into our cgroup, so it becomes our cgroup root. */
+	if (oci_spec_has_ns(s, CLONE_NEWCGROUP, &cgns) && !cgns && unshare(CLONE_NEWCGROUP) < 0) {
+		tug_err_sys(&err, "unshare cgroup namespace");
+		fail(a->sync, &err);
+	}
+	if (a->new_mntns && setup_rootfs(a, &err) < 0)
+		fail(a->sync, &err);
+	if (oci_hooks_has(s->hooks, "prestart") || oci_hooks_has(s->hooks, "createRuntime")) {
+		if (oci_sync_send(a->sync, SYNC_HOOKS, NULL) < 0 || wait_go(a->sync, &err) < 0)
+			fail(a->sync, &err);
+	}
+	if (oci_hooks_run(s->hooks, "createContainer", a->state_json, &err) < 0)
+		fail(a->sync, &err);
+	snprintf(fifo_path, sizeof(fifo_path), "%s/" OCI_EXEC_FIFO, a->state_dir);
+	/* O_RDWR never blocks; we block later in read() until start writes. */
+	fifo = open(fifo_path, O_RDWR | O_CLOEXEC);
+	if (fifo < 0) {
+		tug_err_sys(&err, "open %s", fifo_path);
+		fail(a->sync, &err);
+	}
+	if (a->new_mntns) {
+		if (mount_pivot_root(s->root_path, a->no_pivot, &err) < 0)
+			fail(a->sync, &err);
+	} else if (chroot(s->root_path) < 0 || chdir("/") < 0) {
+		tug_err_sys(&err, "chroot %s", s->root_path);
+		fail(a->sync, &err);
+	}
+	if (s->process.terminal && setup_terminal(a, &slave, &err) < 0)
+		fail(a->sync, &err);
+	if (after_pivot(a, &err) < 0)
+		fail(a->sync, &err);
+	if (process_find_exec(s->process.args[0], s->process.env, exe, sizeof(exe), &err) < 0)
+		fail(a->sync, &err);
+	if (oci_sync_send(a->sync, SYNC_READY, NULL) < 0)
+		_exit(1);
+	/* From here the create process is gone; we live on until start. */
+	prctl(PR_SET_PDEATHSIG, 0);
+	close(a->sync);
+	if (read(fifo, &byte, 1) != 1)
+		_exit(1);
+	close(fifo);
+	if (oci_hooks_run(s->hooks, "startContainer", a->state_json, &err) < 0) {
+		tug_err_print(&err);
+		_exit(1);
+	}
+	if (slave >= 0 && pty_make_controlling(slave, &err) < 0) {
+		tug_err_print(&err);
+		_exit(1);
+	}
+	if (process_prepare_fds(a->preserve_fds, &err) < 0) {
+		tug_err_print(&err);
+		_exit(1);
+	}
+	oci_exec_process(&s->process, s->seccomp, exe, &err);
+	tug_err_print(&err);
+	_exit(127);
+}
