@@ -1,0 +1,136 @@
+/*
+ * The Docker Engine API subset, served by the daemon's loop. A connection
+ * reads one request at a time; a handler answers at once, or turns the
+ * connection into a stream (wait, logs -f, events) or hijacks it (attach,
+ * exec) and the loop feeds it from then on.
+ */
+#ifndef TUG_API_H
+#define TUG_API_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+
+#include "core/daemon/daemon.h"
+#include "core/daemon/logfile.h"
+#include "core/http/buf.h"
+#include "core/http/http.h"
+
+#define API_VERSION "1.44"
+#define API_MIN_VERSION "1.24"
+#define API_MAX_BODY (1 << 20)
+#define API_MAX_LOAD_BODY (4ULL << 30)
+#define API_MAX_HEAD 16384
+#define API_HEAD_TIMEOUT_MS 10000	/* a started head must finish this soon */
+#define API_IDLE_TIMEOUT_MS 300000
+#define API_BODY_TIMEOUT_MS 30000	/* between body bytes */
+#define API_MAX_OUT (8 << 20)		/* a client this far behind is dropped */
+
+enum conn_mode { CONN_HEAD, CONN_BODY, CONN_STREAM, CONN_HIJACK };
+enum stream_kind { SK_NONE, SK_WAIT, SK_LOGS, SK_EVENTS, SK_ATTACH, SK_EXEC };
+
+struct route;
+
+struct conn {
+	int fd;
+	struct buf in, out;
+	enum conn_mode mode;
+	struct http_request req;
+	bool have_req;
+	struct http_body body;
+	struct buf body_buf;
+	int body_fd;		/* big bodies (image load) go to a file */
+	char body_path[600];
+	const struct route *route;
+	char params[2][256];
+	bool close_after;	/* close once out is flushed */
+	bool rd_closed;		/* the client shut its sending side */
+	bool dead;
+	uint64_t deadline_ms;
+	enum stream_kind stream;
+	struct container *ctr;
+	struct exec_inst *exec;
+	char wait_cond[16];
+	bool want_stdout, want_stderr, timestamps, mux, follow, stdin_open;
+	int64_t since, until;
+	struct log_cursor cursor;
+	cJSON *filters;
+	struct conn *next;
+};
+
+struct route {
+	const char *method;
+	const char *pattern;	/* "/containers/{}/json" */
+	void (*fn)(struct daemon *d, struct conn *c);
+	bool big_body;
+};
+
+/* "/v1.41/containers/json" -> "/containers/json"; -1 (400) when out of range. */
+int api_strip_version(const char *path, const char **rest, char *msg, size_t size);
+const struct route *api_route_find(const char *method, const char *path, char params[2][256],
+				   bool *path_known);
+extern const struct route api_routes[];
+
+/* Reply helpers. */
+void api_reply(struct conn *c, int status, const char *ctype, const char *body, size_t len);
+void api_reply_json(struct conn *c, int status, cJSON *j);	/* takes j */
+void api_error(struct conn *c, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void api_no_such_container(struct conn *c, const char *ref);
+void api_stream_begin(struct conn *c, const char *ctype);
+void api_stream_write(struct conn *c, const void *data, size_t len);
+void api_stream_end(struct conn *c);
+void api_hijack(struct conn *c, bool mux);
+void api_frame(struct conn *c, int stream, const void *data, size_t len);
+cJSON *api_body_json(struct conn *c, int *bad);
+
+/* Connection plumbing used by the loop. */
+void api_conn_input(struct daemon *d, struct conn *c);
+void api_conn_closed_input(struct daemon *d, struct conn *c);
+void api_conn_flush(struct daemon *d, struct conn *c);
+void api_conn_close(struct daemon *d, struct conn *c);
+void api_conn_tick(struct daemon *d, struct conn *c);
+
+/* Streams fed by the engine. */
+void api_logs_poll(struct daemon *d, struct conn *c);
+void api_container_exited(struct daemon *d, struct container *c);
+void api_container_removed(struct daemon *d, struct container *c);
+void api_event_publish(struct daemon *d, cJSON *ev);
+void api_exec_output(struct daemon *d, struct exec_inst *e, int stream, const char *data,
+		     size_t len);
+void api_exec_done(struct daemon *d, struct exec_inst *e);
+
+/* Handlers. */
+void h_ping(struct daemon *d, struct conn *c);
+void h_version(struct daemon *d, struct conn *c);
+void h_info(struct daemon *d, struct conn *c);
+void h_events(struct daemon *d, struct conn *c);
+void h_ctr_list(struct daemon *d, struct conn *c);
+void h_ctr_create(struct daemon *d, struct conn *c);
+void h_ctr_inspect(struct daemon *d, struct conn *c);
+void h_ctr_start(struct daemon *d, struct conn *c);
+void h_ctr_wait(struct daemon *d, struct conn *c);
+void h_ctr_stop(struct daemon *d, struct conn *c);
+void h_ctr_kill(struct daemon *d, struct conn *c);
+void h_ctr_restart(struct daemon *d, struct conn *c);
+void h_ctr_logs(struct daemon *d, struct conn *c);
+void h_ctr_attach(struct daemon *d, struct conn *c);
+void h_ctr_resize(struct daemon *d, struct conn *c);
+void h_ctr_pause(struct daemon *d, struct conn *c);
+void h_ctr_unpause(struct daemon *d, struct conn *c);
+void h_ctr_rename(struct daemon *d, struct conn *c);
+void h_ctr_top(struct daemon *d, struct conn *c);
+void h_ctr_stats(struct daemon *d, struct conn *c);
+void h_ctr_delete(struct daemon *d, struct conn *c);
+void h_exec_create(struct daemon *d, struct conn *c);
+void h_exec_start(struct daemon *d, struct conn *c);
+void h_exec_resize(struct daemon *d, struct conn *c);
+void h_exec_inspect(struct daemon *d, struct conn *c);
+void h_img_list(struct daemon *d, struct conn *c);
+void h_img_load(struct daemon *d, struct conn *c);
+void h_img_get(struct daemon *d, struct conn *c);
+void h_img_inspect(struct daemon *d, struct conn *c);
+void h_img_tag(struct daemon *d, struct conn *c);
+void h_img_delete(struct daemon *d, struct conn *c);
+
+#endif

@@ -1,0 +1,378 @@
+/* Connection plumbing: read requests, dispatch, buffer replies, streams. */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/api/api.h"
+#include "platform/json.h"
+
+static const struct http_limits head_limits = { .max_head = API_MAX_HEAD, .max_body = API_MAX_BODY };
+
+void api_conn_flush(struct daemon *d, struct conn *c)
+{
+	while (buf_size(&c->out)) {
+		ssize_t n = send(c->fd, buf_head(&c->out), buf_size(&c->out), MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN) {
+				struct epoll_event ev = {
+					.events = (c->rd_closed ? 0 : EPOLLIN | EPOLLRDHUP) | EPOLLOUT,
+					.data.fd = c->fd
+				};
+
+				epoll_ctl(d->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+				return;
+			}
+			c->dead = true; /* the client vanished */
+			return;
+		}
+		buf_consume(&c->out, (size_t)n);
+	}
+	{
+		struct epoll_event ev = { .events = c->rd_closed ? 0 : EPOLLIN | EPOLLRDHUP,
+					  .data.fd = c->fd };
+
+		epoll_ctl(d->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+	}
+	if (c->close_after)
+		c->dead = true;
+}
+
+void api_reply(struct conn *c, int status, const char *ctype, const char *body, size_t len)
+{
+	char date[40];
+
+	rfc3339_now(date);
+	buf_printf(&c->out,
+		   "HTTP/1.1 %d %s\r\nApi-Version: " API_VERSION "\r\nDocker-Experimental: false\r\n"
+		   "Ostype: linux\r\nServer: tug\r\n",
+		   status, http_reason(status));
+	if (ctype)
+		buf_printf(&c->out, "Content-Type: %s\r\n", ctype);
+	if (status != 204 && status != 304)
+		buf_printf(&c->out, "Content-Length: %zu\r\n", len);
+	if (c->close_after)
+		buf_printf(&c->out, "Connection: close\r\n");
+	buf_add(&c->out, "\r\n", 2);
+	if (body && len && strcmp(c->req.method ? c->req.method : "", "HEAD"))
+		buf_add(&c->out, body, len);
+}
+
+void api_reply_json(struct conn *c, int status, cJSON *j)
+{
+	char *s = cJSON_PrintUnformatted(j);
+	size_t n = s ? strlen(s) : 0;
+
+	if (s) {
+		s = realloc(s, n + 2);
+		s[n++] = '\n';
+	}
+	api_reply(c, status, "application/json", s, n);
+	free(s);
+	cJSON_Delete(j);
+}
+
+void api_error(struct conn *c, int status, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	cJSON *j = cJSON_CreateObject();
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cJSON_AddStringToObject(j, "message", msg);
+	api_reply_json(c, status, j);
+}
+
+void api_no_such_container(struct conn *c, const char *ref)
+{
+	api_error(c, 404, "No such container: %s", ref);
+}
+
+void api_stream_begin(struct conn *c, const char *ctype)
+{
+	buf_printf(&c->out,
+		   "HTTP/1.1 200 OK\r\nApi-Version: " API_VERSION "\r\nServer: tug\r\n"
+		   "Content-Type: %s\r\nTransfer-Encoding: chunked\r\n\r\n",
+		   ctype);
+	c->mode = CONN_STREAM;
+}
+
+void api_stream_write(struct conn *c, const void *data, size_t len)
+{
+	if (len)
+		buf_add_chunk(&c->out, data, len);
+}
+
+void api_stream_end(struct conn *c)
+{
+	buf_add_chunk(&c->out, NULL, 0);
+	c->stream = SK_NONE;
+	c->mode = CONN_HEAD;
+	if (!c->req.keep_alive)
+		c->close_after = true;
+	if (c->exec)
+		c->exec = NULL;
+	log_cursor_close(&c->cursor);
+	http_request_free(&c->req);
+	c->have_req = false;
+}
+
+void api_hijack(struct conn *c, bool mux)
+{
+	const char *ctype = mux ? "application/vnd.docker.multiplexed-stream"
+				: "application/vnd.docker.raw-stream";
+
+	if (http_header_get(&c->req, "Upgrade"))
+		buf_printf(&c->out,
+			   "HTTP/1.1 101 UPGRADED\r\nContent-Type: %s\r\nConnection: Upgrade\r\n"
+			   "Upgrade: tcp\r\nApi-Version: " API_VERSION "\r\n\r\n",
+			   ctype);
+	else
+		buf_printf(&c->out, "HTTP/1.1 200 OK\r\nContent-Type: %s\r\n\r\n", ctype);
+	c->mode = CONN_HIJACK;
+	c->mux = mux;
+}
+
+void api_frame(struct conn *c, int stream, const void *data, size_t len)
+{
+	uint8_t h[8];
+
+	if (!len)
+		return;
+	if (c->mux) {
+		http_stream_header(h, stream, (uint32_t)len);
+		buf_add(&c->out, h, 8);
+	}
+	buf_add(&c->out, data, len);
+}
+
+cJSON *api_body_json(struct conn *c, int *bad)
+{
+	cJSON *j;
+
+	*bad = 0;
+	if (!buf_size(&c->body_buf))
+		return NULL;
+	j = cJSON_ParseWithLength(buf_head(&c->body_buf), buf_size(&c->body_buf));
+	if (!j || !cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		*bad = 1;
+		api_error(c, 400, "invalid JSON body: malformed near byte %ld",
+			  j ? 0L : (long)(cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() - buf_head(&c->body_buf) : 0));
+		return NULL;
+	}
+	return j;
+}
+
+static void sink_mem(void *ctx, const char *data, size_t len)
+{
+	buf_add(ctx, data, len);
+}
+
+static void sink_file(void *ctx, const char *data, size_t len)
+{
+	struct conn *c = ctx;
+
+	if (c->body_fd >= 0 && write(c->body_fd, data, len) != (ssize_t)len) {
+		close(c->body_fd);
+		c->body_fd = -1;
+	}
+}
+
+static void fail_request(struct conn *c, int status, const char *msg)
+{
+	c->close_after = true;
+	api_error(c, status, "%s", msg);
+}
+
+static void dispatch(struct daemon *d, struct conn *c)
+{
+	c->route->fn(d, c);
+	buf_free(&c->body_buf);
+	if (c->body_fd >= 0) {
+		close(c->body_fd);
+		c->body_fd = -1;
+	}
+	if (c->body_path[0]) {
+		unlink(c->body_path);
+		c->body_path[0] = '\0';
+	}
+	if (c->mode == CONN_HEAD || c->mode == CONN_BODY) {
+		c->mode = CONN_HEAD;
+		if (!c->req.keep_alive)
+			c->close_after = true;
+		http_request_free(&c->req);
+		c->have_req = false;
+	}
+	c->deadline_ms = d->now_ms + API_IDLE_TIMEOUT_MS;
+}
+
+static int start_request(struct daemon *d, struct conn *c)
+{
+	char msg[256];
+	const char *path;
+	bool known;
+	int status = 0;
+	struct http_limits lim = head_limits;
+
+	if (api_strip_version(c->req.path, &path, msg, sizeof(msg))) {
+		fail_request(c, 400, msg);
+		return -1;
+	}
+	c->route = api_route_find(c->req.method, path, c->params, &known);
+	if (!c->route) {
+		c->close_after = !c->req.keep_alive;
+		api_error(c, known ? 405 : 404, "page not found");
+		/* The body of an unknown request is not read; drop the connection. */
+		if (c->req.content_length > 0 || c->req.chunked)
+			c->close_after = true;
+		http_request_free(&c->req);
+		c->have_req = false;
+		return 1;
+	}
+	if (c->route->big_body) {
+		lim.max_body = API_MAX_LOAD_BODY;
+		snprintf(c->body_path, sizeof(c->body_path), "%s/upload-%d-%p", d->cfg.run_dir,
+			 getpid(), (void *)c);
+		c->body_fd = open(c->body_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (c->body_fd < 0) {
+			fail_request(c, 500, "cannot store the upload");
+			return -1;
+		}
+	}
+	if (http_body_init_request(&c->body, &c->req, &lim, &status)) {
+		fail_request(c, status, "request body too large");
+		return -1;
+	}
+	c->mode = CONN_BODY;
+	c->deadline_ms = d->now_ms + API_BODY_TIMEOUT_MS;
+	return 0;
+}
+
+void api_conn_input(struct daemon *d, struct conn *c)
+{
+	while (!c->dead && !c->close_after) {
+		if (c->mode == CONN_HEAD) {
+			int status = 0;
+			long n;
+
+			if (!buf_size(&c->in))
+				return;
+			n = http_parse_request(buf_head(&c->in), buf_size(&c->in), &head_limits,
+					       &c->req, &status);
+			if (n == 0) {
+				if (c->deadline_ms > d->now_ms + API_HEAD_TIMEOUT_MS)
+					c->deadline_ms = d->now_ms + API_HEAD_TIMEOUT_MS;
+				return;
+			}
+			if (n < 0) {
+				memset(&c->req, 0, sizeof(c->req));
+				fail_request(c, status, status == 431 ? "request header too large"
+								      : "malformed HTTP request");
+				return;
+			}
+			buf_consume(&c->in, (size_t)n);
+			c->have_req = true;
+			if (start_request(d, c) != 0)
+				continue;
+		}
+		if (c->mode == CONN_BODY) {
+			size_t used = 0;
+			int rc = http_body_feed(&c->body, buf_head(&c->in), buf_size(&c->in), &used,
+						c->body_fd >= 0 ? sink_file : sink_mem,
+						c->body_fd >= 0 ? (void *)c : (void *)&c->body_buf);
+
+			buf_consume(&c->in, used);
+			if (rc == -2) {
+				fail_request(c, 413, "request body too large");
+				return;
+			}
+			if (rc < 0) {
+				fail_request(c, 400, "malformed request body");
+				return;
+			}
+			if (rc == 0) {
+				c->deadline_ms = d->now_ms + API_BODY_TIMEOUT_MS;
+				return;
+			}
+			dispatch(d, c);
+			continue;
+		}
+		if (c->mode == CONN_HIJACK) {
+			int fd = c->exec ? c->exec->in_fd : (c->ctr ? c->ctr->stdin_fd : -1);
+
+			if (buf_size(&c->in) && fd >= 0 && c->stdin_open)
+				write(fd, buf_head(&c->in), buf_size(&c->in));
+			buf_consume(&c->in, buf_size(&c->in));
+			return;
+		}
+		/* Streams ignore further input. */
+		buf_consume(&c->in, buf_size(&c->in));
+		return;
+	}
+}
+
+/* The client closed its side: a hijacked stdin ends; anything else is gone. */
+void api_conn_closed_input(struct daemon *d, struct conn *c)
+{
+	if (c->mode == CONN_HIJACK && c->stdin_open) {
+		c->stdin_open = false;
+		if (c->exec && c->exec->in_fd >= 0 && !c->exec->tty) {
+			close(c->exec->in_fd);
+			c->exec->in_fd = -1;
+		} else if (c->ctr && c->ctr->stdin_fd >= 0 && !c->ctr->tty) {
+			const cJSON *once = cJSON_GetObjectItem(c->ctr->config, "StdinOnce");
+
+			if (cJSON_IsTrue(once)) {
+				close(c->ctr->stdin_fd);
+				c->ctr->stdin_fd = -1;
+			}
+		}
+		return;
+	}
+	if (c->mode == CONN_HIJACK)
+		return;
+	c->dead = true;
+}
+
+void api_conn_close(struct daemon *d, struct conn *c)
+{
+	if (c->exec && c->exec->conn == c)
+		c->exec->conn = NULL;
+	log_cursor_close(&c->cursor);
+	cJSON_Delete(c->filters);
+	http_request_free(&c->req);
+	buf_free(&c->in);
+	buf_free(&c->out);
+	buf_free(&c->body_buf);
+	if (c->body_fd >= 0)
+		close(c->body_fd);
+	if (c->body_path[0])
+		unlink(c->body_path);
+	loop_unwatch(d, c->fd);
+	close(c->fd);
+	free(c);
+}
+
+void api_conn_tick(struct daemon *d, struct conn *c)
+{
+	if (c->mode == CONN_STREAM || c->mode == CONN_HIJACK)
+		return;
+	if (c->deadline_ms && d->now_ms >= c->deadline_ms) {
+		/* Slow or stalled client: answer 408 if a request started, then close. */
+		if (c->mode == CONN_BODY || buf_size(&c->in))
+			fail_request(c, 408, "request timed out");
+		else
+			c->dead = true;
+		c->close_after = true;
+	}
+}

@@ -1,0 +1,637 @@
+/* /containers/... handlers. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+
+#include "core/api/api.h"
+#include "core/image/image.h"
+#include "core/image/store.h"
+#include "core/oci/runtime.h"
+#include "platform/cgroup.h"
+#include "platform/cleanup.h"
+#include "platform/json.h"
+
+#define FIND_OR_404(d, c, ctr)                                 \
+	struct container *ctr = ctr_find(d, c->params[0]);     \
+	if (!ctr) {                                            \
+		api_no_such_container(c, c->params[0]);        \
+		return;                                        \
+	}
+
+static int64_t parse_rfc3339(const char *s)
+{
+	struct tm tm = { 0 };
+
+	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+			 &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (int64_t)timegm(&tm);
+}
+
+static void human_duration(int64_t s, char *out, size_t size)
+{
+	if (s < 1)
+		snprintf(out, size, "Less than a second");
+	else if (s < 60)
+		snprintf(out, size, "%lld second%s", (long long)s, s == 1 ? "" : "s");
+	else if (s < 3600)
+		snprintf(out, size, "%lld minute%s", (long long)s / 60, s / 60 == 1 ? "" : "s");
+	else if (s < 86400)
+		snprintf(out, size, "%lld hour%s", (long long)s / 3600, s / 3600 == 1 ? "" : "s");
+	else
+		snprintf(out, size, "%lld days", (long long)s / 86400);
+}
+
+static void status_text(struct container *ctr, char *out, size_t size)
+{
+	char dur[64];
+	int64_t now = (int64_t)time(NULL);
+
+	switch (ctr->state) {
+	case CS_RUNNING:
+	case CS_PAUSED:
+		human_duration(now - parse_rfc3339(ctr->started_at), dur, sizeof(dur));
+		snprintf(out, size, "Up %s%s", dur, ctr->state == CS_PAUSED ? " (Paused)" : "");
+		break;
+	case CS_RESTARTING:
+		human_duration(now - parse_rfc3339(ctr->finished_at), dur, sizeof(dur));
+		snprintf(out, size, "Restarting (%d) %s ago", ctr->exit_code, dur);
+		break;
+	case CS_EXITED:
+		if (parse_rfc3339(ctr->finished_at) <= 0) {
+			snprintf(out, size, "Created");
+			break;
+		}
+		human_duration(now - parse_rfc3339(ctr->finished_at), dur, sizeof(dur));
+		snprintf(out, size, "Exited (%d) %s ago", ctr->exit_code, dur);
+		break;
+	case CS_CREATED:
+		snprintf(out, size, "Created");
+		break;
+	default:
+		snprintf(out, size, "Dead");
+	}
+}
+
+static cJSON *args_of(struct container *ctr)
+{
+	struct tug_err err;
+	cJSON *p = bundle_process(ctr, NULL, &err), *a;
+
+	if (!p)
+		return cJSON_CreateArray();
+	a = cJSON_DetachItemFromObject(p, "args");
+	cJSON_Delete(p);
+	return a;
+}
+
+static void command_string(struct container *ctr, char *out, size_t size)
+{
+	_cleanup_json_ cJSON *a = args_of(ctr);
+	const cJSON *it;
+	size_t n = 0;
+
+	out[0] = '\0';
+	cJSON_ArrayForEach(it, a)
+		n += (size_t)snprintf(out + n, n < size ? size - n : 0, "%s%s", n ? " " : "",
+				      it->valuestring);
+}
+
+/* filters={"status":["running"],"name":["web"],"id":[..],"label":[..],"exited":["0"]} */
+static bool filter_match(struct container *ctr, const cJSON *filters)
+{
+	const cJSON *f;
+
+	cJSON_ArrayForEach(f, filters) {
+		const cJSON *v;
+		bool any = false;
+		char code[16];
+
+		/* Old clients send {"status":{"running":true}}. */
+		cJSON_ArrayForEach(v, f) {
+			const char *s = cJSON_IsString(v) ? v->valuestring : v->string;
+
+			if (!s)
+				continue;
+			if (!strcmp(f->string, "status"))
+				any |= !strcmp(s, ctr_state_name(ctr->state));
+			else if (!strcmp(f->string, "name"))
+				any |= strstr(ctr->name + 1, s[0] == '/' ? s + 1 : s) != NULL;
+			else if (!strcmp(f->string, "id"))
+				any |= !strncmp(ctr->id, s, strlen(s));
+			else if (!strcmp(f->string, "ancestor"))
+				any |= !strcmp(ctr->image, s) || !strncmp(ctr->image_id, s, strlen(s));
+			else if (!strcmp(f->string, "exited")) {
+				snprintf(code, sizeof(code), "%d", ctr->exit_code);
+				any |= ctr->state == CS_EXITED && !strcmp(code, s);
+			} else if (!strcmp(f->string, "label")) {
+				const cJSON *labels = cJSON_GetObjectItem(ctr->config, "Labels");
+				char key[256];
+				const char *eq = strchr(s, '=');
+
+				snprintf(key, sizeof(key), "%.*s", eq ? (int)(eq - s) : (int)strlen(s), s);
+				const cJSON *lv = cJSON_GetObjectItemCaseSensitive(labels, key);
+
+				any |= lv && (!eq || !strcmp(cJSON_GetStringValue(lv) ?: "", eq + 1));
+			} else {
+				any = true;
+			}
+		}
+		if (!any)
+			return false;
+	}
+	return true;
+}
+
+void h_ctr_list(struct daemon *d, struct conn *c)
+{
+	cJSON *arr = cJSON_CreateArray();
+	bool all = http_query_bool(c->req.query, "all");
+	char fbuf[4096] = "", limit_s[16] = "";
+	_cleanup_json_ cJSON *filters = NULL;
+	long limit = -1, n = 0;
+
+	if (http_query_get(c->req.query, "filters", fbuf, sizeof(fbuf)) && *fbuf) {
+		filters = cJSON_Parse(fbuf);
+		if (!filters || !cJSON_IsObject(filters)) {
+			cJSON_Delete(arr);
+			api_error(c, 400, "invalid filter '%s'", fbuf);
+			return;
+		}
+		if (cJSON_GetObjectItem(filters, "status") || cJSON_GetObjectItem(filters, "exited"))
+			all = true;
+	}
+	if (http_query_get(c->req.query, "limit", limit_s, sizeof(limit_s)))
+		limit = atol(limit_s);
+	for (struct container *ctr = d->containers; ctr; ctr = ctr->next) {
+		cJSON *o, *names, *hc;
+		char status[128], cmd[1024];
+
+		if (!all && !ctr_is_running(ctr) && ctr->state != CS_RESTARTING)
+			continue;
+		if (filters && !filter_match(ctr, filters))
+			continue;
+		if (limit > 0 && n >= limit)
+			break;
+		n++;
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "Id", ctr->id);
+		names = cJSON_AddArrayToObject(o, "Names");
+		cJSON_AddItemToArray(names, cJSON_CreateString(ctr->name));
+		cJSON_AddStringToObject(o, "Image", ctr->image);
+		cJSON_AddStringToObject(o, "ImageID", ctr->image_id);
+		command_string(ctr, cmd, sizeof(cmd));
+		cJSON_AddStringToObject(o, "Command", cmd);
+		cJSON_AddNumberToObject(o, "Created", (double)parse_rfc3339(ctr->created));
+		cJSON_AddArrayToObject(o, "Ports");
+		cJSON_AddItemToObject(o, "Labels",
+				      cJSON_GetObjectItem(ctr->config, "Labels")
+					      ? cJSON_Duplicate(cJSON_GetObjectItem(ctr->config, "Labels"), true)
+					      : cJSON_CreateObject());
+		cJSON_AddStringToObject(o, "State", ctr_state_name(ctr->state));
+		status_text(ctr, status, sizeof(status));
+		cJSON_AddStringToObject(o, "Status", status);
+		hc = cJSON_AddObjectToObject(o, "HostConfig");
+		cJSON_AddStringToObject(hc, "NetworkMode", "none");
+		cJSON_AddObjectToObject(cJSON_AddObjectToObject(o, "NetworkSettings"), "Networks");
+		cJSON_AddArrayToObject(o, "Mounts");
+		cJSON_AddItemToArray(arr, o);
+	}
+	api_reply_json(c, 200, arr);
+}
+
+/* Resolve the image now so create fails with Docker's 404 for an unknown one. */
+static int attach_image(struct container *ctr, struct tug_err *err)
+{
+	struct image_store st;
+	struct image img = { 0 };
+	_cleanup_json_ cJSON *refs = NULL;
+	char digest[SHA256_DIGEST_STR_LEN];
+	const cJSON *icfg;
+	int rc = -1;
+
+	if (image_store_open(&st, err))
+		return -1;
+	if (refs_read(&st, &refs, err) || image_resolve(&st, refs, ctr->image, digest, err) ||
+	    image_read(&st, digest, &img, err))
+		goto out;
+	snprintf(ctr->image_id, sizeof(ctr->image_id), "%s", img.config_digest);
+	icfg = cJSON_GetObjectItem(img.config, "config");
+	cJSON_AddItemToObject(ctr->config, "__ImageConfig",
+			      icfg ? cJSON_Duplicate(icfg, true) : cJSON_CreateObject());
+	image_lease_add(&st, ctr->id, digest, NULL);
+	rc = 0;
+out:
+	image_free(&img);
+	image_store_close(&st);
+	return rc;
+}
+
+void h_ctr_create(struct daemon *d, struct conn *c)
+{
+	int bad = 0, status = 0;
+	_cleanup_json_ cJSON *body = api_body_json(c, &bad);
+	char name[256] = "";
+	struct container *ctr;
+	struct tug_err err;
+	cJSON *rep;
+
+	if (bad)
+		return;
+	if (!body) {
+		api_error(c, 400, "config cannot be empty in order to create a container");
+		return;
+	}
+	http_query_get(c->req.query, "name", name, sizeof(name));
+	if (ctr_create(d, name, body, &ctr, &status, &err)) {
+		api_error(c, status, "%s", err.msg);
+		return;
+	}
+	if (attach_image(ctr, &err)) {
+		char img[256];
+		struct tug_err e2;
+
+		snprintf(img, sizeof(img), "%s", ctr->image);
+		ctr_remove(d, ctr, true, &e2);
+		if (err.code == ENOENT)
+			api_error(c, 404, "No such image: %s", img);
+		else
+			api_error(c, 500, "%s", err.msg);
+		return;
+	}
+	ctr_save(d, ctr);
+	event_emit_ctr(d, ctr, "create", NULL, NULL);
+	rep = cJSON_CreateObject();
+	cJSON_AddStringToObject(rep, "Id", ctr->id);
+	cJSON_AddArrayToObject(rep, "Warnings");
+	api_reply_json(c, 201, rep);
+}
+
+void h_ctr_inspect(struct daemon *d, struct conn *c)
+{
+	FIND_OR_404(d, c, ctr);
+	cJSON *o = cJSON_CreateObject(), *st, *cfg, *args, *gd, *ns;
+	char log[700];
+
+	cJSON_AddStringToObject(o, "Id", ctr->id);
+	cJSON_AddStringToObject(o, "Created", ctr->created);
+	args = args_of(ctr);
+	cJSON_AddStringToObject(o, "Path", cJSON_GetArraySize(args) ? cJSON_GetArrayItem(args, 0)->valuestring : "");
+	cJSON_DeleteItemFromArray(args, 0);
+	cJSON_AddItemToObject(o, "Args", args);
+	st = cJSON_AddObjectToObject(o, "State");
+	cJSON_AddStringToObject(st, "Status", ctr_state_name(ctr->state));
+	cJSON_AddBoolToObject(st, "Running", ctr_is_running(ctr));
+	cJSON_AddBoolToObject(st, "Paused", ctr->state == CS_PAUSED);
+	cJSON_AddBoolToObject(st, "Restarting", ctr->state == CS_RESTARTING);
+	cJSON_AddBoolToObject(st, "OOMKilled", false);
+	cJSON_AddBoolToObject(st, "Dead", ctr->state == CS_DEAD);
+	cJSON_AddNumberToObject(st, "Pid", ctr_is_running(ctr) ? ctr->pid : 0);
+	cJSON_AddNumberToObject(st, "ExitCode", ctr->exit_code);
+	cJSON_AddStringToObject(st, "Error", ctr->error);
+	cJSON_AddStringToObject(st, "StartedAt", ctr->started_at);
+	cJSON_AddStringToObject(st, "FinishedAt", ctr->finished_at);
+	cJSON_AddStringToObject(o, "Image", ctr->image_id);
+	cJSON_AddStringToObject(o, "ResolvConfPath", "");
+	cJSON_AddStringToObject(o, "HostnamePath", "");
+	cJSON_AddStringToObject(o, "HostsPath", "");
+	snprintf(log, sizeof(log), "%s", ctr->log_path);
+	cJSON_AddStringToObject(o, "LogPath", log);
+	cJSON_AddStringToObject(o, "Name", ctr->name);
+	cJSON_AddNumberToObject(o, "RestartCount", ctr->restart_count);
+	cJSON_AddStringToObject(o, "Driver", "overlay2");
+	cJSON_AddStringToObject(o, "Platform", "linux");
+	cJSON_AddStringToObject(o, "MountLabel", "");
+	cJSON_AddStringToObject(o, "ProcessLabel", "");
+	cJSON_AddStringToObject(o, "AppArmorProfile", "");
+	cJSON_AddNullToObject(o, "ExecIDs");
+	cJSON_AddItemToObject(o, "HostConfig", cJSON_Duplicate(ctr->host_config, true));
+	gd = cJSON_AddObjectToObject(o, "GraphDriver");
+	cJSON_AddStringToObject(gd, "Name", "overlay2");
+	cJSON_AddObjectToObject(gd, "Data");
+	cJSON_AddArrayToObject(o, "Mounts");
+	cfg = cJSON_Duplicate(ctr->config, true);
+	{
+		/* Docker shows the image's settings merged in. */
+		cJSON *icfg = cJSON_DetachItemFromObject(cfg, "__ImageConfig");
+		const cJSON *it;
+
+		cJSON_ArrayForEach(it, icfg) {
+			cJSON *mine = cJSON_GetObjectItem(cfg, it->string);
+
+			if (!mine || cJSON_IsNull(mine) || (cJSON_IsString(mine) && !*mine->valuestring))
+				cJSON_ReplaceItemInObject(cfg, it->string, cJSON_Duplicate(it, true)) ||
+					cJSON_AddItemToObject(cfg, it->string, cJSON_Duplicate(it, true));
+		}
+		cJSON_Delete(icfg);
+		if (!cJSON_GetObjectItem(cfg, "Hostname"))
+			cJSON_AddStringToObject(cfg, "Hostname", "");
+	}
+	cJSON_AddItemToObject(o, "Config", cfg);
+	ns = cJSON_AddObjectToObject(o, "NetworkSettings");
+	cJSON_AddObjectToObject(ns, "Networks");
+	cJSON_AddObjectToObject(ns, "Ports");
+	cJSON_AddStringToObject(ns, "IPAddress", "");
+	api_reply_json(c, 200, o);
+}
+
+void h_ctr_start(struct daemon *d, struct conn *c)
+{
+	FIND_OR_404(d, c, ctr);
+	struct tug_err err;
+
+	if (ctr_is_running(ctr)) {
+		api_reply(c, 304, NULL, NULL, 0);
+		return;
+	}
+	if (ctr->state == CS_RESTARTING) {
+		api_reply(c, 304, NULL, NULL, 0);
+		return;
+	}
+	ctr->stopped_by_user = false;
+	ctr->restart_count = 0;
+	ctr->backoff_ms = 0;
+	if (ctr_start(d, ctr, &err)) {
+		/* The docker CLI maps these words to 127 and 126. */
+		api_error(c, strstr(err.msg, "not found") || strstr(err.msg, "No such file") ? 404 : 400,
+			  "failed to create task for container: %s", err.msg);
+		api_container_exited(d, ctr);
+		return;
+	}
+	api_reply(c, 204, NULL, NULL, 0);
+}
+
+/* Reply to a wait once the condition holds; the headers go out at once. */
+static void wait_reply(struct conn *c, struct container *ctr)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *s;
+
+	cJSON_AddNumberToObject(o, "StatusCode", ctr ? ctr->exit_code : 0);
+	if (ctr && ctr->error[0]) {
+		cJSON *e = cJSON_AddObjectToObject(o, "Error");
+
+		cJSON_AddStringToObject(e, "Message", ctr->error);
+	} else {
+		cJSON_AddNullToObject(o, "Error");
+	}
+	s = cJSON_PrintUnformatted(o);
+	api_stream_write(c, s, strlen(s));
+	api_stream_write(c, "\n", 1);
+	free(s);
+	cJSON_Delete(o);
+	api_stream_end(c);
+}
+
+void h_ctr_wait(struct daemon *d, struct conn *c)
+{
+	FIND_OR_404(d, c, ctr);
+	char cond[32] = "not-running";
+
+	http_query_get(c->req.query, "condition", cond, sizeof(cond));
+	api_stream_begin(c, "application/json");
+	c->stream = SK_WAIT;
+	c->ctr = ctr;
+	snprintf(c->wait_cond, sizeof(c->wait_cond), "%s", cond);
+	if (!strcmp(cond, "not-running") && !ctr_is_running(ctr) && ctr->state != CS_RESTARTING)
+		wait_reply(c, ctr);
+}
+
+static void finish_stop(struct conn *c)
+{
+	api_reply(c, 204, NULL, NULL, 0);
+	c->stream = SK_NONE;
+	c->mode = CONN_HEAD;
+	c->ctr = NULL;
+	if (!c->req.keep_alive)
+		c->close_after = true;
+	http_request_free(&c->req);
+	c->have_req = false;
+}
+
+static int stop_common(struct daemon *d, struct conn *c, struct container *ctr, const char *cond)
+{
+	char t[16] = "", sig[32] = "";
+	int timeout = -1, signo = SIGTERM, rc;
+	struct tug_err err;
+	const char *ss = cJSON_GetStringValue(cJSON_GetObjectItem(ctr->config, "StopSignal"));
+
+	if (http_query_get(c->req.query, "t", t, sizeof(t)) && *t)
+		timeout = atoi(t);
+	if (ss && oci_signal_parse(ss) > 0)
+		signo = oci_signal_parse(ss);
+	if (http_query_get(c->req.query, "signal", sig, sizeof(sig)) && *sig)
+		signo = oci_signal_parse(sig);
+	rc = ctr_stop(d, ctr, timeout, signo, &err);
+	if (rc < 0) {
+		api_error(c, 500, "%s", err.msg);
+		return -1;
+	}
+	/* Docker answers once the container is down. */
+	c->stream = SK_WAIT;
+	c->mode = CONN_STREAM;
+	c->ctr = ctr;
+	snprintf(c->wait_cond, sizeof(c->wait_cond), "%s", cond);
+	if (rc == 1)
+		api_container_exited(d, ctr);
+	return rc;
+}
+
+void h_ctr_stop(struct daemon *d, struct conn *c)
+{
+	FIND_OR_404(d, c, ctr);
+	if (!ctr_is_running(ctr) && ctr->state != CS_RESTARTING) {
+		api_reply(c, 304, NULL, NULL, 0);
+		return;
+	}
+	stop_common(d, c, ctr, "stop");
+}
+
+void h_ctr_restart(struct daemon *d, struct conn *c)
+{
+	FIND_OR_404(d, c, ctr);
+	stop_common(d, c, ctr, "restart");
+}
+
+void h_ctr_kill(struct daemon *d, struct conn *c)
+{
+	FIND_OR_404(d, c, ctr);
+	char sig[32] = "SIGKILL";
+	struct tug_err err;
+	int signo;
+
+	http_query_get(c->req.query, "signal", sig, sizeof(sig));
+	signo = oci_signal_parse(sig);
+	if (signo <= 0) {
+		api_error(c, 400, "Invalid signal: %s", sig);
+		return;
+	}
+	if (!ctr_is_running(ctr)) {
+		api_error(c, 409, "Cannot kill container: %s: container %s is not running",
+			  c->params[0], ctr->id);
+		return;
+	}
+	if (ctr_kill(d, ctr, signo, &err)) {
+		api_error(c, 500, "%s", err.msg);
+		return;
+	}
+	api_reply(c, 204, NULL, NULL, 0);
+}
+
+void h_ctr_pause(struct daemon *d, struct conn *c)
+{
+	FIND_OR_404(d, c, ctr);
+	struct tug_err err;
+
+	if (ctr_pause(d, ctr, true, &err)) {
+		api_error(c, 409, "%s", err.msg);
+		return;
+	}
+	api_reply(c, 204, NULL, NULL, 0);
+}
+
+void h_ctr_unpause(struct daemon *d, struct conn *c)
+{
+	FIND_OR_404(d, c, ctr);
+	struct tug_err err;
+
+	if (ctr_pause(d, ctr, false, &err)) {
+		api_error(c, 409, "%s", err.msg);
+		return;
+	}
+	api_reply(c, 204, NULL, NULL, 0);
+}
+
+void h_ctr_rename(struct daemon *d, struct conn *c)
+{
+	FIND_OR_404(d, c, ctr);
+	char name[200] = "";
+
+	http_query_get(c->req.query, "name", name, sizeof(name));
+	if (!*name) {
+		api_error(c, 400, "Neither old nor new names may be empty");
+		return;
+	}
+	if (ctr_find_name(d, name)) {
+		api_error(c, 409, "Conflict. The container name \"/%s\" is already in use", name);
+		return;
+	}
+	snprintf(ctr->name, sizeof(ctr->name), "/%s", name[0] == '/' ? name + 1 : name);
+	ctr_save(d, ctr);
+	event_emit_ctr(d, ctr, "rename", NULL, NULL);
+	api_reply(c, 204, NULL, NULL, 0);
+}
+
+void h_ctr_resize(struct daemon *d, struct conn *c)
+{
+	FIND_OR_404(d, c, ctr);
+	char h[16] = "0", w[16] = "0";
+
+	http_query_get(c->req.query, "h", h, sizeof(h));
+	http_query_get(c->req.query, "w", w, sizeof(w));
+	if (ctr->tty && ctr->stdin_fd >= 0) {
+		struct winsize ws = { .ws_row = (unsigned short)atoi(h), .ws_col = (unsigned short)atoi(w) };
+
+		ioctl(ctr->stdin_fd, TIOCSWINSZ, &ws);
+	}
+	api_reply(c, 200, "text/plain", NULL, 0);
+}
+
+void h_ctr_top(struct daemon *d, struct conn *c)
+{
+	FIND_OR_404(d, c, ctr);
+	pid_t *pids = NULL;
+	size_t n = 0;
+	struct tug_err err;
+	cJSON *o, *titles, *procs;
+
+	if (!ctr_is_running(ctr)) {
+		api_error(c, 409, "Container %s is not running", ctr->id);
+		return;
+	}
+	if (oci_runtime_pids(d->oci_root, ctr->id, &pids, &n, &err)) {
+		pids = calloc(1, sizeof(pid_t));
+		pids[0] = ctr->pid;
+		n = 1;
+	}
+	o = cJSON_CreateObject();
+	titles = cJSON_AddArrayToObject(o, "Titles");
+	cJSON_AddItemToArray(titles, cJSON_CreateString("PID"));
+	cJSON_AddItemToArray(titles, cJSON_CreateString("CMD"));
+	procs = cJSON_AddArrayToObject(o, "Processes");
+	for (size_t i = 0; i < n; i++) {
+		char path[64], cmd[512] = "", pid[16];
+		FILE *f;
+		size_t len = 0;
+		cJSON *row = cJSON_CreateArray();
+
+		snprintf(path, sizeof(path), "/proc/%d/cmdline", pids[i]);
+		f = fopen(path, "re");
+		if (f) {
+			len = fread(cmd, 1, sizeof(cmd) - 1, f);
+			fclose(f);
+		}
+		for (size_t k = 0; k + 1 < len; k++)
+			if (!cmd[k])
+				cmd[k] = ' ';
+		cmd[len] = '\0';
+		snprintf(pid, sizeof(pid), "%d", pids[i]);
+		cJSON_AddItemToArray(row, cJSON_CreateString(pid));
+		cJSON_AddItemToArray(row, cJSON_CreateString(cmd));
+		cJSON_AddItemToArray(procs, row);
+	}
+	free(pids);
+	api_reply_json(c, 200, o);
+}
+
+void h_ctr_stats(struct daemon *d, struct conn *c)
+{
+	FIND_OR_404(d, c, ctr);
+	struct cgroup_stats st = { 0 };
+	struct tug_err err;
+	cJSON *o = cJSON_CreateObject(), *mem, *cpu, *pids, *usage;
+	char cg[200], now[40];
+
+	snprintf(cg, sizeof(cg), "/tug/%s", ctr->id);
+	if (ctr_is_running(ctr))
+		cgroup_stats(cg, &st, &err);
+	rfc3339_now(now);
+	cJSON_AddStringToObject(o, "read", now);
+	cJSON_AddStringToObject(o, "preread", "0001-01-01T00:00:00Z");
+	cJSON_AddStringToObject(o, "id", ctr->id);
+	cJSON_AddStringToObject(o, "name", ctr->name);
+	pids = cJSON_AddObjectToObject(o, "pids_stats");
+	cJSON_AddNumberToObject(pids, "current", (double)st.pids_current);
+	mem = cJSON_AddObjectToObject(o, "memory_stats");
+	cJSON_AddNumberToObject(mem, "usage", (double)st.mem_current);
+	cJSON_AddNumberToObject(mem, "limit", st.mem_max ? (double)st.mem_max : 0);
+	cJSON_AddObjectToObject(mem, "stats");
+	cpu = cJSON_AddObjectToObject(o, "cpu_stats");
+	usage = cJSON_AddObjectToObject(cpu, "cpu_usage");
+	cJSON_AddNumberToObject(usage, "total_usage", (double)st.cpu_usage_usec * 1000);
+	cJSON_AddNumberToObject(cpu, "online_cpus", 1);
+	cJSON_AddNumberToObject(cpu, "system_cpu_usage", 0);
+	usage = cJSON_AddObjectToObject(cJSON_AddObjectToObject(o, "precpu_stats"), "cpu_usage");
+	cJSON_AddNumberToObject(usage, "total_usage", 0);
+	cJSON_AddObjectToObject(o, "blkio_stats");
+	cJSON_AddObjectToObject(o, "networks");
+	/* One-shot always: a stream would repeat this; the CLI's --no-stream asks stream=0. */
+	api_reply_json(c, 200, o);
+}
+
+void h_ctr_delete(struct daemon *d, struct conn *c)
+{
+	FIND_OR_404(d, c, ctr);
+	struct tug_err err;
+
+	if (ctr_remove(d, ctr, http_query_bool(c->req.query, "force"), &err)) {
+		api_error(c, 409, "%s", err.msg);
+		return;
+	}
+	api_reply(c, 204, NULL, NULL, 0);
+}

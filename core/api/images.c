@@ -1,0 +1,288 @@
+/* /images/... through the image store of core/image. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/api/api.h"
+#include "core/commands.h"
+#include "platform/fsutil.h"
+#include "core/image/image.h"
+#include "core/image/load.h"
+#include "core/image/save.h"
+#include "core/image/store.h"
+#include "platform/cleanup.h"
+#include "platform/json.h"
+
+static int64_t created_of(const cJSON *cfg)
+{
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(cfg, "created"));
+	struct tm tm = { 0 };
+
+	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+			 &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (int64_t)timegm(&tm);
+}
+
+static cJSON *tags_of(const cJSON *refs, const char *manifest)
+{
+	cJSON *a = cJSON_CreateArray();
+	const cJSON *t;
+
+	cJSON_ArrayForEach(t, cJSON_GetObjectItem(refs, "tags"))
+		if (cJSON_IsString(t) && !strcmp(t->valuestring, manifest))
+			cJSON_AddItemToArray(a, cJSON_CreateString(t->string));
+	return a;
+}
+
+void h_img_list(struct daemon *d, struct conn *c)
+{
+	struct image_store st;
+	struct tug_err err;
+	_cleanup_json_ cJSON *refs = NULL;
+	cJSON *arr;
+	const cJSON *im;
+
+	if (image_store_open(&st, &err) || refs_read(&st, &refs, &err)) {
+		api_error(c, 500, "%s", err.msg);
+		return;
+	}
+	arr = cJSON_CreateArray();
+	cJSON_ArrayForEach(im, cJSON_GetObjectItem(refs, "images")) {
+		struct image img = { 0 };
+		cJSON *o;
+
+		if (image_read(&st, im->string, &img, &err))
+			continue;
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "Id", img.config_digest);
+		cJSON_AddStringToObject(o, "ParentId", "");
+		cJSON_AddItemToObject(o, "RepoTags", tags_of(refs, im->string));
+		cJSON_AddArrayToObject(o, "RepoDigests");
+		cJSON_AddNumberToObject(o, "Created", (double)created_of(img.config));
+		cJSON_AddNumberToObject(o, "Size", (double)image_size(&st, &img));
+		cJSON_AddNumberToObject(o, "SharedSize", -1);
+		cJSON_AddNumberToObject(o, "VirtualSize", (double)image_size(&st, &img));
+		cJSON_AddObjectToObject(o, "Labels");
+		cJSON_AddNumberToObject(o, "Containers", -1);
+		cJSON_AddItemToArray(arr, o);
+		image_free(&img);
+	}
+	image_store_close(&st);
+	api_reply_json(c, 200, arr);
+}
+
+void h_img_load(struct daemon *d, struct conn *c)
+{
+	struct image_store st;
+	struct tug_err err;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+	bool quiet = http_query_bool(c->req.query, "quiet");
+	struct buf out = { 0 };
+	int rc;
+
+	if (c->body_fd < 0) {
+		api_error(c, 500, "upload lost");
+		return;
+	}
+	lseek(c->body_fd, 0, SEEK_SET);
+	rc = image_store_open(&st, &err);
+	if (!rc)
+		rc = image_load(&st, c->body_fd, mem, &err);
+	image_store_close(&st);
+	fclose(mem);
+	if (rc) {
+		free(text);
+		api_error(c, 400, "%s", err.msg);
+		return;
+	}
+	/* jsonmessage stream, as the docker CLI prints it. */
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		cJSON *m = cJSON_CreateObject();
+		char *s;
+		struct buf l = { 0 };
+
+		buf_printf(&l, "%s\n", line);
+		cJSON_AddStringToObject(m, "stream", buf_head(&l));
+		s = cJSON_PrintUnformatted(m);
+		buf_printf(&out, "%s\n", s);
+		free(s);
+		buf_free(&l);
+		cJSON_Delete(m);
+	}
+	(void)quiet;
+	api_reply(c, 200, "application/json", buf_head(&out), buf_size(&out));
+	buf_free(&out);
+	free(text);
+	event_emit(d, "image", "load", "", NULL);
+}
+
+void h_img_get(struct daemon *d, struct conn *c)
+{
+	struct image_store st;
+	struct tug_err err;
+	const char *names[64];
+	size_t n = 0;
+	char tmpl[600];
+	int fd;
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	char *q = strdup(c->req.query), *save = NULL;
+
+	if (c->params[0][0])
+		names[n++] = c->params[0];
+	for (char *kv = strtok_r(q, "&", &save); kv && n < 64; kv = strtok_r(NULL, "&", &save))
+		if (!strncmp(kv, "names=", 6)) {
+			http_url_decode(kv + 6, strlen(kv + 6), kv + 6, true);
+			names[n++] = kv + 6;
+		}
+	snprintf(tmpl, sizeof(tmpl), "%s/save-XXXXXX", d->cfg.run_dir);
+	fd = mkstemp(tmpl);
+	if (fd < 0 || image_store_open(&st, &err)) {
+		api_error(c, 500, "cannot save");
+		free(q);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	unlink(tmpl);
+	if (image_save(&st, names, n, fd, &err)) {
+		image_store_close(&st);
+		close(fd);
+		free(q);
+		api_error(c, err.code == ENOENT ? 404 : 500, "%s", err.msg);
+		return;
+	}
+	image_store_close(&st);
+	free(q);
+	/* Synchronous for now: the archive is read back and sent whole. */
+	lseek(fd, 0, SEEK_SET);
+	{
+		char path[64];
+		struct tug_err e2;
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		read_file(AT_FDCWD, path, 1ULL << 31, &data, &len, &e2);
+	}
+	close(fd);
+	api_reply(c, 200, "application/x-tar", data, len);
+}
+
+void h_img_inspect(struct daemon *d, struct conn *c)
+{
+	struct image_store st;
+	struct tug_err err;
+	_cleanup_json_ cJSON *refs = NULL;
+	char digest[SHA256_DIGEST_STR_LEN];
+	struct image img = { 0 };
+	cJSON *o, *rootfs, *layers;
+
+	if (image_store_open(&st, &err))
+		goto fail;
+	if (refs_read(&st, &refs, &err) || image_resolve(&st, refs, c->params[0], digest, &err) ||
+	    image_read(&st, digest, &img, &err)) {
+		image_store_close(&st);
+		goto fail;
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "Id", img.config_digest);
+	cJSON_AddItemToObject(o, "RepoTags", tags_of(refs, digest));
+	cJSON_AddArrayToObject(o, "RepoDigests");
+	cJSON_AddStringToObject(o, "Parent", "");
+	cJSON_AddStringToObject(o, "Comment", "");
+	cJSON_AddStringToObject(o, "Created", cJSON_GetStringValue(cJSON_GetObjectItem(img.config, "created")) ?: "");
+	cJSON_AddItemToObject(o, "Config", cJSON_Duplicate(cJSON_GetObjectItem(img.config, "config"), true));
+	cJSON_AddStringToObject(o, "Architecture", cJSON_GetStringValue(cJSON_GetObjectItem(img.config, "architecture")) ?: "");
+	cJSON_AddStringToObject(o, "Os", "linux");
+	cJSON_AddNumberToObject(o, "Size", (double)image_size(&st, &img));
+	rootfs = cJSON_AddObjectToObject(o, "RootFS");
+	cJSON_AddStringToObject(rootfs, "Type", "layers");
+	layers = cJSON_AddArrayToObject(rootfs, "Layers");
+	for (size_t i = 0; i < img.nlayers; i++)
+		cJSON_AddItemToArray(layers, cJSON_CreateString(img.diff_ids[i]));
+	cJSON_AddObjectToObject(o, "Metadata");
+	image_free(&img);
+	image_store_close(&st);
+	api_reply_json(c, 200, o);
+	return;
+fail:
+	api_error(c, err.code == ENOENT ? 404 : 500, "%s", err.code == ENOENT ? "No such image" : err.msg);
+	if (err.code == ENOENT) {
+		buf_free(&c->out);
+		api_error(c, 404, "No such image: %s", c->params[0]);
+	}
+}
+
+void h_img_tag(struct daemon *d, struct conn *c)
+{
+	struct image_store st;
+	struct tug_err err;
+	_cleanup_json_ cJSON *refs = NULL;
+	char digest[SHA256_DIGEST_STR_LEN], repo[256] = "", tag[128] = "latest", full[400];
+	struct image img = { 0 };
+	const char *tags[1] = { full };
+
+	http_query_get(c->req.query, "repo", repo, sizeof(repo));
+	http_query_get(c->req.query, "tag", tag, sizeof(tag));
+	if (!*tag)
+		snprintf(tag, sizeof(tag), "latest");
+	snprintf(full, sizeof(full), "%s:%s", repo, tag);
+	if (image_store_open(&st, &err)) {
+		api_error(c, 500, "%s", err.msg);
+		return;
+	}
+	if (refs_read(&st, &refs, &err) || image_resolve(&st, refs, c->params[0], digest, &err) ||
+	    image_read(&st, digest, &img, &err) ||
+	    image_register(&st, digest, img.config_digest, tags, 1, &err)) {
+		api_error(c, err.code == ENOENT ? 404 : 500, "%s", err.code == ENOENT ? "No such image" : err.msg);
+	} else {
+		event_emit(d, "image", "tag", img.config_digest, NULL);
+		api_reply(c, 201, NULL, NULL, 0);
+	}
+	image_free(&img);
+	image_store_close(&st);
+}
+
+void h_img_delete(struct daemon *d, struct conn *c)
+{
+	char *argv[] = { "rmi", c->params[0], NULL };
+	char f[8] = "";
+	int rc;
+
+	/* The store's own rmi keeps the rules (tags, leases) in one place. */
+	http_query_get(c->req.query, "force", f, sizeof(f));
+	{
+		struct image_store st;
+		struct tug_err err;
+		_cleanup_json_ cJSON *refs = NULL;
+		char digest[SHA256_DIGEST_STR_LEN];
+
+		if (image_store_open(&st, &err) || refs_read(&st, &refs, &err) ||
+		    image_resolve(&st, refs, c->params[0], digest, &err)) {
+			image_store_close(&st);
+			api_error(c, 404, "No such image: %s", c->params[0]);
+			return;
+		}
+		image_store_close(&st);
+	}
+	rc = image_cmd_rmi(2, argv);
+	if (rc) {
+		api_error(c, 409, "conflict: unable to remove %s (in use or failed)", c->params[0]);
+		return;
+	}
+	{
+		cJSON *a = cJSON_CreateArray(), *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "Untagged", c->params[0]);
+		cJSON_AddItemToArray(a, o);
+		event_emit(d, "image", "delete", c->params[0], NULL);
+		api_reply_json(c, 200, a);
+	}
+}

@@ -1,0 +1,273 @@
+/*
+ * Streams: logs (once or followed), attach, wait, events. The engine calls
+ * in when something happens; the loop's tick polls followed log files.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/api/api.h"
+
+struct emit_ctx {
+	struct conn *c;
+};
+
+static void send_record(struct conn *c, const struct log_record *r)
+{
+	struct buf line = { 0 };
+
+	if ((r->stream == 1 && !c->want_stdout) || (r->stream == 2 && !c->want_stderr))
+		return;
+	if (c->since && r->sec < c->since)
+		return;
+	if (c->until && r->sec > c->until)
+		return;
+	if (c->timestamps)
+		buf_printf(&line, "%.*s ", (int)strcspn(r->time, " "), r->time);
+	buf_add(&line, r->text, r->len);
+	if (!r->partial)
+		buf_add(&line, "\n", 1);
+	if (c->stream == SK_ATTACH)
+		api_frame(c, r->stream, buf_head(&line), buf_size(&line));
+	else if (c->mux) {
+		struct buf framed = { 0 };
+		uint8_t h[8];
+
+		http_stream_header(h, r->stream, (uint32_t)buf_size(&line));
+		buf_add(&framed, h, 8);
+		buf_add(&framed, buf_head(&line), buf_size(&line));
+		api_stream_write(c, buf_head(&framed), buf_size(&framed));
+		buf_free(&framed);
+	} else {
+		api_stream_write(c, buf_head(&line), buf_size(&line));
+	}
+	buf_free(&line);
+}
+
+static void on_record(void *ctx, const struct log_record *r)
+{
+	send_record(ctx, r);
+}
+
+static int64_t parse_since(const char *s)
+{
+	/* Docker sends seconds since the epoch, maybe with a fraction. */
+	return *s ? (int64_t)atof(s) : 0;
+}
+
+void h_ctr_logs(struct daemon *d, struct conn *c)
+{
+	struct container *ctr = ctr_find(d, c->params[0]);
+	char tail[32] = "all", v[64] = "";
+	long ntail = -1;
+	struct tug_err err;
+
+	if (!ctr) {
+		api_no_such_container(c, c->params[0]);
+		return;
+	}
+	c->want_stdout = http_query_bool(c->req.query, "stdout");
+	c->want_stderr = http_query_bool(c->req.query, "stderr");
+	if (!c->want_stdout && !c->want_stderr) {
+		api_error(c, 400, "Bad parameters: you must choose at least one stream");
+		return;
+	}
+	c->timestamps = http_query_bool(c->req.query, "timestamps");
+	c->follow = http_query_bool(c->req.query, "follow");
+	if (http_query_get(c->req.query, "since", v, sizeof(v)))
+		c->since = parse_since(v);
+	if (http_query_get(c->req.query, "until", v, sizeof(v)))
+		c->until = parse_since(v);
+	if (http_query_get(c->req.query, "tail", tail, sizeof(tail)) && strcmp(tail, "all"))
+		ntail = atol(tail);
+	c->mux = !ctr->tty;
+	c->ctr = ctr;
+	api_stream_begin(c, c->mux ? "application/vnd.docker.multiplexed-stream"
+				   : "application/vnd.docker.raw-stream");
+	c->stream = SK_LOGS;
+	/* Open the cursor first so nothing written meanwhile is lost or doubled. */
+	log_cursor_open(&c->cursor, ctr->log_path, false);
+	log_read_all(ctr->log_path, d->cfg.log_max_files, ntail, on_record, c, &err);
+	if (!c->follow || (!ctr_is_running(ctr) && ctr->state != CS_RESTARTING)) {
+		c->ctr = NULL;
+		api_stream_end(c);
+	}
+}
+
+void api_logs_poll(struct daemon *d, struct conn *c)
+{
+	if (c->ctr)
+		log_cursor_poll(&c->cursor, on_record, c);
+}
+
+void h_ctr_attach(struct daemon *d, struct conn *c)
+{
+	struct container *ctr = ctr_find(d, c->params[0]);
+	bool logs = http_query_bool(c->req.query, "logs");
+	struct tug_err err;
+
+	if (!ctr) {
+		api_no_such_container(c, c->params[0]);
+		return;
+	}
+	c->want_stdout = http_query_bool(c->req.query, "stdout");
+	c->want_stderr = http_query_bool(c->req.query, "stderr");
+	c->stdin_open = http_query_bool(c->req.query, "stdin");
+	c->ctr = ctr;
+	api_hijack(c, !ctr->tty);
+	c->stream = SK_ATTACH;
+	log_cursor_open(&c->cursor, ctr->log_path, false);
+	if (logs)
+		log_read_all(ctr->log_path, d->cfg.log_max_files, -1, on_record, c, &err);
+	if (!http_query_bool(c->req.query, "stream"))
+		c->close_after = true;
+}
+
+void api_container_exited(struct daemon *d, struct container *ctr)
+{
+	for (struct conn *c = d->conns; c; c = c->next) {
+		if (c->ctr != ctr || c->dead)
+			continue;
+		if (c->stream == SK_LOGS || c->stream == SK_ATTACH) {
+			/* Everything the container wrote is on disk now: send it, then end. */
+			log_cursor_poll(&c->cursor, on_record, c);
+			if (ctr->state == CS_RESTARTING && c->stream == SK_LOGS)
+				continue;
+			if (c->stream == SK_LOGS) {
+				c->ctr = NULL;
+				api_stream_end(c);
+			} else {
+				c->ctr = NULL;
+				c->close_after = true;
+			}
+		} else if (c->stream == SK_WAIT) {
+			const char *w = c->wait_cond;
+
+			if (ctr->state == CS_RESTARTING && strcmp(w, "next-exit"))
+				continue;
+			if (!strcmp(w, "removed") && !ctr->removing)
+				continue;
+			if (!strcmp(w, "stop")) {
+				c->ctr = NULL;
+				api_reply(c, 204, NULL, NULL, 0);
+				c->stream = SK_NONE;
+				c->mode = CONN_HEAD;
+				http_request_free(&c->req);
+				c->have_req = false;
+				continue;
+			}
+			if (!strcmp(w, "restart")) {
+				struct tug_err err;
+
+				c->ctr = NULL;
+				ctr->stopped_by_user = false;
+				ctr->restart_count = 0;
+				if (ctr_start(d, ctr, &err))
+					api_error(c, 500, "%s", err.msg);
+				else
+					api_reply(c, 204, NULL, NULL, 0);
+				c->stream = SK_NONE;
+				c->mode = CONN_HEAD;
+				http_request_free(&c->req);
+				c->have_req = false;
+				continue;
+			}
+			{
+				cJSON *o = cJSON_CreateObject();
+				char *s;
+
+				cJSON_AddNumberToObject(o, "StatusCode", ctr->exit_code);
+				if (ctr->error[0])
+					cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "Error"), "Message", ctr->error);
+				else
+					cJSON_AddNullToObject(o, "Error");
+				s = cJSON_PrintUnformatted(o);
+				api_stream_write(c, s, strlen(s));
+				api_stream_write(c, "\n", 1);
+				free(s);
+				cJSON_Delete(o);
+				c->ctr = NULL;
+				api_stream_end(c);
+			}
+		}
+	}
+}
+
+void api_container_removed(struct daemon *d, struct container *ctr)
+{
+	ctr->removing = true;
+	api_container_exited(d, ctr);
+	for (struct conn *c = d->conns; c; c = c->next)
+		if (c->ctr == ctr) {
+			c->ctr = NULL;
+			if (c->stream == SK_LOGS || c->stream == SK_WAIT)
+				api_stream_end(c);
+			else
+				c->close_after = true;
+		}
+}
+
+static bool event_matches(const cJSON *filters, const cJSON *ev)
+{
+	const cJSON *f;
+
+	cJSON_ArrayForEach(f, filters) {
+		const cJSON *v;
+		bool any = false;
+		const cJSON *actor = cJSON_GetObjectItem(ev, "Actor");
+		const cJSON *attrs = cJSON_GetObjectItem(actor, "Attributes");
+
+		cJSON_ArrayForEach(v, f) {
+			const char *s = cJSON_IsString(v) ? v->valuestring : v->string;
+
+			if (!s)
+				continue;
+			if (!strcmp(f->string, "type"))
+				any |= !strcmp(s, cJSON_GetStringValue(cJSON_GetObjectItem(ev, "Type")));
+			else if (!strcmp(f->string, "event"))
+				any |= !strcmp(s, cJSON_GetStringValue(cJSON_GetObjectItem(ev, "Action")));
+			else if (!strcmp(f->string, "container"))
+				any |= !strncmp(cJSON_GetStringValue(cJSON_GetObjectItem(actor, "ID")), s, strlen(s)) ||
+				       !strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(attrs, "name")) ?: "", s);
+			else
+				any = true;
+		}
+		if (!any)
+			return false;
+	}
+	return true;
+}
+
+void h_events(struct daemon *d, struct conn *c)
+{
+	char f[4096] = "";
+
+	if (http_query_get(c->req.query, "filters", f, sizeof(f)) && *f) {
+		c->filters = cJSON_Parse(f);
+		if (!c->filters || !cJSON_IsObject(c->filters)) {
+			cJSON_Delete(c->filters);
+			c->filters = NULL;
+			api_error(c, 400, "invalid filter '%s'", f);
+			return;
+		}
+	}
+	api_stream_begin(c, "application/json");
+	c->stream = SK_EVENTS;
+}
+
+void api_event_publish(struct daemon *d, cJSON *ev)
+{
+	char *s = NULL;
+
+	for (struct conn *c = d->conns; c; c = c->next) {
+		if (c->stream != SK_EVENTS || c->dead)
+			continue;
+		if (c->filters && !event_matches(c->filters, ev))
+			continue;
+		if (!s)
+			s = cJSON_PrintUnformatted(ev);
+		api_stream_write(c, s, strlen(s));
+		api_stream_write(c, "\n", 1);
+	}
+	free(s);
+}

@@ -1,0 +1,5 @@
+# core/daemon: tugd, its keeper, supervision, logs.
+obj-y += core/daemon/state.o core/daemon/restart.o core/daemon/logfile.o
+obj-$(CONFIG_DAEMON) += core/daemon/main.o core/daemon/loop.o core/daemon/container.o \
+	core/daemon/lifecycle.o core/daemon/keeper.o core/daemon/keeper_client.o \
+	core/daemon/bundle.o core/daemon/events.o core/daemon/exec.o

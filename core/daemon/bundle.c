@@ -1,0 +1,341 @@
+/*
+ * From an image and the create options to an OCI bundle: the image's
+ * unpacked layers under an overlay with a per-container upper and work
+ * directory, and a config.json like Docker's defaults.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/daemon/daemon.h"
+#include "core/image/image.h"
+#include "core/image/store.h"
+#include "platform/cleanup.h"
+#include "platform/fsutil.h"
+#include "platform/json.h"
+
+static const char *const default_caps[] = {
+	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD",
+	"CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
+	"CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
+};
+
+static const char *const default_env[] = {
+	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+};
+
+static cJSON *strv(const char *const *v, size_t n)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
+	return a;
+}
+
+/* Docker accepts Cmd/Entrypoint as a string too. */
+static void append_args(cJSON *args, const cJSON *v)
+{
+	const cJSON *it;
+
+	if (cJSON_IsString(v)) {
+		cJSON_AddItemToArray(args, cJSON_CreateString(v->valuestring));
+		return;
+	}
+	cJSON_ArrayForEach(it, v)
+		if (cJSON_IsString(it))
+			cJSON_AddItemToArray(args, cJSON_CreateString(it->valuestring));
+}
+
+static void env_set(cJSON *env, const char *kv)
+{
+	size_t klen = strcspn(kv, "=");
+	cJSON *it;
+	int i = 0;
+
+	cJSON_ArrayForEach(it, env) {
+		if (!strncmp(it->valuestring, kv, klen) && it->valuestring[klen] == '=') {
+			cJSON_ReplaceItemInArray(env, i, cJSON_CreateString(kv));
+			return;
+		}
+		i++;
+	}
+	cJSON_AddItemToArray(env, cJSON_CreateString(kv));
+}
+
+/* "uid[:gid]" or a name from the rootfs's /etc/passwd. */
+static int resolve_user(const char *rootfs, const char *user, long *uid, long *gid,
+			struct tug_err *err)
+{
+	char name[128], grp[128] = "", path[700], line[512];
+	char *end;
+	FILE *f;
+
+	*uid = *gid = 0;
+	if (!user || !*user)
+		return 0;
+	snprintf(name, sizeof(name), "%s", user);
+	if (strchr(name, ':')) {
+		snprintf(grp, sizeof(grp), "%s", strchr(name, ':') + 1);
+		*strchr(name, ':') = '\0';
+	}
+	*uid = strtol(name, &end, 10);
+	if (*end || end == name) {
+		bool found = false;
+
+		snprintf(path, sizeof(path), "%s/etc/passwd", rootfs);
+		f = fopen(path, "re");
+		while (f && fgets(line, sizeof(line), f)) {
+			char *f1 = strtok(line, ":"), *f2, *f3, *f4;
+
+			strtok(NULL, ":");
+			f3 = strtok(NULL, ":");
+			f4 = strtok(NULL, ":");
+			(void)f2;
+			if (f1 && f3 && f4 && !strcmp(f1, name)) {
+				*uid = atol(f3);
+				*gid = atol(f4);
+				found = true;
+				break;
+			}
+		}
+		if (f)
+			fclose(f);
+		if (!found)
+			return tug_err_set(err, ENOENT,
+					   "unable to find user %s: no matching entries in passwd file",
+					   name);
+	}
+	if (*grp)
+		*gid = strtol(grp, &end, 10);
+	return 0;
+}
+
+cJSON *bundle_process(struct container *c, const cJSON *exec_cfg, struct tug_err *err)
+{
+	const cJSON *icfg = cJSON_GetObjectItem(c->config, "__ImageConfig");
+	const cJSON *src = exec_cfg ? exec_cfg : c->config;
+	cJSON *p = cJSON_CreateObject(), *args, *env, *user, *caps;
+	const cJSON *ep, *cmd, *it;
+	const char *cwd = NULL, *u;
+	char rootfs[700];
+	long uid, gid;
+
+	args = cJSON_AddArrayToObject(p, "args");
+	if (exec_cfg) {
+		append_args(args, cJSON_GetObjectItem(exec_cfg, "Cmd"));
+	} else {
+		ep = cJSON_GetObjectItem(c->config, "Entrypoint");
+		cmd = cJSON_GetObjectItem(c->config, "Cmd");
+		if (!ep || cJSON_IsNull(ep)) {
+			ep = cJSON_GetObjectItem(icfg, "Entrypoint");
+			if (!cmd || cJSON_IsNull(cmd) || !cJSON_GetArraySize(cmd))
+				cmd = cJSON_GetObjectItem(icfg, "Cmd");
+		} else if (cJSON_IsArray(ep) && cJSON_GetArraySize(ep) == 1 &&
+			   !*cJSON_GetArrayItem(ep, 0)->valuestring) {
+			ep = NULL; /* --entrypoint "" resets it */
+		}
+		append_args(args, ep);
+		append_args(args, cmd);
+	}
+	if (!cJSON_GetArraySize(args)) {
+		cJSON_Delete(p);
+		tug_err_set(err, EINVAL, "no command specified");
+		return NULL;
+	}
+	env = cJSON_AddArrayToObject(p, "env");
+	for (size_t i = 0; i < ARRAY_SIZE(default_env); i++)
+		env_set(env, default_env[i]);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(icfg, "Env"))
+		if (cJSON_IsString(it))
+			env_set(env, it->valuestring);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(c->config, "Env"))
+		if (cJSON_IsString(it))
+			env_set(env, it->valuestring);
+	if (exec_cfg)
+		cJSON_ArrayForEach(it, cJSON_GetObjectItem(exec_cfg, "Env"))
+			if (cJSON_IsString(it))
+				env_set(env, it->valuestring);
+	if (cJSON_IsTrue(cJSON_GetObjectItem(src, "Tty")))
+		env_set(env, "TERM=xterm");
+	{
+		char h[80];
+
+		snprintf(h, sizeof(h), "HOSTNAME=%.12s", c->id);
+		env_set(env, h);
+	}
+	cwd = cJSON_GetStringValue(cJSON_GetObjectItem(src, "WorkingDir"));
+	if (!cwd || !*cwd)
+		cwd = cJSON_GetStringValue(cJSON_GetObjectItem(c->config, "WorkingDir"));
+	if (!cwd || !*cwd)
+		cwd = cJSON_GetStringValue(cJSON_GetObjectItem(icfg, "WorkingDir"));
+	cJSON_AddStringToObject(p, "cwd", cwd && *cwd ? cwd : "/");
+	cJSON_AddBoolToObject(p, "terminal", cJSON_IsTrue(cJSON_GetObjectItem(src, "Tty")));
+	u = cJSON_GetStringValue(cJSON_GetObjectItem(src, "User"));
+	if (!u || !*u)
+		u = cJSON_GetStringValue(cJSON_GetObjectItem(c->config, "User"));
+	if (!u || !*u)
+		u = cJSON_GetStringValue(cJSON_GetObjectItem(icfg, "User"));
+	snprintf(rootfs, sizeof(rootfs), "%s/containers/%s/rootfs", g_daemon->cfg.state_dir, c->id);
+	if (resolve_user(rootfs, u, &uid, &gid, err)) {
+		cJSON_Delete(p);
+		return NULL;
+	}
+	user = cJSON_AddObjectToObject(p, "user");
+	cJSON_AddNumberToObject(user, "uid", (double)uid);
+	cJSON_AddNumberToObject(user, "gid", (double)gid);
+	caps = cJSON_AddObjectToObject(p, "capabilities");
+	cJSON_AddItemToObject(caps, "bounding", strv(default_caps, ARRAY_SIZE(default_caps)));
+	cJSON_AddItemToObject(caps, "effective", strv(default_caps, ARRAY_SIZE(default_caps)));
+	cJSON_AddItemToObject(caps, "permitted", strv(default_caps, ARRAY_SIZE(default_caps)));
+	cJSON_AddBoolToObject(p, "noNewPrivileges", true);
+	return p;
+}
+
+static cJSON *mount_entry(const char *dst, const char *type, const char *src, const char *opts)
+{
+	cJSON *m = cJSON_CreateObject(), *o = cJSON_AddArrayToObject(m, "options");
+	char buf[256], *save = NULL;
+
+	cJSON_AddStringToObject(m, "destination", dst);
+	cJSON_AddStringToObject(m, "type", type);
+	cJSON_AddStringToObject(m, "source", src);
+	snprintf(buf, sizeof(buf), "%s", opts);
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		cJSON_AddItemToArray(o, cJSON_CreateString(t));
+	return m;
+}
+
+static cJSON *make_spec(struct container *c, struct tug_err *err)
+{
+	cJSON *s = cJSON_CreateObject(), *root, *mounts, *linux_, *ns, *proc;
+	static const char *const nss[] = { "pid", "ipc", "uts", "mount", "network" };
+	char host[16];
+
+	proc = bundle_process(c, NULL, err);
+	if (!proc) {
+		cJSON_Delete(s);
+		return NULL;
+	}
+	cJSON_AddStringToObject(s, "ociVersion", "1.0.2");
+	cJSON_AddItemToObject(s, "process", proc);
+	root = cJSON_AddObjectToObject(s, "root");
+	cJSON_AddStringToObject(root, "path", "rootfs");
+	cJSON_AddBoolToObject(root, "readonly", false);
+	snprintf(host, sizeof(host), "%.12s", c->id);
+	cJSON_AddStringToObject(s, "hostname", host);
+	mounts = cJSON_AddArrayToObject(s, "mounts");
+	cJSON_AddItemToArray(mounts, mount_entry("/proc", "proc", "proc", "nosuid,noexec,nodev"));
+	cJSON_AddItemToArray(mounts, mount_entry("/dev", "tmpfs", "tmpfs", "nosuid,strictatime,mode=755,size=65536k"));
+	cJSON_AddItemToArray(mounts, mount_entry("/dev/pts", "devpts", "devpts", "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620"));
+	cJSON_AddItemToArray(mounts, mount_entry("/dev/shm", "tmpfs", "shm", "nosuid,noexec,nodev,mode=1777,size=65536k"));
+	cJSON_AddItemToArray(mounts, mount_entry("/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev"));
+	cJSON_AddItemToArray(mounts, mount_entry("/sys", "sysfs", "sysfs", "nosuid,noexec,nodev,ro"));
+	linux_ = cJSON_AddObjectToObject(s, "linux");
+	ns = cJSON_AddArrayToObject(linux_, "namespaces");
+	for (size_t i = 0; i < ARRAY_SIZE(nss); i++) {
+		cJSON *n = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(n, "type", nss[i]);
+		cJSON_AddItemToArray(ns, n);
+	}
+	{
+		char cg[100];
+
+		snprintf(cg, sizeof(cg), "/tug/%s", c->id);
+		cJSON_AddStringToObject(linux_, "cgroupsPath", cg);
+	}
+	cJSON_AddItemToObject(linux_, "maskedPaths",
+			      strv((const char *const[]){ "/proc/kcore", "/proc/keys", "/proc/timer_list",
+							  "/sys/firmware" }, 4));
+	cJSON_AddItemToObject(linux_, "readonlyPaths",
+			      strv((const char *const[]){ "/proc/bus", "/proc/fs", "/proc/irq",
+							  "/proc/sys", "/proc/sysrq-trigger" }, 5));
+	return s;
+}
+
+/* Mount the overlay unless it is still mounted from the last run. */
+static int mount_rootfs(struct daemon *d, struct container *c, const char *dir,
+			struct tug_err *err)
+{
+	struct image_store st;
+	struct image img = { 0 };
+	_cleanup_json_ cJSON *refs = NULL;
+	char digest[SHA256_DIGEST_STR_LEN], path[700], upper[700], work[700];
+	_cleanup_free_ char *opts = NULL;
+	size_t olen = 0, ocap = 8192;
+	struct stat a, b;
+	int rc = -1;
+
+	snprintf(path, sizeof(path), "%s/rootfs", dir);
+	if (stat(path, &a) == 0 && stat(dir, &b) == 0 && a.st_dev != b.st_dev)
+		return 0; /* still mounted */
+	if (image_store_open(&st, err))
+		return -1;
+	if (refs_read(&st, &refs, err) || image_resolve(&st, refs, c->image_id[0] ? c->image_id : c->image, digest, err) ||
+	    image_read(&st, digest, &img, err))
+		goto out;
+	opts = malloc(ocap);
+	snprintf(upper, sizeof(upper), "%s/upper", dir);
+	snprintf(work, sizeof(work), "%s/work", dir);
+	if (mkdir_p(upper, 0755, err) || mkdir_p(work, 0700, err) || mkdir_p(path, 0755, err))
+		goto out;
+	olen = (size_t)snprintf(opts, ocap, "lowerdir=");
+	for (size_t i = img.nlayers; i-- > 0;) {
+		char ld[160];
+
+		layer_dir(img.chain_ids[i], ld, sizeof(ld));
+		olen += (size_t)snprintf(opts + olen, ocap - olen, "%s%s/%s/root",
+					 i == img.nlayers - 1 ? "" : ":", st.root, ld);
+	}
+	if (!img.nlayers) {
+		/* overlay needs a lower layer; an empty image gets an empty one. */
+		char empty[700];
+
+		snprintf(empty, sizeof(empty), "%s/empty", dir);
+		mkdir_p(empty, 0755, err);
+		olen += (size_t)snprintf(opts + olen, ocap - olen, "%s", empty);
+	}
+	snprintf(opts + olen, ocap - olen, ",upperdir=%s,workdir=%s", upper, work);
+	if (olen >= ocap - 1500) {
+		tug_err_set(err, E2BIG, "too many layers for one overlay mount");
+		goto out;
+	}
+	if (mount("overlay", path, "overlay", 0, opts)) {
+		tug_err_sys(err, "mount overlay on %s", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	image_free(&img);
+	image_store_close(&st);
+	return rc;
+}
+
+int bundle_prepare(struct daemon *d, struct container *c, char *bundle, size_t size,
+		   struct tug_err *err)
+{
+	_cleanup_json_ cJSON *spec = NULL;
+	char path[700];
+
+	ctr_dir(d, c, bundle, size);
+	if (mount_rootfs(d, c, bundle, err))
+		return tug_err_wrap(err, "prepare rootfs of %s", c->name + 1);
+	spec = make_spec(c, err);
+	if (!spec)
+		return -1;
+	snprintf(path, sizeof(path), "%s/config.json", bundle);
+	return json_write_file(AT_FDCWD, path, spec, err);
+}
+
+void bundle_cleanup(struct daemon *d, struct container *c)
+{
+	char path[700];
+
+	snprintf(path, sizeof(path), "%s/containers/%s/rootfs", d->cfg.state_dir, c->id);
+	umount2(path, MNT_DETACH);
+}

@@ -1,0 +1,378 @@
+/*
+ * Container records: create from a Docker create body, find by id, id
+ * prefix or name, persist atomically under <state>/containers/<id>/.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/daemon/daemon.h"
+#include "platform/cleanup.h"
+#include "platform/fsutil.h"
+#include "platform/json.h"
+
+uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void rfc3339_now(char out[40])
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	snprintf(out, 40, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
+}
+
+void random_id(char out[65])
+{
+	unsigned char r[32];
+
+	if (getrandom(r, sizeof(r), 0) != sizeof(r))
+		for (size_t i = 0; i < sizeof(r); i++)
+			r[i] = (unsigned char)(rand() ^ (int)mono_ms());
+	for (int i = 0; i < 32; i++)
+		sprintf(out + 2 * i, "%02x", r[i]);
+}
+
+const char *ctr_dir(struct daemon *d, struct container *c, char *out, size_t size)
+{
+	snprintf(out, size, "%s/containers/%s", d->cfg.state_dir, c->id);
+	return out;
+}
+
+struct container *ctr_find_name(struct daemon *d, const char *name)
+{
+	for (struct container *c = d->containers; c; c = c->next)
+		if (!strcmp(c->name + 1, name[0] == '/' ? name + 1 : name))
+			return c;
+	return NULL;
+}
+
+struct container *ctr_find(struct daemon *d, const char *ref)
+{
+	struct container *found = NULL;
+	size_t n = strlen(ref);
+
+	if (!n)
+		return NULL;
+	for (struct container *c = d->containers; c; c = c->next)
+		if (!strcmp(c->id, ref))
+			return c;
+	found = ctr_find_name(d, ref);
+	if (found)
+		return found;
+	for (struct container *c = d->containers; c; c = c->next) {
+		if (!strncmp(c->id, ref, n)) {
+			if (found)
+				return NULL; /* ambiguous prefix */
+			found = c;
+		}
+	}
+	return found;
+}
+
+static bool name_valid(const char *n)
+{
+	if (!*n || strlen(n) > 120)
+		return false;
+	if (!((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') || (*n >= '0' && *n <= '9')))
+		return false;
+	for (; *n; n++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-", *n))
+			return false;
+	return true;
+}
+
+static void generate_name(struct daemon *d, char *out, size_t size)
+{
+	static const char *const adj[] = { "brave", "calm", "eager", "fancy", "gentle", "happy",
+					   "jolly", "keen", "lucid", "merry", "nimble", "proud" };
+	static const char *const noun[] = { "ant", "bee", "crow", "deer", "eel", "fox",
+					    "gull", "hare", "ibis", "jay", "koala", "lynx" };
+
+	for (unsigned i = 0;; i++) {
+		unsigned r = (unsigned)rand();
+
+		snprintf(out, size, "%s_%s%s", adj[r % 12], noun[(r / 12) % 12], i > 20 ? "_x" : "");
+		if (i > 20)
+			snprintf(out, size, "%s_%s_%u", adj[r % 12], noun[(r / 12) % 12], r % 10000);
+		if (!ctr_find_name(d, out))
+			return;
+	}
+}
+
+/* A field of the wrong type is the client's mistake: 400 with its name. */
+static int check_types(const cJSON *cfg, const cJSON *hc, struct tug_err *err)
+{
+	static const struct {
+		const char *key;
+		int type;
+	} cfg_fields[] = {
+		{ "Image", cJSON_String }, { "Cmd", cJSON_Array }, { "Entrypoint", cJSON_Array },
+		{ "Env", cJSON_Array },	   { "WorkingDir", cJSON_String }, { "User", cJSON_String },
+		{ "Tty", cJSON_True },	   { "OpenStdin", cJSON_True },	  { "Labels", cJSON_Object },
+		{ "Hostname", cJSON_String },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cfg_fields); i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(cfg, cfg_fields[i].key);
+
+		if (!v || cJSON_IsNull(v))
+			continue;
+		if (cfg_fields[i].type == cJSON_True ? !cJSON_IsBool(v)
+						      : !(v->type & cfg_fields[i].type)) {
+			/* Docker accepts a string for Cmd/Entrypoint too. */
+			if ((!strcmp(cfg_fields[i].key, "Cmd") || !strcmp(cfg_fields[i].key, "Entrypoint")) &&
+			    cJSON_IsString(v))
+				continue;
+			return tug_err_set(err, EINVAL, "json: cannot unmarshal %s into field Config.%s",
+					   cJSON_IsString(v) ? "string" : cJSON_IsNumber(v) ? "number" : "value",
+					   cfg_fields[i].key);
+		}
+	}
+	if (hc) {
+		const cJSON *rp = cJSON_GetObjectItem(hc, "RestartPolicy"), *ar = cJSON_GetObjectItem(hc, "AutoRemove");
+
+		if (rp && !cJSON_IsObject(rp) && !cJSON_IsNull(rp))
+			return tug_err_set(err, EINVAL, "json: cannot unmarshal into field HostConfig.RestartPolicy");
+		if (ar && !cJSON_IsBool(ar) && !cJSON_IsNull(ar))
+			return tug_err_set(err, EINVAL, "json: cannot unmarshal into field HostConfig.AutoRemove");
+	}
+	return 0;
+}
+
+int ctr_create(struct daemon *d, const char *name, const cJSON *body, struct container **out,
+	       int *status, struct tug_err *err)
+{
+	struct container *c;
+	const cJSON *hc = cJSON_GetObjectItem(body, "HostConfig");
+	const cJSON *rp = hc ? cJSON_GetObjectItem(hc, "RestartPolicy") : NULL;
+	const char *image = cJSON_GetStringValue(cJSON_GetObjectItem(body, "Image"));
+	char n[128], dir[600];
+	const char *rpname = rp ? cJSON_GetStringValue(cJSON_GetObjectItem(rp, "Name")) : NULL;
+	const cJSON *rpmax = rp ? cJSON_GetObjectItem(rp, "MaximumRetryCount") : NULL;
+	struct restart_policy pol;
+
+	*status = 400;
+	if (check_types(body, hc, err))
+		return -1;
+	if (!image || !*image)
+		return tug_err_set(err, EINVAL, "config: Image is required");
+	if (restart_policy_parse(rpname ? rpname : "", rpmax ? (int)rpmax->valuedouble : 0, &pol, err))
+		return -1;
+	if (name && *name) {
+		if (*name == '/')
+			name++;
+		if (!name_valid(name))
+			return tug_err_set(err, EINVAL,
+					   "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
+					   name);
+		if (ctr_find_name(d, name)) {
+			*status = 409;
+			return tug_err_set(err, EEXIST,
+					   "Conflict. The container name \"/%s\" is already in use",
+					   name);
+		}
+		snprintf(n, sizeof(n), "%s", name);
+	} else {
+		generate_name(d, n, sizeof(n));
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return tug_err_set(err, ENOMEM, "create container");
+	random_id(c->id);
+	snprintf(c->name, sizeof(c->name), "/%s", n);
+	rfc3339_now(c->created);
+	snprintf(c->image, sizeof(c->image), "%s", image);
+	c->config = cJSON_Duplicate(body, true);
+	cJSON_DeleteItemFromObject(c->config, "HostConfig");
+	cJSON_DeleteItemFromObject(c->config, "NetworkingConfig");
+	c->host_config = hc ? cJSON_Duplicate(hc, true) : cJSON_CreateObject();
+	c->policy = pol;
+	c->auto_remove = cJSON_IsTrue(cJSON_GetObjectItem(c->host_config, "AutoRemove"));
+	c->tty = cJSON_IsTrue(cJSON_GetObjectItem(c->config, "Tty"));
+	c->state = CS_CREATED;
+	c->pidfd = -1;
+	c->stdin_fd = -1;
+	snprintf(c->finished_at, sizeof(c->finished_at), "0001-01-01T00:00:00Z");
+	snprintf(c->started_at, sizeof(c->started_at), "0001-01-01T00:00:00Z");
+	ctr_dir(d, c, dir, sizeof(dir));
+	snprintf(c->log_path, sizeof(c->log_path), "%s/container.log", dir);
+	if (mkdir_p(dir, 0700, err)) {
+		ctr_free(c);
+		*status = 500;
+		return tug_err_wrap(err, "create container");
+	}
+	c->next = d->containers;
+	d->containers = c;
+	if (ctr_save(d, c)) {
+		*status = 500;
+		return tug_err_set(err, EIO, "persist container %s", c->id);
+	}
+	*out = c;
+	return 0;
+}
+
+int ctr_save(struct daemon *d, struct container *c)
+{
+	_cleanup_json_ cJSON *j = cJSON_CreateObject();
+	cJSON *st = cJSON_AddObjectToObject(j, "State");
+	char dir[600];
+	struct tug_err err;
+
+	cJSON_AddStringToObject(j, "Id", c->id);
+	cJSON_AddStringToObject(j, "Name", c->name);
+	cJSON_AddStringToObject(j, "Created", c->created);
+	cJSON_AddStringToObject(j, "ImageName", c->image);
+	cJSON_AddStringToObject(j, "Image", c->image_id);
+	cJSON_AddItemToObject(j, "Config", cJSON_Duplicate(c->config, true));
+	cJSON_AddItemToObject(j, "HostConfig", cJSON_Duplicate(c->host_config, true));
+	cJSON_AddNumberToObject(j, "RestartCount", c->restart_count);
+	cJSON_AddStringToObject(st, "Status", ctr_state_name(c->state));
+	cJSON_AddNumberToObject(st, "Pid", c->pid);
+	cJSON_AddNumberToObject(st, "ExitCode", c->exit_code);
+	cJSON_AddStringToObject(st, "StartedAt", c->started_at);
+	cJSON_AddStringToObject(st, "FinishedAt", c->finished_at);
+	cJSON_AddStringToObject(st, "Error", c->error);
+	cJSON_AddBoolToObject(st, "StoppedByUser", c->stopped_by_user);
+	ctr_dir(d, c, dir, sizeof(dir));
+	if (mkdir_p(dir, 0700, &err))
+		return -1;
+	char path[700];
+
+	snprintf(path, sizeof(path), "%s/config.v2.json", dir);
+	if (json_write_file(AT_FDCWD, path, j, &err)) {
+		tug_err_print(&err);
+		return -1;
+	}
+	return 0;
+}
+
+static struct container *load_one(struct daemon *d, const char *id)
+{
+	char path[700];
+	struct tug_err err;
+	_cleanup_json_ cJSON *j = NULL;
+	struct container *c;
+	const cJSON *st;
+	const char *s;
+	struct restart_policy pol;
+	const cJSON *rp;
+
+	snprintf(path, sizeof(path), "%s/containers/%s/config.v2.json", d->cfg.state_dir, id);
+	j = json_parse_file(path, 1 << 20, &err);
+	if (!j) {
+		tug_err_print(&err);
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->pidfd = -1;
+	c->stdin_fd = -1;
+#define COPY(field, key)                                                      \
+	s = cJSON_GetStringValue(cJSON_GetObjectItem(j, key));                \
+	snprintf(c->field, sizeof(c->field), "%s", s ? s : "")
+	COPY(id, "Id");
+	COPY(name, "Name");
+	COPY(created, "Created");
+	COPY(image, "ImageName");
+	COPY(image_id, "Image");
+	c->config = cJSON_DetachItemFromObject(j, "Config");
+	c->host_config = cJSON_DetachItemFromObject(j, "HostConfig");
+	if (!c->config)
+		c->config = cJSON_CreateObject();
+	if (!c->host_config)
+		c->host_config = cJSON_CreateObject();
+	c->restart_count = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(j, "RestartCount"));
+	st = cJSON_GetObjectItem(j, "State");
+	s = cJSON_GetStringValue(cJSON_GetObjectItem(st, "Status"));
+	c->state = s && ctr_state_parse(s) >= 0 ? (enum ctr_state)ctr_state_parse(s) : CS_EXITED;
+	c->pid = (pid_t)cJSON_GetNumberValue(cJSON_GetObjectItem(st, "Pid"));
+	c->exit_code = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(st, "ExitCode"));
+	s = cJSON_GetStringValue(cJSON_GetObjectItem(st, "StartedAt"));
+	snprintf(c->started_at, sizeof(c->started_at), "%s", s ? s : "");
+	s = cJSON_GetStringValue(cJSON_GetObjectItem(st, "FinishedAt"));
+	snprintf(c->finished_at, sizeof(c->finished_at), "%s", s ? s : "");
+	c->stopped_by_user = cJSON_IsTrue(cJSON_GetObjectItem(st, "StoppedByUser"));
+	rp = cJSON_GetObjectItem(c->host_config, "RestartPolicy");
+	if (!restart_policy_parse(cJSON_GetStringValue(cJSON_GetObjectItem(rp, "Name")),
+				  (int)cJSON_GetNumberValue(cJSON_GetObjectItem(rp, "MaximumRetryCount")),
+				  &pol, &err))
+		c->policy = pol;
+	c->auto_remove = cJSON_IsTrue(cJSON_GetObjectItem(c->host_config, "AutoRemove"));
+	c->tty = cJSON_IsTrue(cJSON_GetObjectItem(c->config, "Tty"));
+	snprintf(c->log_path, sizeof(c->log_path), "%s/containers/%s/container.log",
+		 d->cfg.state_dir, c->id);
+	return c;
+}
+
+int ctr_load_all(struct daemon *d, struct tug_err *err)
+{
+	char dir[600];
+	DIR *dp;
+	struct dirent *de;
+
+	snprintf(dir, sizeof(dir), "%s/containers", d->cfg.state_dir);
+	if (mkdir_p(dir, 0700, err))
+		return -1;
+	dp = opendir(dir);
+	if (!dp)
+		return tug_err_sys(err, "open %s", dir);
+	while ((de = readdir(dp))) {
+		struct container *c;
+
+		if (strlen(de->d_name) != 64)
+			continue;
+		c = load_one(d, de->d_name);
+		if (!c)
+			continue;
+		c->next = d->containers;
+		d->containers = c;
+		ctr_adopt(d, c);
+	}
+	closedir(dp);
+	return 0;
+}
+
+void ctr_free(struct container *c)
+{
+	if (!c)
+		return;
+	cJSON_Delete(c->config);
+	cJSON_Delete(c->host_config);
+	if (c->pidfd >= 0)
+		close(c->pidfd);
+	if (c->stdin_fd >= 0)
+		close(c->stdin_fd);
+	free(c);
+}
+
+int ctr_transition(struct daemon *d, struct container *c, enum ctr_event e)
+{
+	int next = ctr_state_next(c->state, e);
+
+	if (next < 0) {
+		fprintf(stderr, "tugd: container %.12s: %s refused in state %s\n", c->id,
+			ctr_event_name(e), ctr_state_name(c->state));
+		return -1;
+	}
+	fprintf(stderr, "tugd: container %.12s: %s -> %s (%s)\n", c->id, ctr_state_name(c->state),
+		ctr_state_name((enum ctr_state)next), ctr_event_name(e));
+	c->state = (enum ctr_state)next;
+	if (next != CS_DEAD)
+		ctr_save(d, c);
+	return 0;
+}

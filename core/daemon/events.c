@@ -1,0 +1,43 @@
+/* Docker-style events ("die", not "died") to every /events subscriber. */
+#include <string.h>
+#include <time.h>
+
+#include "core/api/api.h"
+#include "core/daemon/daemon.h"
+
+void event_emit(struct daemon *d, const char *type, const char *action, const char *id,
+		const cJSON *attrs)
+{
+	struct timespec ts;
+	cJSON *ev = cJSON_CreateObject(), *actor;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	cJSON_AddStringToObject(ev, "Type", type);
+	cJSON_AddStringToObject(ev, "Action", action);
+	actor = cJSON_AddObjectToObject(ev, "Actor");
+	cJSON_AddStringToObject(actor, "ID", id);
+	cJSON_AddItemToObject(actor, "Attributes", attrs ? cJSON_Duplicate(attrs, true) : cJSON_CreateObject());
+	cJSON_AddStringToObject(ev, "scope", "local");
+	/* The old fields the docker CLI still reads. */
+	if (!strcmp(type, "container")) {
+		cJSON_AddStringToObject(ev, "status", action);
+		cJSON_AddStringToObject(ev, "id", id);
+	}
+	cJSON_AddNumberToObject(ev, "time", (double)ts.tv_sec);
+	cJSON_AddNumberToObject(ev, "timeNano", (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec);
+	api_event_publish(d, ev);
+	cJSON_Delete(ev);
+}
+
+void event_emit_ctr(struct daemon *d, struct container *c, const char *action,
+		    const char *extra_key, const char *extra_val)
+{
+	cJSON *a = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(a, "image", c->image);
+	cJSON_AddStringToObject(a, "name", c->name + 1);
+	if (extra_key)
+		cJSON_AddStringToObject(a, extra_key, extra_val);
+	event_emit(d, "container", action, c->id, a);
+	cJSON_Delete(a);
+}

@@ -1,0 +1,324 @@
+/*
+ * Start, stop, kill, pause, remove, and what happens when a container's
+ * process ends: restart with backoff, AutoRemove, waking waiters.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "core/api/api.h"
+#include "core/daemon/daemon.h"
+#include "core/image/store.h"
+#include "core/oci/runtime.h"
+#include "platform/fsutil.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+
+static int pidfd_open_(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+static int send_signal(struct container *c, int sig)
+{
+	if (c->pidfd >= 0)
+		return (int)syscall(SYS_pidfd_send_signal, c->pidfd, sig, NULL, 0);
+	return c->pid > 0 ? kill(c->pid, sig) : -1;
+}
+
+bool ctr_is_running(const struct container *c)
+{
+	return c->state == CS_RUNNING || c->state == CS_PAUSED;
+}
+
+static void watch_pid(struct daemon *d, struct container *c)
+{
+	c->pidfd = pidfd_open_(c->pid);
+	if (c->pidfd >= 0) {
+		fcntl(c->pidfd, F_SETFD, FD_CLOEXEC);
+		loop_watch(d, c->pidfd, 0x001, W_CTR_PIDFD, c);
+	}
+}
+
+int ctr_start(struct daemon *d, struct container *c, struct tug_err *err)
+{
+	char bundle[600];
+	int stdin_fd = -1;
+	pid_t pid;
+
+	if (bundle_prepare(d, c, bundle, sizeof(bundle), err))
+		goto fail;
+	if (keeper_spawn(d, c, bundle, &pid, &stdin_fd, err)) {
+		tug_err_wrap(err, "OCI runtime create failed");
+		goto fail;
+	}
+	c->pid = pid;
+	c->stdin_fd = stdin_fd;
+	c->exit_code = 0;
+	c->error[0] = '\0';
+	c->exit_pending = false;
+	c->kill_at_ms = 0;
+	c->started_ms = mono_ms();
+	rfc3339_now(c->started_at);
+	watch_pid(d, c);
+	ctr_transition(d, c, CE_START);
+	event_emit_ctr(d, c, "start", NULL, NULL);
+	return 0;
+fail:
+	snprintf(c->error, sizeof(c->error), "%s", err->msg);
+	c->exit_code = strstr(err->msg, "not found") || strstr(err->msg, "No such file") ? 127
+		       : strstr(err->msg, "ermission denied") ? 126 : 128;
+	if (c->state == CS_RESTARTING)
+		ctr_transition(d, c, CE_EXIT);
+	ctr_save(d, c);
+	return -1;
+}
+
+void ctr_release(struct daemon *d, struct container *c)
+{
+	if (c->pidfd >= 0) {
+		loop_unwatch(d, c->pidfd);
+		close(c->pidfd);
+		c->pidfd = -1;
+	}
+	if (c->stdin_fd >= 0) {
+		close(c->stdin_fd);
+		c->stdin_fd = -1;
+	}
+}
+
+void ctr_exited(struct daemon *d, struct container *c, int code, const char *finished)
+{
+	char codes[16];
+	bool again;
+
+	ctr_release(d, c);
+	c->exit_code = code;
+	c->exit_pending = false;
+	c->kill_at_ms = 0;
+	c->pid = 0;
+	if (finished && *finished)
+		snprintf(c->finished_at, sizeof(c->finished_at), "%s", finished);
+	else
+		rfc3339_now(c->finished_at);
+	oci_runtime_delete(d->oci_root, c->id, true, NULL);
+	again = !c->removing && restart_wanted(&c->policy, code, c->restart_count, c->stopped_by_user);
+	snprintf(codes, sizeof(codes), "%d", code);
+	if (again) {
+		c->backoff_ms = restart_next_delay(c->backoff_ms, mono_ms() - c->started_ms);
+		c->restart_at_ms = mono_ms() + c->backoff_ms;
+		ctr_transition(d, c, CE_EXIT_RESTART);
+	} else {
+		ctr_transition(d, c, CE_EXIT);
+	}
+	event_emit_ctr(d, c, "die", "exitCode", codes);
+	api_container_exited(d, c);
+	if (!again && c->auto_remove && !c->removing) {
+		struct tug_err err;
+
+		if (ctr_remove(d, c, true, &err))
+			tug_err_print(&err);
+	}
+}
+
+void ctr_pidfd_ready(struct daemon *d, struct container *c)
+{
+	char fin[40];
+	int code;
+	pid_t pid;
+	struct tug_err err;
+
+	loop_unwatch(d, c->pidfd);
+	c->exit_pending = true;
+	if (!keeper_query(d, c->id, &pid, &code, fin, &err))
+		ctr_exited(d, c, code, fin);
+	/* else the keeper's message (or the tick) brings the code */
+}
+
+int ctr_kill(struct daemon *d, struct container *c, int sig, struct tug_err *err)
+{
+	if (!ctr_is_running(c))
+		return tug_err_set(err, EINVAL, "Container %s is not running", c->id);
+	c->stopped_by_user = true;
+	if (c->state == CS_PAUSED && (sig == SIGKILL || sig == SIGTERM))
+		oci_runtime_resume(d->oci_root, c->id, NULL);
+	if (send_signal(c, sig))
+		return tug_err_sys(err, "Cannot kill container %s", c->id);
+	{
+		char s[16];
+
+		snprintf(s, sizeof(s), "%d", sig);
+		event_emit_ctr(d, c, "kill", "signal", s);
+	}
+	return 0;
+}
+
+int ctr_stop(struct daemon *d, struct container *c, int timeout_s, int sig, struct tug_err *err)
+{
+	c->stopped_by_user = true;
+	if (c->state == CS_RESTARTING) {
+		ctr_transition(d, c, CE_STOP);
+		return 1; /* already stopped */
+	}
+	if (!ctr_is_running(c))
+		return 1;
+	if (timeout_s < 0)
+		timeout_s = 10;
+	if (ctr_kill(d, c, sig > 0 ? sig : SIGTERM, err))
+		return -1;
+	c->kill_at_ms = mono_ms() + (uint64_t)timeout_s * 1000;
+	if (!timeout_s)
+		send_signal(c, SIGKILL);
+	return 0;
+}
+
+int ctr_pause(struct daemon *d, struct container *c, bool pause, struct tug_err *err)
+{
+	if (ctr_state_next(c->state, pause ? CE_PAUSE : CE_UNPAUSE) < 0)
+		return tug_err_set(err, EINVAL, "Container %s is %s", c->id,
+				   pause ? (c->state == CS_PAUSED ? "already paused" : "not running")
+					 : "not paused");
+	if ((pause ? oci_runtime_pause : oci_runtime_resume)(d->oci_root, c->id, err))
+		return tug_err_wrap(err, "%s %s", pause ? "pause" : "unpause", c->id);
+	ctr_transition(d, c, pause ? CE_PAUSE : CE_UNPAUSE);
+	event_emit_ctr(d, c, pause ? "pause" : "unpause", NULL, NULL);
+	return 0;
+}
+
+int ctr_remove(struct daemon *d, struct container *c, bool force, struct tug_err *err)
+{
+	char dir[600];
+	struct tug_err e2;
+
+	if (ctr_is_running(c) || c->state == CS_RESTARTING) {
+		if (!force)
+			return tug_err_set(err, EBUSY,
+					   "You cannot remove a %s container %s. Stop the container before attempting removal or force remove",
+					   ctr_state_name(c->state), c->id);
+		c->removing = true;
+		if (c->state == CS_RESTARTING) {
+			ctr_transition(d, c, CE_STOP);
+		} else {
+			struct pollfd p = { .fd = c->pidfd, .events = POLLIN };
+
+			c->stopped_by_user = true;
+			if (c->state == CS_PAUSED)
+				oci_runtime_resume(d->oci_root, c->id, NULL);
+			send_signal(c, SIGKILL);
+			/* SIGKILL is quick; the keeper still has to drain and record. */
+			if (c->pidfd >= 0)
+				poll(&p, 1, 5000);
+			for (int i = 0; i < 100; i++) {
+				char fin[40];
+				int code;
+				pid_t pid;
+
+				if (!keeper_query(d, c->id, &pid, &code, fin, &e2)) {
+					ctr_exited(d, c, code, fin);
+					break;
+				}
+				poll(NULL, 0, 20);
+			}
+			if (ctr_is_running(c))
+				ctr_exited(d, c, 137, NULL);
+		}
+	}
+	c->removing = true;
+	ctr_release(d, c);
+	oci_runtime_delete(d->oci_root, c->id, true, NULL);
+	bundle_cleanup(d, c);
+	keeper_forget(d, c->id);
+	{
+		struct image_store st;
+
+		if (!image_store_open(&st, &e2)) {
+			image_lease_remove(&st, c->id, &e2);
+			image_store_close(&st);
+		}
+	}
+	ctr_transition(d, c, CE_REMOVE);
+	ctr_dir(d, c, dir, sizeof(dir));
+	if (remove_tree(AT_FDCWD, dir, &e2))
+		tug_err_print(&e2);
+	event_emit_ctr(d, c, "destroy", NULL, NULL);
+	for (struct container **pp = &d->containers; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	api_container_removed(d, c);
+	for (struct exec_inst *e = d->execs; e; e = e->next)
+		if (e->ctr == c)
+			e->ctr = NULL;
+	ctr_free(c);
+	return 0;
+}
+
+void ctr_tick(struct daemon *d)
+{
+	uint64_t now = mono_ms();
+	struct container *next;
+
+	for (struct container *c = d->containers; c; c = next) {
+		next = c->next;
+		if (c->state == CS_RESTARTING && now >= c->restart_at_ms) {
+			struct tug_err err;
+
+			c->restart_count++;
+			event_emit_ctr(d, c, "restart", NULL, NULL);
+			if (ctr_start(d, c, &err))
+				tug_err_print(&err);
+		} else if (ctr_is_running(c) && c->kill_at_ms && now >= c->kill_at_ms) {
+			c->kill_at_ms = 0;
+			send_signal(c, SIGKILL);
+		} else if (ctr_is_running(c) && c->exit_pending) {
+			char fin[40];
+			int code;
+			pid_t pid;
+			struct tug_err err;
+
+			if (!keeper_query(d, c->id, &pid, &code, fin, &err))
+				ctr_exited(d, c, code, fin);
+		}
+	}
+}
+
+/* After a restart of tugd: find out what became of each container meanwhile. */
+void ctr_adopt(struct daemon *d, struct container *c)
+{
+	char fin[40];
+	int code;
+	pid_t pid;
+	struct tug_err err;
+
+	if (c->state == CS_RESTARTING) {
+		c->restart_at_ms = mono_ms();
+		return;
+	}
+	if (!ctr_is_running(c))
+		return;
+	if (!keeper_query(d, c->id, &pid, &code, fin, &err)) {
+		fprintf(stderr, "tugd: container %.12s exited (%d) while tugd was away\n", c->id, code);
+		ctr_exited(d, c, code, fin);
+		return;
+	}
+	watch_pid(d, c);
+	if (c->pidfd < 0) {
+		/* Neither running nor recorded: /run was wiped (reboot) or the keeper died. */
+		snprintf(c->error, sizeof(c->error), "lost while tugd was away");
+		ctr_exited(d, c, 255, NULL);
+		return;
+	}
+	c->started_ms = mono_ms();
+	fprintf(stderr, "tugd: container %.12s adopted (pid %d)\n", c->id, c->pid);
+}
