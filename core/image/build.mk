@@ -1,0 +1,19 @@
+# Images: content-addressed store, tar and squashfs layers, load/save, rootfs assembly.
+obj-y += platform/sha256.o
+obj-$(CONFIG_TLS_MBEDTLS) += platform/sha256_mbedtls.o
+obj-y += core/image/ref.o
+obj-y += core/image/store.o
+obj-y += core/image/image.o
+obj-y += core/image/layers.o
+obj-y += core/image/gc.o
+obj-y += core/image/cmd.o
+obj-$(CONFIG_IMAGE_ARCHIVE) += platform/archive.o
+obj-$(CONFIG_IMAGE_ARCHIVE) += platform/unpack.o
+obj-$(CONFIG_IMAGE_ARCHIVE) += core/image/load.o
+obj-$(CONFIG_IMAGE_ARCHIVE) += core/image/save.o
+tests-y += test_sha256
+tests-y += test_image_ref
+tests-$(CONFIG_IMAGE_ARCHIVE) += test_image_unpack
+obj-y += platform/overlay.o
+obj-y += core/image/rootfs.o
+obj-$(CONFIG_SQUASHFS) += platform/loop.o

@@ -1,0 +1,270 @@
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/image/gc.h"
+#include "core/image/image.h"
+#include "core/image/ref.h"
+#include "platform/cleanup.h"
+#include "platform/fsutil.h"
+#include "platform/json.h"
+
+/* The set of reachable names: a cJSON object used as a string set. */
+static void mark(cJSON *set, const char *d)
+{
+	if (!cJSON_GetObjectItem(set, d))
+		cJSON_AddTrueToObject(set, d);
+}
+
+static void mark_image(struct image_store *s, const char *manifest, cJSON *blobs, cJSON *layers)
+{
+	struct image img;
+	struct tug_err ignore;
+
+	mark(blobs, manifest);
+	if (image_read(s, manifest, &img, &ignore) < 0)
+		return;
+	mark(blobs, img.config_digest);
+	for (size_t i = 0; i < img.nlayers; i++) {
+		mark(blobs, img.layer_blobs[i]);
+		mark(layers, img.chain_ids[i] + 7);
+	}
+	image_free(&img);
+}
+
+static void mark_leases(struct image_store *s, cJSON *blobs, cJSON *layers)
+{
+	int fd = openat(s->dirfd, "leases", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		char buf[80] = "";
+		int f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		f = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC);
+		if (f < 0)
+			continue;
+		if (read(f, buf, 71) == 71 && digest_valid(buf))
+			mark_image(s, buf, blobs, layers);
+		close(f);
+	}
+	closedir(d);
+}
+
+static int sweep(struct image_store *s, const char *dir, const char *prefix, cJSON *keep,
+		 unsigned *count, uint64_t *bytes, struct tug_err *err)
+{
+	int fd = openat(s->dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	char key[100];
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return tug_err_sys(err, "open %s", dir);
+	}
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(key, sizeof(key), "%s%s", prefix, de->d_name);
+		if (cJSON_GetObjectItem(keep, key))
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode))
+			*bytes += (uint64_t)st.st_size;
+		if (remove_tree(dirfd(d), de->d_name, err) == 0)
+			(*count)++;
+	}
+	closedir(d);
+	return fsync_path(s->dirfd, dir, err);
+}
+
+int image_gc(struct image_store *s, struct gc_stats *st, struct tug_err *err)
+{
+	_cleanup_json_ cJSON *refs = NULL;
+	_cleanup_json_ cJSON *blobs = cJSON_CreateObject();
+	_cleanup_json_ cJSON *layers = cJSON_CreateObject();
+	const cJSON *it;
+
+	memset(st, 0, sizeof(*st));
+	if (!blobs || !layers)
+		return tug_err_set(err, ENOMEM, "gc");
+	if (image_store_lock_exclusive(s, err) < 0)
+		return -1;
+	if (refs_read(s, &refs, err) < 0)
+		return -1;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(refs, "images"))
+		mark_image(s, it->string, blobs, layers);
+	mark_leases(s, blobs, layers);
+	if (sweep(s, "blobs/sha256", "sha256:", blobs, &st->blobs, &st->bytes, err) < 0 ||
+	    sweep(s, "layers", "", layers, &st->layers, &st->bytes, err) < 0)
+		return tug_err_wrap(err, "gc");
+	return 0;
+}
+
+static int hash_blob(struct image_store *s, const char *name, char out[SHA256_DIGEST_STR_LEN],
+		     struct tug_err *err)
+{
+	char path[128], buf[64 * 1024];
+	_cleanup_close_ int fd = -1;
+	struct sha256_ctx c;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "blobs/sha256/%s", name);
+	fd = openat(s->dirfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return tug_err_sys(err, "open %s", path);
+	sha256_init(&c);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		sha256_update(&c, buf, (size_t)n);
+	if (n < 0)
+		return tug_err_sys(err, "read %s", path);
+	sha256_final_str(&c, out);
+	return 0;
+}
+
+static int check_blobs(struct image_store *s, FILE *out, unsigned *nblobs)
+{
+	int fd = openat(s->dirfd, "blobs/sha256", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	int bad = 0;
+
+	if (!d) {
+		fprintf(out, "damaged: blobs/sha256: cannot be opened\n");
+		if (fd >= 0)
+			close(fd);
+		return 1;
+	}
+	while ((de = readdir(d))) {
+		char want[SHA256_DIGEST_STR_LEN], got[SHA256_DIGEST_STR_LEN];
+		struct tug_err e;
+
+		if (de->d_name[0] == '.')
+			continue;
+		(*nblobs)++;
+		snprintf(want, sizeof(want), "sha256:%.64s", de->d_name);
+		if (strlen(de->d_name) != 64 || !digest_valid(want)) {
+			fprintf(out, "damaged: blob %s: not a sha256 name\n", de->d_name);
+			bad++;
+		} else if (hash_blob(s, de->d_name, got, &e) < 0) {
+			char msg[1200];
+
+			fprintf(out, "damaged: blob %s: %s\n", want, tug_err_str(&e, msg, sizeof(msg)));
+			bad++;
+		} else if (strcmp(got, want)) {
+			fprintf(out, "damaged: blob %s: content hashes to %s\n", want, got);
+			bad++;
+		}
+	}
+	closedir(d);
+	return bad;
+}
+
+static int check_layers_dir(struct image_store *s, FILE *out, unsigned *nlayers)
+{
+	int fd = openat(s->dirfd, "layers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	int bad = 0;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	while ((de = readdir(d))) {
+		char chain[SHA256_DIGEST_STR_LEN];
+
+		if (de->d_name[0] == '.')
+			continue;
+		(*nlayers)++;
+		snprintf(chain, sizeof(chain), "sha256:%.64s", de->d_name);
+		if (!layer_complete(s, chain)) {
+			fprintf(out, "damaged: layer %s: no completion marker\n", de->d_name);
+			bad++;
+		}
+	}
+	closedir(d);
+	return bad;
+}
+
+static int check_image(struct image_store *s, const char *manifest, FILE *out)
+{
+	struct image img;
+	struct tug_err e;
+	char msg[1200];
+	int bad = 0;
+
+	if (!blob_exists(s, manifest)) {
+		fprintf(out, "damaged: image %s: manifest blob missing\n", manifest);
+		return 1;
+	}
+	if (image_read(s, manifest, &img, &e) < 0) {
+		fprintf(out, "damaged: %s\n", tug_err_str(&e, msg, sizeof(msg)));
+		return 1;
+	}
+	for (size_t i = 0; i < img.nlayers; i++) {
+		if (!blob_exists(s, img.layer_blobs[i])) {
+			fprintf(out, "damaged: image %s: layer blob %s missing\n", manifest,
+				img.layer_blobs[i]);
+			bad++;
+		}
+		if (!layer_complete(s, img.chain_ids[i])) {
+			fprintf(out, "damaged: image %s: layer %s not unpacked\n", manifest,
+				img.chain_ids[i]);
+			bad++;
+		}
+	}
+	image_free(&img);
+	return bad;
+}
+
+int image_check(struct image_store *s, FILE *out, struct tug_err *err)
+{
+	_cleanup_json_ cJSON *refs = NULL;
+	const cJSON *it, *images;
+	unsigned nblobs = 0, nlayers = 0, nimages = 0;
+	int bad = 0;
+
+	if (refs_read(s, &refs, err) < 0) {
+		char msg[1200];
+
+		fprintf(out, "damaged: refs.json: %s\n", tug_err_str(err, msg, sizeof(msg)));
+		return 1;
+	}
+	images = cJSON_GetObjectItem(refs, "images");
+	bad += check_blobs(s, out, &nblobs);
+	bad += check_layers_dir(s, out, &nlayers);
+	cJSON_ArrayForEach(it, images) {
+		nimages++;
+		bad += check_image(s, it->string, out);
+	}
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(refs, "tags")) {
+		const char *m = cJSON_GetStringValue(it);
+
+		if (!m || !cJSON_GetObjectItem(images, m)) {
+			fprintf(out, "damaged: tag %s points at unknown image %s\n", it->string,
+				m ? m : "(none)");
+			bad++;
+		}
+	}
+	if (!bad)
+		fprintf(out, "ok: %u images, %u blobs, %u layers verified\n", nimages, nblobs,
+			nlayers);
+	return bad;
+}

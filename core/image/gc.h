@@ -1,0 +1,22 @@
+/* Garbage collection and the store check (`tug system check`). */
+#ifndef TUG_IMAGE_GC_H
+#define TUG_IMAGE_GC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/image/store.h"
+
+struct gc_stats {
+	unsigned blobs, layers;
+	uint64_t bytes;
+};
+
+/* Remove blobs and layers no image or lease reaches. Takes the exclusive lock. */
+int image_gc(struct image_store *s, struct gc_stats *st, struct tug_err *err);
+/* Verify every blob's digest, every image's parts and layer markers.
+ * Prints one line per damage on out; returns the number of problems. */
+int image_check(struct image_store *s, FILE *out, struct tug_err *err);
+
+#endif

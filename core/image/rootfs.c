@@ -1,0 +1,91 @@
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/image/image.h"
+#include "core/image/rootfs.h"
+#include "core/paths.h"
+#include "platform/cleanup.h"
+#include "platform/fsutil.h"
+#include "platform/json.h"
+#include "platform/loop.h"
+#include "platform/overlay.h"
+
+/* A squashfs layer is mounted once per boot and shared by every container. */
+static int squashfs_layer_path(struct image_store *s, const char *chain, const char *blob,
+			       char *out, size_t size, struct tug_err *err)
+{
+	char file[PATH_MAX], parent[PATH_MAX];
+	struct stat st, pst;
+
+	snprintf(parent, sizeof(parent), "%s/layers", tug_run_dir());
+	snprintf(out, size, "%s/%s", parent, chain + 7);
+	if (mkdir_p(out, 0700, err) < 0)
+		return -1;
+	if (stat(out, &st) == 0 && stat(parent, &pst) == 0 && st.st_dev != pst.st_dev)
+		return 0; /* already mounted */
+	snprintf(file, sizeof(file), "%s/blobs/sha256/%s", s->root, blob + 7);
+	return squashfs_mount(file, out, err);
+}
+
+int image_rootfs_mount(struct image_store *s, const char *image, const struct rootfs_opts *o,
+		       const char *target, struct tug_err *err)
+{
+	_cleanup_json_ cJSON *refs = NULL;
+	char md[SHA256_DIGEST_STR_LEN];
+	struct image img;
+	char (*paths)[PATH_MAX] = NULL;
+	const char **lowers = NULL;
+	struct overlay_opts ov;
+	int ret = -1;
+
+	if (refs_read(s, &refs, err) < 0 || image_resolve(s, refs, image, md, err) < 0 ||
+	    image_read(s, md, &img, err) < 0)
+		return tug_err_wrap(err, "rootfs");
+	paths = calloc(img.nlayers, sizeof(*paths));
+	lowers = calloc(img.nlayers, sizeof(*lowers));
+	if (!paths || !lowers) {
+		tug_err_set(err, ENOMEM, "rootfs");
+		goto out;
+	}
+	for (size_t i = 0; i < img.nlayers; i++) {
+		char marker[PATH_MAX];
+		size_t top = img.nlayers - 1 - i; /* overlay lists the top layer first */
+
+		if (!layer_complete(s, img.chain_ids[i])) {
+			tug_err_set(err, ENOENT, "layer %s is not unpacked", img.chain_ids[i]);
+			goto out;
+		}
+		snprintf(marker, sizeof(marker), "%s/layers/%s/squashfs", s->root,
+			 img.chain_ids[i] + 7);
+		if (access(marker, F_OK) == 0) {
+			if (squashfs_layer_path(s, img.chain_ids[i], img.layer_blobs[i], paths[top],
+						PATH_MAX, err) < 0)
+				goto out;
+		} else {
+			snprintf(paths[top], PATH_MAX, "%s/layers/%s/root", s->root,
+				 img.chain_ids[i] + 7);
+		}
+		lowers[top] = paths[top];
+	}
+	ov = (struct overlay_opts){
+		.lowers = lowers,
+		.nlowers = img.nlayers,
+		.upper = o->upper,
+		.work = o->work,
+		.readonly = o->readonly,
+		.tmpfs_upper = o->tmpfs_upper,
+		.tmpfs_size = o->tmpfs_size,
+	};
+	if (!o->readonly && !o->tmpfs_upper &&
+	    (mkdir_p(o->upper, 0755, err) < 0 || mkdir_p(o->work, 0700, err) < 0))
+		goto out;
+	ret = overlay_mount(&ov, target, err);
+out:
+	free(paths);
+	free(lowers);
+	image_free(&img);
+	return ret < 0 ? tug_err_wrap(err, "rootfs %s", image) : 0;
+}

@@ -1,0 +1,325 @@
+/* libarchive (tar + gzip only) and zlib behind platform/archive.h. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "platform/archive.h"
+#include "platform/cleanup.h"
+#include "platform/fsutil.h"
+#include "platform/sha256.h"
+
+#define IOBUF (64 * 1024)
+
+bool blob_is_gzip(const unsigned char *head, size_t n)
+{
+	return n >= 2 && head[0] == 0x1f && head[1] == 0x8b;
+}
+
+bool blob_is_squashfs(const unsigned char *head, size_t n)
+{
+	return n >= 4 && !memcmp(head, "hsqs", 4);
+}
+
+static int archive_fail(struct archive *a, struct tug_err *err, const char *what)
+{
+	int code = archive_errno(a);
+	const char *msg = archive_error_string(a);
+
+	return tug_err_set(err, code > 0 ? code : EINVAL, "%s: %s", what,
+			   msg ? msg : "damaged archive");
+}
+
+static void register_formats(struct archive *a)
+{
+	archive_read_support_format_tar(a);
+	archive_read_support_format_gnutar(a);
+}
+
+struct archive *tar_reader_open_fd(int fd, struct tug_err *err)
+{
+	struct archive *a = archive_read_new();
+
+	if (!a) {
+		tug_err_set(err, ENOMEM, "archive");
+		return NULL;
+	}
+	register_formats(a);
+	archive_read_support_filter_gzip(a);
+	if (archive_read_open_fd(a, fd, IOBUF) != ARCHIVE_OK) {
+		archive_fail(a, err, "open archive");
+		archive_read_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+int tar_reader_next(struct archive *a, struct archive_entry **e, struct tug_err *err)
+{
+	int r = archive_read_next_header(a, e);
+
+	if (r == ARCHIVE_EOF)
+		return 0;
+	if (r == ARCHIVE_OK || r == ARCHIVE_WARN)
+		return 1;
+	return archive_fail(a, err, "read archive");
+}
+
+ssize_t tar_reader_data(struct archive *a, void *buf, size_t len, struct tug_err *err)
+{
+	la_ssize_t n = archive_read_data(a, buf, len);
+
+	if (n < 0)
+		return archive_fail(a, err, "read archive");
+	return n;
+}
+
+void tar_reader_free(struct archive *a)
+{
+	if (a)
+		archive_read_free(a);
+}
+
+/*
+ * The layer stream: compressed bytes from fd, inflated here (when gzip) and
+ * hashed, then handed to libarchive's tar parser.
+ */
+struct layer_reader {
+	int fd;
+	bool gzip, eof, z_init;
+	z_stream z;
+	struct sha256_ctx hash;
+	unsigned char in[IOBUF];
+	unsigned char out[IOBUF];
+	struct tug_err err;
+	int failed;
+};
+
+/* Next chunk of uncompressed data: >0, 0 at end, -1 with lr->err set. */
+static ssize_t layer_pull(struct layer_reader *lr)
+{
+	ssize_t n;
+
+	if (!lr->gzip) {
+		do
+			n = read(lr->fd, lr->out, sizeof(lr->out));
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			return tug_err_sys(&lr->err, "read layer");
+		sha256_update(&lr->hash, lr->out, (size_t)n);
+		return n;
+	}
+	for (;;) {
+		int r;
+
+		if (lr->eof)
+			return 0;
+		if (lr->z.avail_in == 0) {
+			do
+				n = read(lr->fd, lr->in, sizeof(lr->in));
+			while (n < 0 && errno == EINTR);
+			if (n < 0)
+				return tug_err_sys(&lr->err, "read layer");
+			if (n == 0)
+				return tug_err_set(&lr->err, EIO,
+						   "layer: gzip stream is truncated");
+			lr->z.next_in = lr->in;
+			lr->z.avail_in = (uInt)n;
+		}
+		lr->z.next_out = lr->out;
+		lr->z.avail_out = sizeof(lr->out);
+		r = inflate(&lr->z, Z_NO_FLUSH);
+		if (r == Z_STREAM_END) {
+			/* Concatenated gzip members are legal; continue with the next. */
+			if (lr->z.avail_in > 0) {
+				inflateReset(&lr->z);
+			} else {
+				unsigned char probe;
+
+				do
+					n = read(lr->fd, &probe, 1);
+				while (n < 0 && errno == EINTR);
+				if (n == 1) {
+					lr->in[0] = probe;
+					lr->z.next_in = lr->in;
+					lr->z.avail_in = 1;
+					inflateReset(&lr->z);
+				} else {
+					lr->eof = true;
+				}
+			}
+		} else if (r != Z_OK && r != Z_BUF_ERROR) {
+			return tug_err_set(&lr->err, EIO, "layer: gzip: %s",
+					   lr->z.msg ? lr->z.msg : "data error");
+		}
+		n = (ssize_t)(sizeof(lr->out) - lr->z.avail_out);
+		if (n > 0) {
+			sha256_update(&lr->hash, lr->out, (size_t)n);
+			return n;
+		}
+	}
+}
+
+static la_ssize_t layer_read_cb(struct archive *a, void *data, const void **buf)
+{
+	struct layer_reader *lr = data;
+	ssize_t n = layer_pull(lr);
+
+	if (n < 0) {
+		lr->failed = 1;
+		archive_set_error(a, lr->err.code ? lr->err.code : EIO, "%s", lr->err.msg);
+		return -1;
+	}
+	*buf = lr->out;
+	return n;
+}
+
+int layer_reader_open(int fd, struct layer_reader **out, struct archive **aout,
+		      struct tug_err *err)
+{
+	struct layer_reader *lr = calloc(1, sizeof(*lr));
+	unsigned char head[2];
+	ssize_t n;
+	struct archive *a;
+
+	if (!lr)
+		return tug_err_set(err, ENOMEM, "layer reader");
+	lr->fd = fd;
+	sha256_init(&lr->hash);
+	n = pread(fd, head, sizeof(head), 0);
+	lr->gzip = n == 2 && blob_is_gzip(head, 2);
+	if (lr->gzip) {
+		if (inflateInit2(&lr->z, 16 + MAX_WBITS) != Z_OK) {
+			free(lr);
+			return tug_err_set(err, ENOMEM, "layer: inflate");
+		}
+		lr->z_init = true;
+	}
+	a = archive_read_new();
+	if (!a) {
+		layer_reader_free(lr, NULL);
+		return tug_err_set(err, ENOMEM, "archive");
+	}
+	register_formats(a);
+	if (archive_read_open(a, lr, NULL, layer_read_cb, NULL) != ARCHIVE_OK) {
+		archive_fail(a, err, "open layer");
+		layer_reader_free(lr, a);
+		return -1;
+	}
+	*out = lr;
+	*aout = a;
+	return 0;
+}
+
+int layer_reader_finish(struct layer_reader *lr, char diff_id[72], struct tug_err *err)
+{
+	ssize_t n;
+
+	/* libarchive stops at the end-of-archive blocks; the diff ID covers all. */
+	while ((n = layer_pull(lr)) > 0)
+		;
+	if (n < 0) {
+		*err = lr->err;
+		return -1;
+	}
+	sha256_final_str(&lr->hash, diff_id);
+	return 0;
+}
+
+void layer_reader_free(struct layer_reader *lr, struct archive *a)
+{
+	if (a)
+		archive_read_free(a);
+	if (!lr)
+		return;
+	if (lr->z_init)
+		inflateEnd(&lr->z);
+	free(lr);
+}
+
+struct archive *tar_writer_open_fd(int fd, struct tug_err *err)
+{
+	struct archive *a = archive_write_new();
+
+	if (!a) {
+		tug_err_set(err, ENOMEM, "archive");
+		return NULL;
+	}
+	archive_write_set_format_pax_restricted(a);
+	archive_write_set_bytes_in_last_block(a, 1);
+	if (archive_write_open_fd(a, fd) != ARCHIVE_OK) {
+		archive_fail(a, err, "open archive for writing");
+		archive_write_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+static int write_header(struct archive *a, const char *name, int64_t size, struct tug_err *err)
+{
+	struct archive_entry *e = archive_entry_new();
+	int r;
+
+	if (!e)
+		return tug_err_set(err, ENOMEM, "archive entry");
+	archive_entry_set_pathname(e, name);
+	archive_entry_set_filetype(e, AE_IFREG);
+	archive_entry_set_perm(e, 0644);
+	archive_entry_set_size(e, size);
+	archive_entry_set_mtime(e, 0, 0);
+	r = archive_write_header(a, e);
+	archive_entry_free(e);
+	if (r != ARCHIVE_OK)
+		return archive_fail(a, err, name);
+	return 0;
+}
+
+int tar_writer_add_buf(struct archive *a, const char *name, const void *buf, size_t len,
+		       struct tug_err *err)
+{
+	if (write_header(a, name, (int64_t)len, err) < 0)
+		return -1;
+	if (len && archive_write_data(a, buf, len) != (la_ssize_t)len)
+		return archive_fail(a, err, name);
+	return 0;
+}
+
+int tar_writer_add_fd(struct archive *a, const char *name, int fd, struct tug_err *err)
+{
+	_cleanup_free_ char *buf = malloc(IOBUF);
+	struct stat st;
+	ssize_t n;
+
+	if (!buf)
+		return tug_err_set(err, ENOMEM, "%s", name);
+	if (fstat(fd, &st) < 0)
+		return tug_err_sys(err, "stat %s", name);
+	if (write_header(a, name, st.st_size, err) < 0)
+		return -1;
+	while ((n = read(fd, buf, IOBUF)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return tug_err_sys(err, "read %s", name);
+		}
+		if (archive_write_data(a, buf, (size_t)n) != n)
+			return archive_fail(a, err, name);
+	}
+	return 0;
+}
+
+int tar_writer_close(struct archive *a, struct tug_err *err)
+{
+	int r = archive_write_close(a);
+
+	if (r != ARCHIVE_OK) {
+		archive_fail(a, err, "finish archive");
+		archive_write_free(a);
+		return -1;
+	}
+	archive_write_free(a);
+	return 0;
+}

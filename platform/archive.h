@@ -1,0 +1,69 @@
+/*
+ * Tar archives through libarchive, with only the formats tug reads
+ * registered (tar and gzip; never _all, which drags in every codec).
+ *
+ * Two readers: tar_reader_open_fd() for an outer archive (docker save or OCI
+ * layout, gzip or not), and layer_reader_open() for a layer blob, which
+ * decompresses itself so it can hash the uncompressed stream (the layer's
+ * diff ID) while libarchive parses it.
+ */
+#ifndef TUG_ARCHIVE_H
+#define TUG_ARCHIVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "platform/err.h"
+
+struct archive;
+struct archive_entry;
+struct layer_reader;
+
+#ifdef CONFIG_IMAGE_ARCHIVE
+struct archive *tar_reader_open_fd(int fd, struct tug_err *err);
+/* 1 with *e set, 0 at the end, -1 on a damaged archive. */
+int tar_reader_next(struct archive *a, struct archive_entry **e, struct tug_err *err);
+/* Read entry data: >0 bytes, 0 at the end of the entry, -1 on error. */
+ssize_t tar_reader_data(struct archive *a, void *buf, size_t len, struct tug_err *err);
+void tar_reader_free(struct archive *a);
+
+/* A layer blob (tar, or gzip'd tar) read from fd; *a parses it. */
+int layer_reader_open(int fd, struct layer_reader **lr, struct archive **a, struct tug_err *err);
+/* Read to the end and give "sha256:<hex>" of the uncompressed stream. */
+int layer_reader_finish(struct layer_reader *lr, char diff_id[72], struct tug_err *err);
+void layer_reader_free(struct layer_reader *lr, struct archive *a);
+
+/* A tar writer (pax) on fd. */
+struct archive *tar_writer_open_fd(int fd, struct tug_err *err);
+int tar_writer_add_buf(struct archive *a, const char *name, const void *buf, size_t len,
+		       struct tug_err *err);
+int tar_writer_add_fd(struct archive *a, const char *name, int fd, struct tug_err *err);
+int tar_writer_close(struct archive *a, struct tug_err *err);
+#else
+static inline struct archive *tar_reader_open_fd(int fd, struct tug_err *err)
+{
+	tug_err_unsupported(err, CONFIG_IMAGE_ARCHIVE);
+	return (struct archive *)0;
+}
+static inline int layer_reader_open(int fd, struct layer_reader **lr, struct archive **a,
+				    struct tug_err *err)
+{
+	return tug_err_unsupported(err, CONFIG_IMAGE_ARCHIVE);
+}
+static inline int layer_reader_finish(struct layer_reader *lr, char diff_id[72],
+				      struct tug_err *err)
+{
+	return tug_err_unsupported(err, CONFIG_IMAGE_ARCHIVE);
+}
+static inline void layer_reader_free(struct layer_reader *lr, struct archive *a)
+{
+}
+#endif
+
+/* Sniff the first bytes of a blob. */
+bool blob_is_gzip(const unsigned char *head, size_t n);
+bool blob_is_squashfs(const unsigned char *head, size_t n);
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * A container's root filesystem: overlayfs with the image layers as
+ * lowerdirs and a per-container upper and work directory on top.
+ */
+#ifndef TUG_OVERLAY_H
+#define TUG_OVERLAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "platform/err.h"
+
+struct overlay_opts {
+	const char *const *lowers; /* top layer first */
+	size_t nlowers;
+	const char *upper;	   /* per-container; NULL with readonly */
+	const char *work;
+	bool readonly;		   /* no upper: the rootfs is read-only */
+	bool tmpfs_upper;	   /* upper and work on a fresh tmpfs at `upper` (read-only flash) */
+	const char *tmpfs_size;	   /* e.g. "64m"; NULL for the kernel default */
+};
+
+int overlay_mount(const struct overlay_opts *o, const char *target, struct tug_err *err);
+/* Build the mount data string (pure; unit-tested). */
+int overlay_options(const struct overlay_opts *o, char *out, size_t size, struct tug_err *err);
+
+#endif

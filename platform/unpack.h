@@ -1,0 +1,51 @@
+/*
+ * Unpack a tar layer into an empty layer directory. Every path is resolved
+ * inside the layer root (openat2 RESOLVE_IN_ROOT, or a component walk that
+ * refuses symlinks on kernels without openat2): `../`, absolute names,
+ * writes through a symlink and hardlinks to anything outside the layer are
+ * refused. Docker's whiteouts become overlayfs ones.
+ */
+#ifndef TUG_UNPACK_H
+#define TUG_UNPACK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "platform/err.h"
+
+struct archive;
+
+struct unpack_stats {
+	uint64_t bytes;	  /* regular file contents */
+	uint64_t entries;
+};
+
+/* Unpack every entry of a into rootfd (a directory). */
+#ifdef CONFIG_IMAGE_ARCHIVE
+int unpack_layer(struct archive *a, int rootfd, struct unpack_stats *st, struct tug_err *err);
+#else
+static inline int unpack_layer(struct archive *a, int rootfd, struct unpack_stats *st,
+			       struct tug_err *err)
+{
+	return tug_err_unsupported(err, CONFIG_IMAGE_ARCHIVE);
+}
+#endif
+
+/* Pure helpers (unit-tested). */
+/* Normalise an entry name ("./a//b/" -> "a/b"; "." -> ""); refuse "..", "/x". */
+int unpack_clean_path(const char *name, char *out, size_t size, struct tug_err *err);
+
+enum whiteout_kind {
+	WHITEOUT_NONE,	  /* an ordinary entry */
+	WHITEOUT_FILE,	  /* ".wh.X": hide X -> char device 0/0 named X */
+	WHITEOUT_OPAQUE,  /* ".wh..wh..opq": parent dir gets trusted.overlay.opaque=y */
+	WHITEOUT_META,	  /* other ".wh..wh.*" (aufs bookkeeping): skipped */
+};
+/* For a cleaned path; *target is the path to hide (or the opaque dir). */
+enum whiteout_kind unpack_whiteout_kind(const char *clean, char *target, size_t size);
+
+/* Tests: force the component walk used on kernels without openat2. */
+void unpack_force_walk(bool on);
+
+#endif

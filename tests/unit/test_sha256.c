@@ -1,0 +1,111 @@
+/* SHA-256 against the FIPS 180-2 / NIST CAVS vectors, on every backend. */
+#include <stdlib.h>
+
+#include "platform/sha256.h"
+#include "test.h"
+
+static void digest_with(const struct sha256_ops *ops, const void *buf, size_t len, size_t chunk,
+			char out[65])
+{
+	struct sha256_ctx ctx;
+	uint8_t d[SHA256_DIGEST_LEN];
+	const unsigned char *p = buf;
+
+	ops->init(&ctx);
+	while (len) {
+		size_t n = chunk < len ? chunk : len;
+
+		ops->update(&ctx, p, n);
+		p += n, len -= n;
+	}
+	ops->final(&ctx, d);
+	sha256_hex(d, out);
+}
+
+static const struct {
+	const char *msg;
+	const char *hex;
+} vectors[] = {
+	{ "", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
+	{ "abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" },
+	{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+	  "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1" },
+	{ "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
+	  "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1" },
+};
+
+static void check_backend(const struct sha256_ops *ops)
+{
+	char hex[65];
+
+	for (size_t i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++)
+		for (size_t chunk = 1; chunk <= 128; chunk = chunk * 3 + 1) {
+			digest_with(ops, vectors[i].msg, strlen(vectors[i].msg), chunk, hex);
+			if (strcmp(hex, vectors[i].hex)) {
+				snprintf(test_why, sizeof(test_why), "%s: vector %zu chunk %zu: %s",
+					 ops->name, i, chunk, hex);
+				test_state = "FAIL";
+				return;
+			}
+		}
+}
+
+TEST(builtin_fips_vectors)
+{
+	check_backend(&sha256_builtin_ops);
+}
+
+TEST(mbedtls_fips_vectors)
+{
+	if (!IS_ENABLED(CONFIG_TLS_MBEDTLS))
+		SKIP("mbedtls not in this build (CONFIG_TLS_MBEDTLS)");
+	check_backend(SHA256_MBEDTLS_OPS);
+}
+
+TEST(million_a)
+{
+	char *buf = malloc(1000000), hex[65];
+
+	CHECK(buf);
+	memset(buf, 'a', 1000000);
+	digest_with(sha256_default(), buf, 1000000, 4096, hex);
+	free(buf);
+	CHECK_STR(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+TEST(backends_agree_on_odd_lengths)
+{
+	unsigned char buf[300];
+	char a[65], b[65];
+
+	if (!IS_ENABLED(CONFIG_TLS_MBEDTLS))
+		SKIP("mbedtls not in this build (CONFIG_TLS_MBEDTLS)");
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (unsigned char)(i * 7 + 3);
+	for (size_t len = 0; len <= sizeof(buf); len += 13) {
+		digest_with(&sha256_builtin_ops, buf, len, 17, a);
+		digest_with(SHA256_MBEDTLS_OPS, buf, len, 64, b);
+		CHECK_STR(a, b);
+	}
+}
+
+TEST(final_str_has_prefix)
+{
+	struct sha256_ctx ctx;
+	char s[SHA256_DIGEST_STR_LEN];
+
+	sha256_init(&ctx);
+	sha256_update(&ctx, "abc", 3);
+	sha256_final_str(&ctx, s);
+	CHECK_STR(s, "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+int main(void)
+{
+	RUN(builtin_fips_vectors);
+	RUN(mbedtls_fips_vectors);
+	RUN(million_a);
+	RUN(backends_agree_on_odd_lengths);
+	RUN(final_str_has_prefix);
+	return test_done();
+}
