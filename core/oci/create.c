@@ -172,7 +172,7 @@ static int create_with_spec(const char *root, const char *id, struct oci_spec *s
 {
 	char cgroup[PATH_MAX] = "", fifo[PATH_MAX + 16], statepath[PATH_MAX + 16];
 	struct saved_ns saved = { -1, -1 };
-	int sv[2] = { -1, -1 }, master = -1, rc = -1;
+	int sv[2] = { -1, -1 }, master = -1, rc = -1, fifo_fd = -1;
 	pid_t pid = -1;
 	_cleanup_free_ char *hstate = NULL;
 	_cleanup_json_ cJSON *rec = NULL;
@@ -180,8 +180,12 @@ static int create_with_spec(const char *root, const char *id, struct oci_spec *s
 	snprintf(fifo, sizeof(fifo), "%s/" OCI_EXEC_FIFO, dir);
 	if (mkfifo(fifo, 0600) < 0)
 		return tug_err_sys(err, "mkfifo %s", fifo);
+	/* Opened here, not in the init: a user namespace may leave the init no right to it. */
+	fifo_fd = open(fifo, O_RDWR | O_CLOEXEC);
+	if (fifo_fd < 0)
+		return tug_err_sys(err, "open %s", fifo);
 	if (cgroup_create_oci(s->cgroups_path, id, s->resources, cgroup, sizeof(cgroup), err) < 0)
-		return -1;
+		goto out;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		tug_err_sys(err, "socketpair");
 		goto out;
@@ -194,7 +198,7 @@ static int create_with_spec(const char *root, const char *id, struct oci_spec *s
 		const char *userns = NULL, *mntns = NULL;
 		struct oci_init_args a = {
 			.spec = s,
-			.state_dir = dir,
+			.fifo = fifo_fd,
 			.sync = sv[1],
 			.preserve_fds = opts->preserve_fds,
 			.no_pivot = opts->no_pivot,
@@ -208,6 +212,8 @@ static int create_with_spec(const char *root, const char *id, struct oci_spec *s
 		oci_container_init(&a);
 	}
 	restore_ns(&saved);
+	close(fifo_fd);
+	fifo_fd = -1;
 	if (pid < 0)
 		goto out;
 	close(sv[1]);
@@ -249,6 +255,8 @@ static int create_with_spec(const char *root, const char *id, struct oci_spec *s
 	*out_pid = pid;
 	rc = 0;
 out:
+	if (fifo_fd >= 0)
+		close(fifo_fd);
 	if (sv[0] >= 0)
 		close(sv[0]);
 	if (sv[1] >= 0)

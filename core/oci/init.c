@@ -190,7 +190,7 @@ void oci_container_init(const struct oci_init_args *a)
 {
 	const struct oci_spec *s = a->spec;
 	struct tug_err err = { 0 };
-	char fifo_path[PATH_MAX + 16], exe[PATH_MAX];
+	char exe[PATH_MAX];
 	int fifo = -1, slave = -1;
 	const char *cgns = NULL;
 	char byte;
@@ -215,13 +215,7 @@ void oci_container_init(const struct oci_init_args *a)
 	}
 	if (oci_hooks_run(s->hooks, "createContainer", a->state_json, &err) < 0)
 		fail(a->sync, &err);
-	snprintf(fifo_path, sizeof(fifo_path), "%s/" OCI_EXEC_FIFO, a->state_dir);
-	/* O_RDWR never blocks; we block later in read() until start writes. */
-	fifo = open(fifo_path, O_RDWR | O_CLOEXEC);
-	if (fifo < 0) {
-		tug_err_sys(&err, "open %s", fifo_path);
-		fail(a->sync, &err);
-	}
+	fifo = a->fifo;
 	if (a->new_mntns) {
 		if (mount_pivot_root(s->root_path, a->no_pivot, &err) < 0)
 			fail(a->sync, &err);

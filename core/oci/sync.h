@@ -33,7 +33,7 @@ int oci_sync_recv(int sock, struct oci_sync_msg *msg, struct tug_err *err);
 /* What the container init needs; everything is set before clone. */
 struct oci_init_args {
 	const struct oci_spec *spec;
-	const char *state_dir;	/* for exec.fifo */
+	int fifo;		/* exec.fifo opened O_RDWR: read() blocks until start */
 	int sync;		/* the init's end of the socketpair */
 	int stdio[3];
 	int preserve_fds;
