@@ -296,11 +296,10 @@ int mount_dev_symlinks(const char *rootfs, struct tug_err *err)
 		if (symlink(links[i][0], p) < 0 && errno != EEXIST)
 			return tug_err_sys(err, "symlink %s", p);
 	}
-	if (access("/proc/kcore", F_OK) == 0) {
-		snprintf(p, sizeof(p), "%s/dev/core", rootfs);
-		if (symlink("/proc/kcore", p) < 0 && errno != EEXIST)
-			return tug_err_sys(err, "symlink %s", p);
-	}
+	/* Made even when the host has no /proc/kcore, as crun does. */
+	snprintf(p, sizeof(p), "%s/dev/core", rootfs);
+	if (symlink("/proc/kcore", p) < 0 && errno != EEXIST)
+		return tug_err_sys(err, "symlink %s", p);
 	return 0;
 }
 
@@ -377,21 +376,25 @@ int mount_readonly_root(struct tug_err *err)
 	return 0;
 }
 
-int mount_mask_path(const char *path, struct tug_err *err)
+int mount_mask_path(const char *rootfs, const char *path, struct tug_err *err)
 {
 	char target[PATH_MAX];
 	struct stat st;
 
-	if (mount_resolve_in_root("", path, RESOLVE_EXISTING, target, sizeof(target), err) < 0)
+	if (mount_resolve_in_root(rootfs, path, RESOLVE_EXISTING, target, sizeof(target), err) < 0)
 		return tug_err_wrap(err, "linux.maskedPaths");
 	if (stat(target, &st) < 0)
 		return errno == ENOENT ? 0 : tug_err_sys(err, "linux.maskedPaths: %s", path);
+	/* As crun: an empty read-only tmpfs on directories, the host's /dev/null on files. */
 	if (S_ISDIR(st.st_mode)) {
-		if (mount("tmpfs", target, "tmpfs", MS_RDONLY, NULL) < 0)
+		if (mount("tmpfs", target, "tmpfs", MS_RDONLY, "size=0k") < 0)
 			return tug_err_sys(err, "linux.maskedPaths: %s", path);
-	} else if (mount("/dev/null", target, NULL, MS_BIND, NULL) < 0) {
-		return tug_err_sys(err, "linux.maskedPaths: %s", path);
+		return 0;
 	}
+	if (mount("/dev/null", target, NULL, MS_BIND, NULL) < 0)
+		return tug_err_sys(err, "linux.maskedPaths: %s", path);
+	if (remount_bind(target, MS_RDONLY, 0, err) < 0)
+		return tug_err_wrap(err, "linux.maskedPaths");
 	return 0;
 }
 

@@ -63,8 +63,8 @@ int mount_pivot_root(const char *rootfs, bool no_pivot, struct tug_err *err);
 int mount_set_propagation(const char *path, unsigned long propagation, struct tug_err *err);
 /* After pivot: "/" read-only. */
 int mount_readonly_root(struct tug_err *err);
-/* After pivot: hide a path (tmpfs on dirs, /dev/null on files). Missing: fine. */
-int mount_mask_path(const char *path, struct tug_err *err);
+/* Before pivot: hide path under rootfs (tmpfs on dirs, /dev/null on files). Missing: fine. */
+int mount_mask_path(const char *rootfs, const char *path, struct tug_err *err);
 /* After pivot: bind read-only over itself. Missing: fine. */
 int mount_readonly_path(const char *path, struct tug_err *err);
 

@@ -7,7 +7,7 @@
 
 /* A JSON literal keeps the default readable; only rootless edits it. */
 static const char default_spec[] =
-	"{\"ociVersion\":\"1.2.0\","
+	"{\"ociVersion\":\"1.0.2-dev\","
 	"\"process\":{\"terminal\":true,\"user\":{\"uid\":0,\"gid\":0},\"args\":[\"sh\"],"
 	"\"env\":[\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\",\"TERM=xterm\"],"
 	"\"cwd\":\"/\","

@@ -105,6 +105,10 @@ static int setup_rootfs(const struct oci_init_args *a, struct tug_err *err)
 	for (size_t i = 0; i < s->n_devices; i++)
 		if (mount_device(root, &s->devices[i], a->new_userns, err) < 0)
 			return tug_err_wrap(err, "linux.devices[%zu]", i);
+	/* Before pivot_root, so files are masked with the host's /dev/null (as crun). */
+	for (size_t i = 0; s->masked_paths && s->masked_paths[i]; i++)
+		if (mount_mask_path(root, s->masked_paths[i], err) < 0)
+			return -1;
 	return 0;
 }
 
@@ -152,9 +156,6 @@ static int after_pivot(const struct oci_init_args *a, struct tug_err *err)
 		return -1;
 	for (size_t i = 0; s->readonly_paths && s->readonly_paths[i]; i++)
 		if (mount_readonly_path(s->readonly_paths[i], err) < 0)
-			return -1;
-	for (size_t i = 0; s->masked_paths && s->masked_paths[i]; i++)
-		if (mount_mask_path(s->masked_paths[i], err) < 0)
 			return -1;
 	if (s->root_readonly && mount_readonly_root(err) < 0)
 		return -1;

@@ -1,0 +1,62 @@
+#!/bin/sh
+# Differential: the same bundle under Debian's crun and under tug gives the
+# same answers (id, hostname, Cap*/Seccomp/NoNewPrivs, mount table, /dev).
+# crun refuses hybrid cgroup hosts: it runs in a private mount namespace
+# with the v2 tree bound over /sys/fs/cgroup and --cgroup-manager=disabled.
+SUITE=oci_vs_crun
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/oci_lib.sh"
+require_root same_id
+if ! command -v crun >/dev/null; then
+	skip same_id "crun not installed"
+	exit 0
+fi
+oci_setup
+V2=$(findmnt -n -o TARGET -t cgroup2 | head -1)
+
+# run_both NAME PYTHON...: stdout of the bundle's process under each runtime.
+run_both() {
+	_n=$1
+	shift
+	_b=$(bundle "$_n" "$@")
+	unshare -m sh -c '
+		mount --make-rprivate /
+		if [ -n "$1" ] && [ "$1" != /sys/fs/cgroup ]; then mount --bind "$1" /sys/fs/cgroup; fi
+		crun --root "$2" --cgroup-manager=disabled run -b "$3" "$4"
+	' sh "$V2" "$WORK/crun-root" "$_b" "crun-$_n" >"$WORK/$_n.crun" 2>&1
+	oci run -b "$_b" "tug-$_n" >"$WORK/$_n.tug" 2>&1
+}
+
+same() {
+	[ -n "${KEEP:-}" ] && cp "$WORK/$2.crun" "$WORK/$2.tug" /tmp/ 2>/dev/null
+	if diff -u "$WORK/$2.crun" "$WORK/$2.tug" >"$WORK/$2.diff"; then
+		pass "$1"
+	else
+		fail "$1" "$(grep '^[-+][^-+]' "$WORK/$2.diff" | head -6 | tr '\n' '|')"
+	fi
+}
+
+run_both ids 'c["process"]["args"]=["id"]'
+same same_id ids
+run_both ids2 'c["process"]["args"]=["id"]' 'c["process"]["user"]={"uid":1000,"gid":100,"additionalGids":[5,6]}'
+same same_id_user ids2
+run_both host 'c["process"]["args"]=["hostname"]' 'c["hostname"]="difftest"'
+same same_hostname host
+run_both status 'c["process"]["args"]=["sh","-c","grep -E \"^(Cap|Seccomp|NoNewPrivs)\" /proc/self/status"]'
+same same_status_default_caps status
+run_both status2 'c["process"]["args"]=["sh","-c","grep -E \"^(Cap|Seccomp|NoNewPrivs)\" /proc/self/status"]' \
+	'c["process"]["noNewPrivileges"]=False' \
+	'c["process"]["capabilities"]={k:["CAP_CHOWN","CAP_NET_RAW","CAP_SYS_ADMIN"] for k in ["bounding","effective","permitted","inheritable"]}' \
+	'c["process"]["user"]={"uid":0,"gid":0}'
+same same_status_custom_caps status2
+run_both seccomp 'c["process"]["args"]=["sh","-c","grep -E \"^(Seccomp|NoNewPrivs)\" /proc/self/status; mkdir /tmp/x 2>&1 | sed s/.*:.//"]' \
+	'c["root"]["readonly"]=False' \
+	'c["linux"]["seccomp"]={"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86_64"],"syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]}'
+same same_seccomp seccomp
+# Mount table: fields 1-4 (source, target, type, options); cgroup and masks included.
+run_both mounts 'c["process"]["args"]=["sh","-c","cut -d\" \" -f1-4 /proc/self/mounts"]'
+same same_mount_table mounts
+run_both dev 'c["process"]["args"]=["sh","-c","ls -l /dev /dev/pts | sed \"s/ [A-Z][a-z][a-z] .*:[0-9][0-9]//\""]'
+same same_dev_listing dev
+run_both devro 'c["process"]["args"]=["sh","-c","ls -la / | wc -l; touch /x 2>&1 | sed s/.*:.//; cat /proc/self/uid_map"]'
+same same_readonly_root devro
