@@ -83,7 +83,7 @@ def main():
     ok = tar_bytes([dirent("etc"), reg("etc/hello", b"hi\n")])
     if kind == "multi":
         rnd = lambda n, seed: hashlib.sha256(seed).digest() * (n // 32)
-        layers = [tar_bytes([dirent("d%d" % i)] + [reg("d%d/f%d" % (i, j), rnd(64 * 1024, b"%d-%d" % (i, j))) for j in range(8)])
+        layers = [tar_bytes([dirent("d%d" % i)] + [reg("d%d/f%d" % (i, j), rnd(256 * 1024, b"%d-%d" % (i, j))) for j in range(8)])
                   for i in range(4)]
         docker_archive(out, layers, tag)
     elif kind.startswith("big:"):
