@@ -1,6 +1,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,6 +19,28 @@ pid_t ns_clone(unsigned long flags, struct tug_err *err)
 
 	if (pid < 0)
 		return tug_err_sys(err, "clone namespaces 0x%lx", flags);
+	return (pid_t)pid;
+}
+
+pid_t ns_clone_into_cgroup(unsigned long flags, const char *cgroup_dir, struct tug_err *err)
+{
+	struct {
+		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
+			set_tid, set_tid_size, cgroup;
+	} args = { 0 };
+	_cleanup_close_ int cg = open(cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	long pid;
+
+	if (cg < 0)
+		return tug_err_sys(err, "open cgroup %s", cgroup_dir);
+	args.flags = flags | 0x200000000ULL; /* CLONE_INTO_CGROUP */
+	args.exit_signal = SIGCHLD;
+	args.cgroup = (uint64_t)cg;
+	pid = syscall(435 /* clone3, same number on every arch */, &args, sizeof(args));
+	if (pid < 0 && (errno == ENOSYS || errno == E2BIG || errno == EINVAL))
+		return -2;
+	if (pid < 0)
+		return tug_err_sys(err, "clone3 into %s", cgroup_dir);
 	return (pid_t)pid;
 }
 

@@ -28,6 +28,13 @@ struct ns_idmap {
  * pid in the parent, -1 with err set.
  */
 pid_t ns_clone(unsigned long flags, struct tug_err *err);
+/*
+ * Same, born straight into the cgroup directory cgroup_dir (clone3 with
+ * CLONE_INTO_CGROUP): moving a process later costs milliseconds of RCU
+ * grace period. Returns -2 (err untouched) when the kernel lacks clone3 or
+ * that flag, so the caller falls back to ns_clone + cgroup_enter.
+ */
+pid_t ns_clone_into_cgroup(unsigned long flags, const char *cgroup_dir, struct tug_err *err);
 /* Join the namespace at path; flag (CLONE_NEW*) checks its type, 0 = any. */
 int ns_join_path(const char *path, int flag, struct tug_err *err);
 /* Join an open namespace fd. */

@@ -173,6 +173,7 @@ static int create_with_spec(const char *root, const char *id, struct oci_spec *s
 	char cgroup[PATH_MAX] = "", fifo[PATH_MAX + 16], statepath[PATH_MAX + 16];
 	struct saved_ns saved = { -1, -1 };
 	int sv[2] = { -1, -1 }, master = -1, rc = -1, fifo_fd = -1;
+	bool in_cgroup = true;
 	pid_t pid = -1;
 	_cleanup_free_ char *hstate = NULL;
 	_cleanup_json_ cJSON *rec = NULL;
@@ -193,7 +194,12 @@ static int create_with_spec(const char *root, const char *id, struct oci_spec *s
 	hstate = hook_state(s, id, 0, "created");
 	if (prepare_child_ns(s, &saved, err) < 0)
 		goto out;
-	pid = ns_clone(clone_flags(s), err);
+	if (cgroup[0])
+		pid = ns_clone_into_cgroup(clone_flags(s), cgroup, err);
+	if (!cgroup[0] || pid == -2) {
+		in_cgroup = false;
+		pid = ns_clone(clone_flags(s), err);
+	}
 	if (pid == 0) {
 		const char *userns = NULL, *mntns = NULL;
 		struct oci_init_args a = {
@@ -226,7 +232,7 @@ static int create_with_spec(const char *root, const char *id, struct oci_spec *s
 				    err) < 0)
 			goto out;
 	}
-	if (cgroup_enter(cgroup, pid, err) < 0)
+	if (!in_cgroup && cgroup_enter(cgroup, pid, err) < 0)
 		goto out;
 	if (drive_init(sv[0], s, id, pid, &master, err) < 0)
 		goto out;
