@@ -16,7 +16,8 @@ set -eu
 # Modules tug may need, as module names (shell patterns); their dependencies
 # are added from each module's own .modinfo "depends=" list. Debian's .deb
 # carries no modules.dep (its postinst runs depmod), so it is built here.
-WANT_MODULES="overlay squashfs loop veth bridge br_netfilter nf_tables nft_* i6300esb virtio*"
+# softdog stands in where QEMU emulates no watchdog the kernel drives.
+WANT_MODULES="overlay squashfs loop veth bridge br_netfilter nf_tables nft_* i6300esb softdog virtio*"
 
 die() { echo "qemu-kernel: $*" >&2; exit 1; }
 say() { echo "qemu-kernel: $*" >&2; }
@@ -89,7 +90,9 @@ deb=$(ls "$cache"/linux-image-[0-9]*_"$debarch".deb 2>/dev/null | tail -n 1 || t
 
 tree=$cache/tree
 stamp=$tree/.from
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$(basename "$deb")" ]; then
+# The tree is redone when the .deb or the module list changes.
+want="$(basename "$deb") $WANT_MODULES"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
 	say "unpacking $(basename "$deb")"
 	rm -rf "$tree" "$cache/unpack"
 	unpack=$cache/unpack
@@ -117,12 +120,14 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$(basename "$deb")" ]; then
 	# Breadth-first closure over "depends=" from each module's .modinfo.
 	: >"$unpack/deps"
 	queue=
+	set -f # the patterns are for module names, not for files here
 	for pat in $WANT_MODULES; do
 		pat=$(echo "$pat" | tr - _)
 		queue="$queue $(awk -F '\t' -v p="$pat" '
 			BEGIN { gsub(/\*/, ".*", p); p = "^" p "$" }
 			$1 ~ p { print $1 }' "$unpack/index")"
 	done
+	set +f
 	seen=" "
 	for _ in 1 2 3 4 5 6 7 8 9 10; do
 		next_queue=
@@ -179,7 +184,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$(basename "$deb")" ]; then
 	cut -f 2 "$unpack/deps" | sort >"$unpack/selected"
 	grep -Fx -f "$unpack/selected" "$moddir/modules.order" >"$dest/modules.order" || true
 	rm -rf "$unpack"
-	basename "$deb" >"$stamp"
+	echo "$want" >"$stamp"
 	say "kept $(wc -l <"$dest/modules.dep") modules in $tree"
 fi
 

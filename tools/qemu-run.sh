@@ -7,8 +7,9 @@
 #   --append    extra kernel command line (after console=, panic=-1, quiet)
 #   --timeout   seconds before qemu is killed (default 120)
 #   --log       keep the console output in FILE
-#   --watchdog  add an i6300esb PCI watchdog whose expiry resets the board
-#               (with -no-reboot that ends qemu: exit status 5)
+#   --watchdog  add the board's emulated watchdog (BOARD_QEMU_WATCHDOG, an
+#               i6300esb) whose expiry resets the board; with -no-reboot that
+#               ends qemu with exit status 5, as a softdog expiry does
 #   --monitor   HMP monitor on the UNIX socket SOCK (socat - UNIX:SOCK)
 #   --quiet     do not copy the console to stdout
 #
@@ -64,7 +65,10 @@ cmdline="console=$console panic=-1 quiet${append:+ $append}"
 args=("${qemu_args[@]}" -nographic -no-reboot
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline")
 if [ -n "$watchdog" ]; then
-	args+=(-device i6300esb -action watchdog=reset)
+	read -r -a wdt_args <<<"$(board_var BOARD_QEMU_WATCHDOG)"
+	[ ${#wdt_args[@]} -gt 0 ] ||
+		echo "qemu-run: $board emulates no watchdog (BOARD_QEMU_WATCHDOG); the guest may use softdog" >&2
+	args+=("${wdt_args[@]}" -action watchdog=reset)
 fi
 if [ -n "$monitor" ]; then
 	rm -f "$monitor"
@@ -120,6 +124,9 @@ if grep -q 'Kernel panic' "$log"; then
 fi
 if grep -q 'reboot: Power down' "$log"; then
 	result 0 "power off"
+fi
+if grep -q 'softdog: Initiating system reboot' "$log"; then
+	result 5 "watchdog reset (softdog)"
 fi
 if grep -q 'reboot: Restarting system' "$log"; then
 	result 4 "guest rebooted"

@@ -7,6 +7,8 @@ BOARD_CROSS_COMPILE := mipsel-linux-gnu-
 BOARD_QEMU_USER := qemu-mipsel-static
 BOARD_QEMU_SYSTEM := qemu-system-mipsel
 BOARD_QEMU_ARGS := -M malta -cpu 24Kf -m 256
+# No emulated watchdog this kernel drives (no i6300esb module): guests use softdog.
+BOARD_QEMU_WATCHDOG :=
 BOARD_KERNEL_PKG := linux-image-4kc-malta
 BOARD_KERNEL_FILE := vmlinuz
 BOARD_CONSOLE := ttyS0
