@@ -15,3 +15,4 @@ obj-$(CONFIG_OCI_RUNTIME) += core/oci/defaults.o
 obj-$(CONFIG_OCI_RUNTIME) += core/oci/cli.o
 obj-$(CONFIG_OCI_RUNTIME) += platform/process.o
 obj-$(CONFIG_OCI_RUNTIME) += platform/pty.o
+tests-$(CONFIG_OCI_RUNTIME) += test_oci_runtime
