@@ -18,6 +18,10 @@ const struct tug_command tug_commands[] = {
 	{ "rmi", image_cmd_rmi, NULL, "Remove images" },
 	{ "image", image_cmd_image, NULL, "Manage images (ls, inspect, rm, prune, tag)" },
 	{ "system", image_cmd_system, NULL, "Check or prune the store" },
+	CMD("pull", registry_cmd_pull, CONFIG_REGISTRY, "Pull an image from a registry"),
+	CMD("push", registry_cmd_push, CONFIG_REGISTRY, "Push an image to a registry"),
+	CMD("login", registry_cmd_login, CONFIG_REGISTRY, "Log in to a registry"),
+	CMD("logout", registry_cmd_logout, CONFIG_REGISTRY, "Log out from a registry"),
 	{ NULL, NULL, NULL, NULL },
 };
 

@@ -34,6 +34,11 @@ int image_cmd_tag(int argc, char **argv);
 int image_cmd_rmi(int argc, char **argv);
 int image_cmd_image(int argc, char **argv);
 int image_cmd_system(int argc, char **argv);
+/* core/registry: pull and push over the OCI distribution API. */
+int registry_cmd_pull(int argc, char **argv);
+int registry_cmd_push(int argc, char **argv);
+int registry_cmd_login(int argc, char **argv);
+int registry_cmd_logout(int argc, char **argv);
 
 /* Exit codes, as Docker uses them. */
 enum {

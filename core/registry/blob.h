@@ -1,0 +1,14 @@
+/* Blob transfer between a registry session and the image store. */
+#ifndef TUG_REGISTRY_BLOB_H
+#define TUG_REGISTRY_BLOB_H
+
+#include "core/image/store.h"
+#include "core/registry/internal.h"
+
+int reg_blob_fetch(struct reg_session *s, struct image_store *st, const struct reg_descriptor *d,
+		   bool *downloaded, struct tug_err *err);
+/* Upload a stored blob unless the registry has it (or can mount it from another repo). */
+int reg_blob_push(struct reg_session *s, struct image_store *st, const char *digest,
+		  const char *mount_from, struct tug_err *err);
+
+#endif

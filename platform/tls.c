@@ -1,0 +1,246 @@
+/* mbedtls client side. See tls.h. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/error.h>
+#include <mbedtls/net_sockets.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/x509_crt.h>
+
+#include "platform/tls.h"
+
+struct tls_conn {
+	int fd;
+	mbedtls_ssl_context ssl;
+	mbedtls_ssl_config conf;
+	mbedtls_x509_crt ca;
+	mbedtls_entropy_context entropy;
+	mbedtls_ctr_drbg_context drbg;
+	int io_errno;
+};
+
+static void tls_errstr(int rc, char *buf, size_t size)
+{
+	mbedtls_strerror(rc, buf, size);
+}
+
+/* Our own BIO: keeps errno (timeouts, resets) for the error message. */
+static int bio_send(void *ctx, const unsigned char *buf, size_t len)
+{
+	struct tls_conn *c = ctx;
+	ssize_t n;
+
+	do
+		n = send(c->fd, buf, len, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		c->io_errno = (errno == EAGAIN || errno == EWOULDBLOCK) ? ETIMEDOUT : errno;
+		return MBEDTLS_ERR_NET_SEND_FAILED;
+	}
+	return (int)n;
+}
+
+static int bio_recv(void *ctx, unsigned char *buf, size_t len)
+{
+	struct tls_conn *c = ctx;
+	ssize_t n;
+
+	do
+		n = recv(c->fd, buf, len, 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		c->io_errno = (errno == EAGAIN || errno == EWOULDBLOCK) ? ETIMEDOUT : errno;
+		return errno == ECONNRESET ? MBEDTLS_ERR_NET_CONN_RESET : MBEDTLS_ERR_NET_RECV_FAILED;
+	}
+	if (n == 0) {
+		c->io_errno = ECONNRESET;
+		return MBEDTLS_ERR_NET_CONN_RESET;
+	}
+	return (int)n;
+}
+
+static const char *certs_dir(void)
+{
+	const char *d = getenv("TUG_CERTS_DIR");
+
+	return d && *d ? d : TLS_CERTS_DIR;
+}
+
+/* Every *.crt in certs.d/<host:port>/ is a CA for that registry. */
+static int load_registry_cas(struct tls_conn *c, const char *host_port)
+{
+	char dir[512], path[800];
+	DIR *d;
+	struct dirent *de;
+	int loaded = 0;
+
+	snprintf(dir, sizeof(dir), "%s/%s", certs_dir(), host_port);
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+
+		if (n < 5 || strcmp(de->d_name + n - 4, ".crt"))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (mbedtls_x509_crt_parse_file(&c->ca, path) >= 0)
+			loaded++;
+	}
+	closedir(d);
+	return loaded;
+}
+
+void tls_close(struct tls_conn *c)
+{
+	if (!c)
+		return;
+	mbedtls_ssl_free(&c->ssl);
+	mbedtls_ssl_config_free(&c->conf);
+	mbedtls_x509_crt_free(&c->ca);
+	mbedtls_ctr_drbg_free(&c->drbg);
+	mbedtls_entropy_free(&c->entropy);
+	free(c);
+}
+
+static int fail(struct tls_conn *c, struct tug_err *err, int rc, const char *what,
+		const char *server)
+{
+	char e[160];
+
+	tls_errstr(rc, e, sizeof(e));
+	tls_close(c);
+	return tug_err_set(err, EPROTO, "tls %s: %s: %s", server, what, e);
+}
+
+int tls_connect(struct tls_conn **out, int fd, const char *server, const char *host_port,
+		struct tug_err *err)
+{
+	struct tls_conn *c = calloc(1, sizeof(*c));
+	const char *ca_file = getenv("TUG_CA_FILE");
+	int rc, cas = 0;
+	uint32_t flags;
+
+	*out = NULL;
+	if (!c)
+		return tug_err_set(err, ENOMEM, "tls");
+	c->fd = fd;
+	mbedtls_ssl_init(&c->ssl);
+	mbedtls_ssl_config_init(&c->conf);
+	mbedtls_x509_crt_init(&c->ca);
+	mbedtls_ctr_drbg_init(&c->drbg);
+	mbedtls_entropy_init(&c->entropy);
+	rc = mbedtls_ctr_drbg_seed(&c->drbg, mbedtls_entropy_func, &c->entropy,
+				   (const unsigned char *)"tug", 3);
+	if (rc)
+		return fail(c, err, rc, "seed random generator", server);
+	if (!ca_file || !*ca_file)
+		ca_file = TLS_SYSTEM_CA_FILE;
+	if (access(ca_file, R_OK) == 0 && mbedtls_x509_crt_parse_file(&c->ca, ca_file) >= 0)
+		cas++;
+	cas += load_registry_cas(c, host_port);
+	if (!cas) {
+		tls_close(c);
+		return tug_err_set(err, ENOENT,
+				   "tls %s: no CA certificates (%s, %s/%s/*.crt)", server,
+				   ca_file, certs_dir(), host_port);
+	}
+	rc = mbedtls_ssl_config_defaults(&c->conf, MBEDTLS_SSL_IS_CLIENT,
+					 MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
+	if (rc)
+		return fail(c, err, rc, "config", server);
+	mbedtls_ssl_conf_min_version(&c->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
+				     MBEDTLS_SSL_MINOR_VERSION_3);
+	mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+	mbedtls_ssl_conf_ca_chain(&c->conf, &c->ca, NULL);
+	mbedtls_ssl_conf_rng(&c->conf, mbedtls_ctr_drbg_random, &c->drbg);
+	rc = mbedtls_ssl_setup(&c->ssl, &c->conf);
+	if (rc)
+		return fail(c, err, rc, "setup", server);
+	/* SNI and the name the certificate must carry. */
+	rc = mbedtls_ssl_set_hostname(&c->ssl, server);
+	if (rc)
+		return fail(c, err, rc, "set hostname", server);
+	mbedtls_ssl_set_bio(&c->ssl, c, bio_send, bio_recv, NULL);
+	while ((rc = mbedtls_ssl_handshake(&c->ssl)) != 0) {
+		if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE)
+			continue;
+		if (rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
+			char info[512];
+
+			flags = mbedtls_ssl_get_verify_result(&c->ssl);
+			mbedtls_x509_crt_verify_info(info, sizeof(info), "", flags);
+			info[strcspn(info, "\n")] = '\0';
+			tls_close(c);
+			return tug_err_set(err, EPROTO,
+					   "tls %s: certificate verification failed: %s "
+					   "(CA from %s and %s/%s/*.crt)",
+					   server, info, ca_file, certs_dir(), host_port);
+		}
+		if (c->io_errno) {
+			int e = c->io_errno;
+
+			tls_close(c);
+			return tug_err_set(err, e, "tls %s: handshake", server);
+		}
+		return fail(c, err, rc, "handshake", server);
+	}
+	*out = c;
+	return 0;
+}
+
+ssize_t tls_read(struct tls_conn *c, void *buf, size_t len, struct tug_err *err)
+{
+	int rc;
+
+	for (;;) {
+		c->io_errno = 0;
+		rc = mbedtls_ssl_read(&c->ssl, buf, len);
+		if (rc >= 0)
+			return rc;
+		if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE)
+			continue;
+		if (rc == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY)
+			return 0;
+		if (c->io_errno)
+			return tug_err_set(err, c->io_errno, "tls read");
+		{
+			char e[160];
+
+			tls_errstr(rc, e, sizeof(e));
+			return tug_err_set(err, EPROTO, "tls read: %s", e);
+		}
+	}
+}
+
+int tls_write_all(struct tls_conn *c, const void *buf, size_t len, struct tug_err *err)
+{
+	const unsigned char *p = buf;
+
+	while (len) {
+		int rc;
+
+		c->io_errno = 0;
+		rc = mbedtls_ssl_write(&c->ssl, p, len);
+		if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE)
+			continue;
+		if (rc < 0) {
+			char e[160];
+
+			if (c->io_errno)
+				return tug_err_set(err, c->io_errno, "tls write");
+			tls_errstr(rc, e, sizeof(e));
+			return tug_err_set(err, EPROTO, "tls write: %s", e);
+		}
+		p += rc;
+		len -= (size_t)rc;
+	}
+	return 0;
+}
