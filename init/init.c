@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
@@ -164,7 +165,9 @@ static int run_program(const char *path, const sigset_t *child_mask, struct tug_
 		return tug_err_sys(err, "fork for %s", path);
 	if (pid == 0) {
 		sigprocmask(SIG_SETMASK, child_mask, NULL);
-		setsid();
+		/* Its own session on the console, so a shell gets job control. */
+		if (setsid() >= 0)
+			ioctl(STDIN_FILENO, TIOCSCTTY, 0);
 		execve(path, argv, envp);
 		dprintf(STDERR_FILENO, "tug-init: exec %s: %s\n", path, strerror(errno));
 		_exit(127);
