@@ -1,9 +1,11 @@
 /* mbedtls client side. See tls.h. */
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -110,6 +112,20 @@ void tls_close(struct tls_conn *c)
 	free(c);
 }
 
+/*
+ * mbedtls 2.28 checks DNS names and the CN only, so a registry reached by
+ * IP address (127.0.0.1:5000, a LAN box) is checked here against the
+ * certificate's iPAddress subjectAltName entries, as Go and OpenSSL do.
+ */
+static bool cert_has_ip(const mbedtls_x509_crt *crt, const unsigned char *ip, size_t len)
+{
+	for (const mbedtls_x509_sequence *s = &crt->subject_alt_names; s && s->buf.p; s = s->next)
+		if (s->buf.tag == (MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7) && s->buf.len == len &&
+		    !memcmp(s->buf.p, ip, len))
+			return true;
+	return false;
+}
+
 static int fail(struct tls_conn *c, struct tug_err *err, int rc, const char *what,
 		const char *server)
 {
@@ -127,6 +143,8 @@ int tls_connect(struct tls_conn **out, int fd, const char *server, const char *h
 	const char *ca_file = getenv("TUG_CA_FILE");
 	int rc, cas = 0;
 	uint32_t flags;
+	unsigned char ip[16];
+	size_t iplen = 0;
 
 	*out = NULL;
 	if (!c)
@@ -164,8 +182,12 @@ int tls_connect(struct tls_conn **out, int fd, const char *server, const char *h
 	rc = mbedtls_ssl_setup(&c->ssl, &c->conf);
 	if (rc)
 		return fail(c, err, rc, "setup", server);
-	/* SNI and the name the certificate must carry. */
-	rc = mbedtls_ssl_set_hostname(&c->ssl, server);
+	/* SNI and the name the certificate must carry (IP addresses: below). */
+	if (inet_pton(AF_INET, server, ip) == 1)
+		iplen = 4;
+	else if (inet_pton(AF_INET6, server, ip) == 1)
+		iplen = 16;
+	rc = iplen ? 0 : mbedtls_ssl_set_hostname(&c->ssl, server);
 	if (rc)
 		return fail(c, err, rc, "set hostname", server);
 	mbedtls_ssl_set_bio(&c->ssl, c, bio_send, bio_recv, NULL);
@@ -191,6 +213,12 @@ int tls_connect(struct tls_conn **out, int fd, const char *server, const char *h
 			return tug_err_set(err, e, "tls %s: handshake", server);
 		}
 		return fail(c, err, rc, "handshake", server);
+	}
+	if (iplen && !cert_has_ip(mbedtls_ssl_get_peer_cert(&c->ssl), ip, iplen)) {
+		tls_close(c);
+		return tug_err_set(err, EPROTO,
+				   "tls %s: certificate verification failed: the certificate is "
+				   "not valid for IP address %s", server, server);
 	}
 	*out = c;
 	return 0;

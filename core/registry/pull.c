@@ -129,9 +129,18 @@ static int pull_image(struct pull *p, const struct reg_manifest *m, const char *
 		if (!blob_exists(&p->store, m->items[i].digest))
 			reg_progress(p->o, m->items[i].digest, REG_ST_PULLING_LAYER, 0, 0);
 	}
-	/* The config first: small, and it says what the layers must unpack to. */
-	if (reg_blob_fetch(&p->s, &p->store, &m->config, &dl, err) < 0)
-		return tug_err_wrap(err, "config");
+	/* The config first (small; Docker shows no progress for it). */
+	{
+		struct registry_opts quiet = *p->o;
+		int rc;
+
+		quiet.progress = NULL;
+		p->s.opts = &quiet;
+		rc = reg_blob_fetch(&p->s, &p->store, &m->config, &dl, err);
+		p->s.opts = p->o;
+		if (rc < 0)
+			return tug_err_wrap(err, "config");
+	}
 	fresh |= dl;
 	for (size_t i = 0; i < m->nitems; i++) {
 		if (reg_blob_fetch(&p->s, &p->store, &m->items[i], &dl, err) < 0)
@@ -215,11 +224,13 @@ out:
 int registry_pull(const char *ref, const struct registry_opts *opts, struct registry_result *res,
 		  struct tug_err *err)
 {
-	struct pull p = { .o = opts };
+	static const struct registry_opts defaults;
+	struct pull p = { .o = opts ? opts : &defaults };
 	char endpoints[8][300];
 	int n, rc = -1;
 
 	memset(res, 0, sizeof(*res));
+	opts = p.o;
 	if (reg_ref_parse(ref, &p.ref, err) < 0)
 		return -1;
 	if (opts && opts->platform && *opts->platform) {
