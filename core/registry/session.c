@@ -80,6 +80,20 @@ static int fetch_token(struct reg_session *s, const struct reg_challenge *ch, st
 	http_url_encode(scope, enc_scope, sizeof(enc_scope));
 	snprintf(url, sizeof(url), "%s%sservice=%s%s%s", ch->realm,
 		 strchr(ch->realm, '?') ? "&" : "?", enc_svc, scope[0] ? "&scope=" : "", enc_scope);
+	/* The challenge may ask for more (a mount needs pull on the source repo). */
+	for (const char *p = ch->scope; *p;) {
+		size_t n = strcspn(p, " ");
+		char one[512], enc[1600];
+
+		snprintf(one, sizeof(one), "%.*s", (int)n, p);
+		if (n && strcmp(one, scope) && strlen(url) + 3 * n + 8 < sizeof(url)) {
+			http_url_encode(one, enc, sizeof(enc));
+			snprintf(url + strlen(url), sizeof(url) - strlen(url), "&scope=%s", enc);
+		}
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
 	if (s->have_creds) {
 		basic_value(s, basic, sizeof(basic));
 		rq.authorization = basic;
@@ -171,7 +185,8 @@ int reg_session_do(struct reg_session *s, const char *method, const char *path,
 
 		if (reg_do(&s->http, &rq, rs, err) < 0)
 			return -1;
-		if (rs->status != 401 || attempt)
+		/* A second 401 may name a wider scope than the first token had. */
+		if (rs->status != 401 || attempt == 2)
 			return 0;
 		w = reg_resp_header(rs, "WWW-Authenticate");
 		snprintf(www, sizeof(www), "%s", w ? w : "");
