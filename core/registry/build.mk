@@ -10,4 +10,5 @@ obj-$(CONFIG_REGISTRY) += core/registry/pull.o core/registry/push.o core/registr
 tests-$(CONFIG_REGISTRY) += test_registry
 fuzz-$(CONFIG_REGISTRY) += fuzz_registry_manifest
 fuzz_registry_manifest-objs := core/registry/manifest.o core/registry/platform.o \
+	core/registry/auth.o core/registry/httpmsg.o core/http/util.o \
 	core/image/ref.o platform/json.o platform/err.o platform/fsutil.o
