@@ -104,3 +104,42 @@ refs_tag() {
 try: print(json.load(open(sys.argv[1]))["tags"].get(sys.argv[2], ""))
 except FileNotFoundError: print("")' "$TUG_STATE_DIR/refs.json" "$1"
 }
+
+# reg_start_http: a second docker-registry without TLS on $HREG (plain HTTP).
+reg_start_http() {
+	HPORT=$(free_port)
+	HREG="127.0.0.1:$HPORT"
+	mkdir -p "$WORK/hstorage"
+	cat >"$WORK/hconfig.yml" <<EOC
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $WORK/hstorage
+http:
+  addr: $HREG
+EOC
+	/usr/bin/docker-registry serve "$WORK/hconfig.yml" >"$WORK/hregistry.log" 2>&1 &
+	REG_PIDS="$REG_PIDS $!"
+	wait_port "$HPORT"
+}
+
+# notls_tug: tug built with CONFIG_CRYPTO_BUILTIN (no mbedtls) and the
+# registry client, in build/notls (reusing the host sysroot); prints its path.
+notls_tug() {
+	_top=$(cd "$(dirname "$TUG")/../.." && pwd)
+	_s="$_top/build/qemu-x86_64/sysroot"
+	_o="$_top/build/notls"
+	[ -d "$_s/lib" ] || return 1
+	mkdir -p "$_o"
+	if [ ! -f "$_o/.config" ]; then
+		sed 's/^CONFIG_TLS_MBEDTLS=y/# CONFIG_TLS_MBEDTLS is not set/;
+			s/^# CONFIG_CRYPTO_BUILTIN is not set/CONFIG_CRYPTO_BUILTIN=y/' \
+			"$_top/build/qemu-x86_64/.config" >"$_o/.config" || return 1
+	fi
+	make -C "$_top" --no-print-directory O=build/notls TUG_EXTERNAL_SYSROOT="$_s" \
+		PKG_CONFIG="PKG_CONFIG_LIBDIR=$_s/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR= pkg-config" \
+		DEPS_STAMP= >"$WORK/notls-build.log" 2>&1 || return 1
+	echo "$_o/tug"
+}

@@ -8,7 +8,7 @@ SUITE=registry_tls
 . "$(dirname "$0")/registry_lib.sh"
 NAMES="pull_single pull_again_up_to_date multiarch_default_amd64 multiarch_arm64 multiarch_armv7
 arm64_runs_under_qemu wrong_ca_refused corrupt_blob_refused resume_after_cuts push_seen_by_skopeo
-push_chunked https_refused_without_tls_build"
+push_chunked"
 require_root $NAMES
 for t in docker-registry skopeo openssl; do
 	command -v $t >/dev/null || { for n in $NAMES; do skip $n "$t missing"; done; exit 0; }
@@ -159,16 +159,4 @@ if echo "$seen" | grep -q "$(refs_tag "$REG/big:1")" &&
 	pass push_chunked
 else
 	fail push_chunked "$(echo "$out" | tail -2 | tr '\n' ' ') / $(echo "$seen" | tail -1)"
-fi
-
-# A build without mbedtls (tiny board's crypto) refuses https:// registries.
-TINY=${TUG_NOTLS:-}
-if [ -z "$TINY" ] || [ ! -x "$TINY" ]; then
-	skip https_refused_without_tls_build "set TUG_NOTLS to a CONFIG_CRYPTO_BUILTIN build with CONFIG_REGISTRY"
-else
-	out=$(TUG_STATE_DIR="$WORK/state-tiny" "$TINY" pull "$REG/busybox:1" 2>&1)
-	case "$out" in
-	*"not supported by this build (CONFIG_TLS_MBEDTLS)"*) pass https_refused_without_tls_build ;;
-	*) fail https_refused_without_tls_build "$out" ;;
-	esac
 fi

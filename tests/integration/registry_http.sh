@@ -1,0 +1,91 @@
+#!/bin/sh
+# Plain HTTP registries: refused unless marked insecure (flag or
+# registries.json), mirrors, redirects to blob storage on another host
+# (the token stays behind), and a build without mbedtls: plain HTTP pulls
+# still verify every digest, HTTPS registries are "not supported by this build".
+SUITE=registry_http
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/registry_lib.sh"
+NAMES="https_by_default insecure_flag insecure_config mirror_used redirect_drops_token
+notls_pulls_http notls_verifies_digest notls_refuses_https"
+require_root $NAMES
+for t in docker-registry skopeo openssl; do
+	command -v $t >/dev/null || { for n in $NAMES; do skip $n "$t missing"; done; exit 0; }
+done
+unset HTTPS_PROXY https_proxy HTTP_PROXY http_proxy
+
+reg_setup || { for n in $NAMES; do fail $n "setup"; done; exit 0; }
+reg_start_http || { for n in $NAMES; do fail $n "registry did not start"; done; exit 0; }
+reg_rootfs amd64 "$WORK/rootfs"
+$PY "$(dirname "$0")/registry_mkoci.py" "$WORK/oci" bb "linux/amd64=$WORK/rootfs" >"$WORK/bb.txt"
+skopeo copy --all --dest-tls-verify=false "oci:$WORK/oci:bb" "docker://$HREG/busybox:1" \
+	>"$WORK/skopeo.log" 2>&1 ||
+	{ for n in $NAMES; do fail $n "skopeo push: $(tail -2 "$WORK/skopeo.log")"; done; exit 0; }
+want=$(awk '{ print $2 }' "$WORK/bb.txt")
+
+out=$("$TUG" pull "$HREG/busybox:1" 2>&1) && fail https_by_default "pulled over plain HTTP" ||
+	case "$out" in
+	*tls*) pass https_by_default ;;
+	*) fail https_by_default "$out" ;;
+	esac
+
+out=$("$TUG" pull --insecure "$HREG/busybox:1" 2>&1)
+[ "$(refs_tag "$HREG/busybox:1")" = "$want" ] && pass insecure_flag ||
+	fail insecure_flag "$(echo "$out" | tail -1)"
+
+echo "{\"insecure-registries\": [\"$HREG\"]}" >"$TUG_REGISTRIES_CONF"
+out=$(TUG_STATE_DIR="$WORK/s2" "$TUG" pull "$HREG/busybox:1" 2>&1)
+[ "$(TUG_STATE_DIR="$WORK/s2" refs_tag "$HREG/busybox:1")" = "$want" ] && pass insecure_config ||
+	fail insecure_config "$(echo "$out" | tail -1)"
+
+# registry.invalid does not resolve: only its mirror can serve the pull.
+echo "{\"mirrors\": {\"registry.invalid:5000\": [\"http://$HREG\"]}}" >"$TUG_REGISTRIES_CONF"
+out=$(TUG_STATE_DIR="$WORK/s3" "$TUG" pull registry.invalid:5000/busybox:1 2>&1)
+[ "$(TUG_STATE_DIR="$WORK/s3" refs_tag registry.invalid:5000/busybox:1)" = "$want" ] &&
+	pass mirror_used || fail mirror_used "$(echo "$out" | tail -1)"
+rm -f "$TUG_REGISTRIES_CONF"
+
+FPORT=$(free_port)
+$PY "$(dirname "$0")/registry_front.py" "$FPORT" "http://$HREG" "$WORK/front.log" \
+	2>"$WORK/front.err" &
+REG_PIDS="$REG_PIDS $!"
+wait_port "$FPORT"
+out=$(TUG_STATE_DIR="$WORK/s4" "$TUG" pull --insecure "127.0.0.1:$FPORT/busybox:1" 2>&1)
+if [ "$(TUG_STATE_DIR="$WORK/s4" refs_tag "127.0.0.1:$FPORT/busybox:1")" = "$want" ] &&
+	grep -q 'storage auth=no' "$WORK/front.log" && ! grep -q 'storage auth=yes' "$WORK/front.log"; then
+	pass redirect_drops_token
+else
+	fail redirect_drops_token "$(echo "$out" | tail -1) / $(cat "$WORK/front.log" "$WORK/front.err" | tail -2)"
+fi
+
+NOTLS=$(notls_tug)
+if [ -z "$NOTLS" ]; then
+	for n in notls_pulls_http notls_verifies_digest notls_refuses_https; do
+		skip $n "could not build without mbedtls: $(tail -1 "$WORK/notls-build.log" 2>/dev/null)"
+	done
+	exit 0
+fi
+out=$(TUG_STATE_DIR="$WORK/s5" "$NOTLS" pull --insecure "$HREG/busybox:1" 2>&1)
+[ "$(TUG_STATE_DIR="$WORK/s5" refs_tag "$HREG/busybox:1")" = "$want" ] && pass notls_pulls_http ||
+	fail notls_pulls_http "$(echo "$out" | tail -1)"
+
+layer=$($PY -c 'import json,sys
+print(json.load(open(sys.argv[1]+"/blobs/sha256/"+sys.argv[2][7:]))["layers"][0]["digest"][7:])' \
+	"$WORK/oci" "$want")
+data="$WORK/hstorage/docker/registry/v2/blobs/sha256/$(echo "$layer" | cut -c1-2)/$layer/data"
+printf 'XX' | dd of="$data" bs=1 seek=5000 conv=notrunc 2>/dev/null
+out=$(TUG_STATE_DIR="$WORK/s6" "$NOTLS" pull --insecure "$HREG/busybox:1" 2>&1)
+case "$out" in
+*"digest mismatch"*)
+	[ -z "$(TUG_STATE_DIR="$WORK/s6" refs_tag "$HREG/busybox:1")" ] && pass notls_verifies_digest ||
+		fail notls_verifies_digest "image recorded anyway"
+	;;
+*) fail notls_verifies_digest "$out" ;;
+esac
+
+reg_start || { fail notls_refuses_https "TLS registry did not start"; exit 0; }
+out=$(TUG_STATE_DIR="$WORK/s7" "$NOTLS" pull "$REG/busybox:1" 2>&1)
+case "$out" in
+*"not supported by this build (CONFIG_TLS_MBEDTLS)"*) pass notls_refuses_https ;;
+*) fail notls_refuses_https "$out" ;;
+esac
