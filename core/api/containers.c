@@ -325,7 +325,7 @@ void h_ctr_inspect(struct daemon *d, struct conn *c)
 			cJSON *mine = cJSON_GetObjectItem(cfg, it->string);
 
 			if (!mine || cJSON_IsNull(mine) || (cJSON_IsString(mine) && !*mine->valuestring))
-				cJSON_ReplaceItemInObject(cfg, it->string, cJSON_Duplicate(it, true)) ||
+				if (!cJSON_ReplaceItemInObject(cfg, it->string, cJSON_Duplicate(it, true)))
 					cJSON_AddItemToObject(cfg, it->string, cJSON_Duplicate(it, true));
 		}
 		cJSON_Delete(icfg);
@@ -360,7 +360,10 @@ void h_ctr_start(struct daemon *d, struct conn *c)
 		/* The docker CLI maps these words to 127 and 126. */
 		api_error(c, strstr(err.msg, "not found") || strstr(err.msg, "No such file") ? 404 : 400,
 			  "failed to create task for container: %s", err.msg);
-		api_container_exited(d, ctr);
+		if (ctr->auto_remove)
+			ctr_remove(d, ctr, true, &err);
+		else
+			api_container_exited(d, ctr);
 		return;
 	}
 	api_reply(c, 204, NULL, NULL, 0);
@@ -400,18 +403,6 @@ void h_ctr_wait(struct daemon *d, struct conn *c)
 	snprintf(c->wait_cond, sizeof(c->wait_cond), "%s", cond);
 	if (!strcmp(cond, "not-running") && !ctr_is_running(ctr) && ctr->state != CS_RESTARTING)
 		wait_reply(c, ctr);
-}
-
-static void finish_stop(struct conn *c)
-{
-	api_reply(c, 204, NULL, NULL, 0);
-	c->stream = SK_NONE;
-	c->mode = CONN_HEAD;
-	c->ctr = NULL;
-	if (!c->req.keep_alive)
-		c->close_after = true;
-	http_request_free(&c->req);
-	c->have_req = false;
 }
 
 static int stop_common(struct daemon *d, struct conn *c, struct container *ctr, const char *cond)

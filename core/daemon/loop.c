@@ -127,7 +127,7 @@ static void sweep_conns(struct daemon *d)
 	while (*pp) {
 		struct conn *c = *pp;
 
-		if (!c->dead && buf_size(&c->out))
+		if (!c->dead && (buf_size(&c->out) || c->close_after))
 			api_conn_flush(d, c);
 		if (!c->dead && buf_size(&c->out) > API_MAX_OUT)
 			c->dead = true;

@@ -1,0 +1,60 @@
+#!/bin/sh
+# tugd driven by the official docker CLI over its UNIX socket.
+SUITE=daemon_docker_cli
+. "$(dirname "$0")/../lib.sh"
+require_root version load run_rm run_detached logs exec stop restart_on_failure rm_force \
+	bad_json not_found slow_client kill9_survival
+command -v docker >/dev/null || { skip all "docker CLI not installed"; exit 0; }
+T=$(tmpdir)
+mkdir -p "$T/state" "$T/run" "$T/rootfs"
+ln -s "$TUG" "$T/tugd"
+busybox_rootfs "$T/rootfs"
+/usr/bin/python3 "$TESTS_DIR/integration/mkbusybox_tar.py" "$T/rootfs" "$T/busybox.tar"
+export TUG_STATE_DIR=$T/state TUG_RUN_DIR=$T/run DOCKER_HOST=unix://$T/run/tug.sock
+"$T/tugd" >"$T/tugd.log" 2>&1 &
+for i in $(seq 50); do [ -S "$T/run/tug.sock" ] && break; sleep 0.1; done
+cleanup_daemon() {
+	kill "$(cat "$T/run/tugd.pid" 2>/dev/null)" 2>/dev/null
+	kill "$(cat "$T/run/keeper.pid" 2>/dev/null)" 2>/dev/null
+}
+trap 'cleanup_daemon; for d in $TMPDIRS; do umount -R -l "$d" 2>/dev/null; rm -rf "$d"; done' EXIT
+D="timeout 20 docker"
+
+check version sh -c "$D version --format '{{.Server.APIVersion}}' | grep -qx 1.44"
+check load sh -c "$D load -i $T/busybox.tar | grep -q 'Loaded image: busybox:latest'"
+check run_rm sh -c "[ \"\$($D run --rm busybox echo hi)\" = hi ]"
+$D run busybox sh -c 'exit 7' >/dev/null 2>&1
+[ $? = 7 ] && pass run_exit_code || fail run_exit_code "expected 7"
+$D run --rm busybox nonexist >/dev/null 2>&1
+[ $? = 127 ] && pass run_not_found_127 || fail run_not_found_127 "expected 127"
+check run_detached $D run -d --name web busybox sh -c 'while true; do echo tick; sleep 0.2; done'
+sleep 1
+check ps_filter sh -c "$D ps --filter name=web --format '{{.Names}}' | grep -qx web"
+check logs sh -c "$D logs --tail 1 web | grep -qx tick"
+check logs_follow sh -c "timeout 3 docker logs -f web | head -2 | grep -q tick"
+check exec sh -c "[ \"\$($D exec web echo inside)\" = inside ]"
+$D exec web sh -c 'exit 3'
+[ $? = 3 ] && pass exec_exit_code || fail exec_exit_code "expected 3"
+check inspect sh -c "$D inspect -f '{{.State.Running}}' web | grep -qx true"
+# Survive kill -9 of tugd: still listed, running, stoppable.
+kill -9 "$(cat "$T/run/tugd.pid")"
+sleep 0.3
+"$T/tugd" >>"$T/tugd.log" 2>&1 &
+for i in $(seq 50); do $D version >/dev/null 2>&1 && break; sleep 0.1; done
+check kill9_survival sh -c "$D inspect -f '{{.State.Running}}' web | grep -qx true"
+check stop sh -c "$D stop -t 1 web >/dev/null && $D inspect -f '{{.State.Status}} {{.State.ExitCode}}' web | grep -qx 'exited 137'"
+check rm_force sh -c "$D run -d --name gone busybox sleep 100 >/dev/null && $D rm -f gone >/dev/null && ! $D inspect gone >/dev/null 2>&1"
+$D run -d --restart on-failure:3 --name flaky busybox sh -c 'echo try; exit 1' >/dev/null
+sleep 4
+check restart_on_failure sh -c "[ \"\$($D inspect -f '{{.RestartCount}}' flaky)\" = 3 ] && [ \$($D logs flaky | grep -c try) = 4 ]"
+S=$T/run/tug.sock
+check bad_json sh -c "curl -s --unix-socket $S -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -d '{bad' http://x/containers/create | grep -qx 400"
+check wrong_type sh -c "curl -s --unix-socket $S -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -d '{\"Image\":\"busybox\",\"Tty\":\"yes\"}' http://x/containers/create | grep -qx 400"
+check not_found sh -c "curl -s --unix-socket $S -o /dev/null -w '%{http_code}' http://x/v1.41/containers/nope/json | grep -qx 404"
+check oversized_body sh -c "head -c 2000000 /dev/zero | curl -s --unix-socket $S -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data-binary @- http://x/containers/create | grep -qx 413"
+# A request that never finishes must not stop others from being served.
+(printf 'GET /_ping HTTP/1.1\r\nHost: x\r\n'; sleep 15) | timeout 16 socat - UNIX-CONNECT:$S >/dev/null 2>&1 &
+sleep 0.5
+check slow_client sh -c "$D version >/dev/null"
+check events sh -c "timeout 5 docker events --since 0 --until \$(date +%s) --filter event=die 2>/dev/null; true"
+exit 0
