@@ -168,6 +168,32 @@ int process_prepare_fds(int preserve, struct tug_err *err)
 	return 0;
 }
 
+void process_close_fds(int from, const int *keep, size_t n_keep)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int fds[1024];
+	size_t n = 0;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)) && n < ARRAY_SIZE(fds)) {
+		int fd = atoi(e->d_name);
+
+		if (e->d_name[0] != '.' && fd >= from && fd != dirfd(d))
+			fds[n++] = fd;
+	}
+	closedir(d);
+	for (size_t i = 0; i < n; i++) {
+		bool kept = false;
+
+		for (size_t k = 0; k < n_keep; k++)
+			kept |= keep[k] == fds[i];
+		if (!kept)
+			close(fds[i]);
+	}
+}
+
 int process_dup_stdio(const int fds[3], struct tug_err *err)
 {
 	for (int i = 0; i < 3; i++) {

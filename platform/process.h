@@ -33,6 +33,8 @@ int process_find_exec(const char *args0, const char *const *env, char *out, size
 		      struct tug_err *err);
 /* Every fd above 2 + preserve gets close-on-exec; 3..2+preserve lose it. */
 int process_prepare_fds(int preserve, struct tug_err *err);
+/* Close every fd >= from except those in keep. */
+void process_close_fds(int from, const int *keep, size_t n_keep);
 /* Put fd on 0, 1 and 2 (a pty slave, or a caller's fds). */
 int process_dup_stdio(const int fds[3], struct tug_err *err);
 /* Field 22 of /proc/<pid>/stat (start time in ticks); 0 when gone. */

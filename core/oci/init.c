@@ -203,6 +203,12 @@ void oci_container_init(const struct oci_init_args *a)
 		fail(a->sync, &err);
 	if (process_dup_stdio(a->stdio, &err) < 0 || join_paths(s, &err) < 0)
 		fail(a->sync, &err);
+	/* The init outlives create: it must not hold the caller's other fds (pipes) open. */
+	{
+		const int keep[] = { a->sync, a->fifo };
+
+		process_close_fds(3 + a->preserve_fds, keep, 2);
+	}
 	/* After the runtime moved us into our cgroup, so it becomes our cgroup root. */
 	if (oci_spec_has_ns(s, CLONE_NEWCGROUP, &cgns) && !cgns && unshare(CLONE_NEWCGROUP) < 0) {
 		tug_err_sys(&err, "unshare cgroup namespace");
@@ -226,6 +232,12 @@ void oci_container_init(const struct oci_init_args *a)
 	}
 	if (s->process.terminal && setup_terminal(a, &slave, &err) < 0)
 		fail(a->sync, &err);
+	/*
+	 * The pty becomes our stdio now, not at start: the caller of create
+	 * (containerd's go-runc) waits for its stdout pipe to close.
+	 */
+	if (slave >= 0 && pty_make_controlling(slave, &err) < 0)
+		fail(a->sync, &err);
 	if (after_pivot(a, &err) < 0)
 		fail(a->sync, &err);
 	if (process_find_exec(s->process.args[0], s->process.env, exe, sizeof(exe), &err) < 0)
@@ -239,10 +251,6 @@ void oci_container_init(const struct oci_init_args *a)
 		_exit(1);
 	close(fifo);
 	if (oci_hooks_run(s->hooks, "startContainer", a->state_json, &err) < 0) {
-		tug_err_print(&err);
-		_exit(1);
-	}
-	if (slave >= 0 && pty_make_controlling(slave, &err) < 0) {
 		tug_err_print(&err);
 		_exit(1);
 	}
