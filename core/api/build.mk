@@ -1,3 +1,4 @@
 # core/api: the Docker Engine API subset served by tugd.
 obj-$(CONFIG_DAEMON) += core/api/router.o core/api/conn.o core/api/system.o \
 	core/api/containers.o core/api/streams.o core/api/exec.o core/api/images.o
+tests-$(CONFIG_DAEMON) += test_api_router

@@ -3,3 +3,4 @@ obj-y += core/daemon/state.o core/daemon/restart.o core/daemon/logfile.o
 obj-$(CONFIG_DAEMON) += core/daemon/main.o core/daemon/loop.o core/daemon/container.o \
 	core/daemon/lifecycle.o core/daemon/keeper.o core/daemon/keeper_client.o \
 	core/daemon/bundle.o core/daemon/events.o core/daemon/exec.o
+tests-y += test_daemon_state test_logfile
