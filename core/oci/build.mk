@@ -16,3 +16,5 @@ obj-$(CONFIG_OCI_RUNTIME) += core/oci/cli.o
 obj-$(CONFIG_OCI_RUNTIME) += platform/process.o
 obj-$(CONFIG_OCI_RUNTIME) += platform/pty.o
 tests-$(CONFIG_OCI_RUNTIME) += test_oci_runtime
+fuzz-$(CONFIG_OCI_RUNTIME) += fuzz_oci_spec
+fuzz_oci_spec-objs := core/oci/spec.o platform/json.o platform/err.o platform/fsutil.o

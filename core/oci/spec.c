@@ -120,7 +120,6 @@ static int parse_rlimits(const cJSON *arr, const char *what, struct oci_process 
 	{
 		char at[64];
 		const char *type = NULL;
-		int64_t soft = -1, hard = -1;
 		size_t k;
 
 		snprintf(at, sizeof(at), "%s.rlimits[%zu]", what, i);
@@ -143,11 +142,12 @@ static int parse_rlimits(const cJSON *arr, const char *what, struct oci_process 
 		    jh->valuedouble < 0)
 			return tug_err_set(err, EINVAL, "%s: soft and hard must be numbers >= 0",
 					   at);
-		soft = js->valuedouble >= 1.8e19 ? -1 : (int64_t)js->valuedouble;
-		hard = jh->valuedouble >= 1.8e19 ? -1 : (int64_t)jh->valuedouble;
+		/* 2^64-1 (RLIM_INFINITY) arrives rounded up to 2^64: treat the top as infinity. */
 		p->rlimits[i].resource = rlimit_table[k].res;
-		p->rlimits[i].soft = soft < 0 ? RLIM_INFINITY : (uint64_t)soft;
-		p->rlimits[i].hard = hard < 0 ? RLIM_INFINITY : (uint64_t)hard;
+		p->rlimits[i].soft = js->valuedouble >= 1.8e19 ? RLIM_INFINITY
+							       : (uint64_t)js->valuedouble;
+		p->rlimits[i].hard = jh->valuedouble >= 1.8e19 ? RLIM_INFINITY
+							       : (uint64_t)jh->valuedouble;
 		i++;
 	}
 	p->n_rlimits = i;
