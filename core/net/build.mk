@@ -1,0 +1,11 @@
+# core/net: networks (none, host, bridges), IPAM, NAT and published ports,
+# per-container /etc files; platform/netlink and platform/nft under them.
+obj-$(CONFIG_NET_BRIDGE) += platform/netlink.o
+obj-$(CONFIG_NET_BRIDGE) += platform/nft.o
+obj-$(CONFIG_NET_BRIDGE) += core/net/ipam.o
+obj-$(CONFIG_NET_BRIDGE) += core/net/etcfiles.o
+obj-$(CONFIG_NET_BRIDGE) += core/net/store.o
+obj-$(CONFIG_NET_BRIDGE) += core/net/attach.o
+obj-$(CONFIG_NET_BRIDGE) += core/net/cmd.o
+tests-$(CONFIG_NET_BRIDGE) += test_net
+tests-$(CONFIG_NET_BRIDGE) += test_netlink_msg
