@@ -22,6 +22,8 @@ const struct tug_command tug_commands[] = {
 	CMD("push", registry_cmd_push, CONFIG_REGISTRY, "Push an image to a registry"),
 	CMD("login", registry_cmd_login, CONFIG_REGISTRY, "Log in to a registry"),
 	CMD("logout", registry_cmd_logout, CONFIG_REGISTRY, "Log out from a registry"),
+	CMD("network", net_cmd_network, CONFIG_NET_BRIDGE, "Manage networks"),
+	{ "volume", volume_cmd_volume, NULL, "Manage volumes" },
 	{ NULL, NULL, NULL, NULL },
 };
 

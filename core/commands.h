@@ -39,6 +39,9 @@ int registry_cmd_pull(int argc, char **argv);
 int registry_cmd_push(int argc, char **argv);
 int registry_cmd_login(int argc, char **argv);
 int registry_cmd_logout(int argc, char **argv);
+/* core/net: networks. core/volume: volumes. */
+int net_cmd_network(int argc, char **argv);
+int volume_cmd_volume(int argc, char **argv);
 
 /* Exit codes, as Docker uses them. */
 enum {
