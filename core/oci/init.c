@@ -242,10 +242,13 @@ void oci_container_init(const struct oci_init_args *a)
 		fail(a->sync, &err);
 	if (process_find_exec(s->process.args[0], s->process.env, exe, sizeof(exe), &err) < 0)
 		fail(a->sync, &err);
+	/*
+	 * From READY on we outlive the create process: drop the death signal
+	 * first, or a fast create+start+exit would kill us.
+	 */
+	prctl(PR_SET_PDEATHSIG, 0);
 	if (oci_sync_send(a->sync, SYNC_READY, NULL) < 0)
 		_exit(1);
-	/* From here the create process is gone; we live on until start. */
-	prctl(PR_SET_PDEATHSIG, 0);
 	close(a->sync);
 	if (read(fifo, &byte, 1) != 1)
 		_exit(1);

@@ -1,0 +1,118 @@
+#!/bin/sh
+# `tug oci run` under a real kernel: the board's Debian kernel in QEMU with
+# tug as PID 1 (a full cgroup v2 tree), the initramfs as the host root (so
+# pivot_root is refused and the MS_MOVE + chroot fallback must work), and
+# bundles asking for cgroup v2 limits:
+#   initramfs_root  a container runs from an initramfs root
+#   memory_oom      a 48 MiB allocation under memory.max 16 MiB is OOM-killed (137)
+#   pids_max        a fork loop stops at pids.max (pids.events max > 0)
+#   cpu_max         a busy loop at 10% is throttled (throttled_usec > 0)
+#   pause_resume    pause/resume through cgroup.freeze
+# Usage: tests/qemu/oci.sh [BOARD...] (default qemu-x86_64; BUSYBOX=path for another arch)
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+SUITE=qemu-oci
+. "$top/tests/lib.sh"
+cd "$top" || exit 1
+names="initramfs_root memory_oom pids_max cpu_max pause_resume"
+
+board_var() { sed -n "s/^$2[[:space:]]*:\{0,1\}=[[:space:]]*//p" "board/$1/board.mk" | tail -n 1; }
+skip_all() { for n in $names; do skip "$1/$n" "$2"; done; }
+
+# bundle DIR PYTHON...: config.json from `tug oci spec`, rootfs /c/rootfs in the guest.
+bundle() {
+	_d=$1
+	shift
+	mkdir -p "$_d"
+	"$HOST_TUG" oci spec --bundle "$_d"
+	/usr/bin/python3 - "$_d/config.json" "$@" <<'PYEOF'
+import json, sys
+p = sys.argv[1]
+c = json.load(open(p))
+c["process"]["terminal"] = False
+c["root"]["path"] = "/c/rootfs"
+c["root"]["readonly"] = False
+for stmt in sys.argv[2:]:
+    exec(stmt)
+json.dump(c, open(p, "w"))
+PYEOF
+}
+
+run_board() {
+	b=$1
+	O=build/$b
+	work=$O/qemu-oci
+	qemu=$(board_var "$b" BOARD_QEMU_SYSTEM)
+	[ -n "$qemu" ] && command -v "$qemu" >/dev/null || { skip_all "$b" "no $qemu"; return; }
+	bb=${BUSYBOX:-}
+	if [ -z "$bb" ] && [ "$(board_var "$b" BOARD_ARCH)" = "$(uname -m)" ]; then bb=/bin/busybox; fi
+	[ -n "$bb" ] && [ -x "$bb" ] || { skip_all "$b" "no busybox for $b (set BUSYBOX=)"; return; }
+	[ -x "$O/tug" ] || { skip_all "$b" "$O/tug not built"; return; }
+	HOST_TUG=build/qemu-x86_64/tug
+	[ -x "$HOST_TUG" ] || HOST_TUG=$O/tug
+
+	rm -rf "$work"
+	mkdir -p "$work/staging/bin" "$work/staging/tmp" "$work/staging/c/rootfs/bin"
+	cp "$O/tug" "$work/staging/init"
+	cp "$O/tug" "$work/staging/bin/tug"
+	cp "$bb" "$work/staging/bin/busybox"
+	for app in sh cat echo grep sleep seq; do ln -sf busybox "$work/staging/bin/$app"; done
+	cp "$bb" "$work/staging/c/rootfs/bin/busybox"
+	for app in sh cat echo grep sleep dd seq kill true; do ln -sf busybox "$work/staging/c/rootfs/bin/$app"; done
+	mkdir -p "$work/staging/c/rootfs/proc" "$work/staging/c/rootfs/sys" "$work/staging/c/rootfs/dev" \
+		"$work/staging/c/rootfs/tmp"
+	s=$work/staging
+	bundle "$s/b/root" 'c["process"]["args"]=["sh","-c","echo container-ok $$"]'
+	bundle "$s/b/mem" 'c["process"]["args"]=["sh","-c","echo memory.max:$(cat /sys/fs/cgroup/memory.max); exec dd if=/dev/zero of=/dev/null bs=48M count=1"]' \
+		'c["linux"]["resources"]["memory"]={"limit":16777216,"swap":16777216}'
+	bundle "$s/b/pids" 'c["process"]["args"]=["sh","-c","echo pids.max:$(cat /sys/fs/cgroup/pids.max); (for i in $(seq 1 16); do sleep 30 & done) 2>/dev/null; echo pids.events:$(cat /sys/fs/cgroup/pids.events)"]' \
+		'c["linux"]["resources"]["pids"]={"limit":8}'
+	bundle "$s/b/cpu" 'c["process"]["args"]=["sh","-c","echo cpu.max:$(cat /sys/fs/cgroup/cpu.max); (while :; do :; done) & sleep 2; kill $!; echo cpu.stat:$(grep throttled_usec /sys/fs/cgroup/cpu.stat)"]' \
+		'c["linux"]["resources"]["cpu"]={"quota":10000,"period":100000}'
+	bundle "$s/b/pause" 'c["process"]["args"]=["sleep","100"]'
+	cat >"$s/payload" <<'PAYLOAD'
+#!/bin/sh
+for t in root mem pids cpu; do
+	echo "== $t"
+	/bin/tug oci --root /tmp/oci run -b /b/$t $t 2>&1
+	echo "rc=$?"
+done
+echo "== pause"
+/bin/tug oci --root /tmp/oci run -d -b /b/pause p1 </dev/null 2>&1
+/bin/tug oci --root /tmp/oci pause p1 2>&1
+/bin/tug oci --root /tmp/oci state p1 | grep status
+/bin/tug oci --root /tmp/oci resume p1 2>&1
+/bin/tug oci --root /tmp/oci state p1 | grep status
+/bin/tug oci --root /tmp/oci delete -f p1 2>&1 && echo deleted
+echo "== end"
+PAYLOAD
+	chmod 755 "$s/payload"
+	tools/mkinitramfs.sh "$work/initramfs.cpio.gz" "$s" >&2 || { skip_all "$b" "mkinitramfs failed"; return; }
+	kver=$(tools/qemu-kernel.sh "board/$b" "$O/qemu/kernel") || { skip_all "$b" "no kernel"; return; }
+	tools/qemu-run.sh --quiet --board-dir "board/$b" --kernel "$O/qemu/kernel/$(board_var "$b" BOARD_KERNEL_FILE)" \
+		--initrd "$work/initramfs.cpio.gz" --timeout "${QEMU_TIMEOUT:-180}" --log "$work/console.log" \
+		--append tug.test=/payload 2>"$work/qemu-run.err"
+	rc=$?
+	con=$(tr -d '\r' <"$work/console.log")
+	if [ "$rc" -ne 0 ] && ! printf '%s' "$con" | grep -q '^== end'; then
+		for n in $names; do fail "$b/$n" "qemu-run exit $rc (see $work/console.log)"; done
+		return
+	fi
+	section() { printf '%s\n' "$con" | sed -n "/^== $1\$/,/^== /p"; }
+	has() { section "$1" | grep -q -- "$2"; }
+	why() { section "$1" | grep -v '^== ' | tr '\n' ' ' | head -c 300; }
+
+	if has root 'container-ok 1' && has root '^rc=0'; then pass "$b/initramfs_root"; else fail "$b/initramfs_root" "$(why root)"; fi
+	if has mem 'memory.max:16777216' && has mem '^rc=137'; then pass "$b/memory_oom"; else fail "$b/memory_oom" "$(why mem)"; fi
+	if has pids 'pids.max:8' && has pids 'pids.events:max [1-9]'; then pass "$b/pids_max"; else fail "$b/pids_max" "$(why pids)"; fi
+	if has cpu 'cpu.max:10000 100000' && has cpu 'throttled_usec [1-9]'; then pass "$b/cpu_max"; else fail "$b/cpu_max" "$(why cpu)"; fi
+	if has pause '"paused"' && has pause '"running"' && has pause '^deleted'; then
+		pass "$b/pause_resume"
+	else fail "$b/pause_resume" "$(why pause)"; fi
+	echo "qemu-oci: $b kernel $kver; console in $work/console.log" >&2
+}
+
+boards="$*"
+[ -n "$boards" ] || boards=${BOARD:-qemu-x86_64}
+for b in $boards; do run_board "$b"; done
+exit 0
