@@ -5,6 +5,8 @@
 #include <strings.h>
 
 #include "core/registry/internal.h"
+#include "platform/cleanup.h"
+#include "platform/json.h"
 
 static const char *skip_ws(const char *p)
 {
@@ -127,4 +129,57 @@ int reg_base64_decode(const char *in, char *out, size_t size)
 		return -1;
 	out[o] = '\0';
 	return (int)o;
+}
+
+static void copy_field(const cJSON *j, const char *key, char *out, size_t size)
+{
+	const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, key));
+
+	if (!v) {
+		/* The CLI spells them lower-case; some SDKs capitalise. */
+		char alt[32];
+
+		snprintf(alt, sizeof(alt), "%c%s", toupper((unsigned char)key[0]), key + 1);
+		v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(j, alt));
+	}
+	snprintf(out, size, "%s", v ? v : "");
+}
+
+int registry_auth_decode(const char *header, struct registry_auth_buf *out,
+			 struct tug_err *err)
+{
+	_cleanup_free_ char *std = NULL, *json = NULL;
+	_cleanup_json_ cJSON *j = NULL;
+	size_t n = header ? strlen(header) : 0;
+	int len;
+
+	memset(out, 0, sizeof(*out));
+	out->auth.username = out->username;
+	out->auth.password = out->password;
+	out->auth.registry_token = out->token;
+	if (!n)
+		return 0;
+	if (n > 16384)
+		return tug_err_set(err, EINVAL, "X-Registry-Auth: too long");
+	std = strdup(header);
+	json = malloc(n + 1);
+	if (!std || !json)
+		return tug_err_set(err, ENOMEM, "X-Registry-Auth");
+	/* base64url (the docker CLI) or standard base64 (some SDKs). */
+	for (char *p = std; *p; p++)
+		*p = *p == '-' ? '+' : *p == '_' ? '/' : *p;
+	len = reg_base64_decode(std, json, n + 1);
+	if (len < 0)
+		return tug_err_set(err, EINVAL, "X-Registry-Auth: not base64");
+	j = json_parse(json, (size_t)len, "X-Registry-Auth", err);
+	if (!j)
+		return -1;
+	if (!cJSON_IsObject(j))
+		return tug_err_set(err, EINVAL, "X-Registry-Auth: expected an object");
+	copy_field(j, "username", out->username, sizeof(out->username));
+	copy_field(j, "password", out->password, sizeof(out->password));
+	copy_field(j, "registrytoken", out->token, sizeof(out->token));
+	copy_field(j, "serveraddress", out->server, sizeof(out->server));
+	/* "identitytoken" (an OAuth refresh token) is not supported: ignored. */
+	return 0;
 }

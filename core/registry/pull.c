@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/image/image.h"
 #include "core/image/layers.h"
@@ -49,6 +50,8 @@ static int fetch_manifest(struct pull *p, const char *reference, const char *wan
 		snprintf(what, sizeof(what), "manifest for %s/%s:%s", p->ref.domain, p->ref.repo,
 			 reference);
 		reg_fail_status(&p->s, &rs, what, err);
+		if (rs.status >= 500 || rs.status == 429)
+			err->code = EAGAIN;
 		if (rs.status == 404)
 			tug_err_set(err, ENOENT, "manifest for %s not found: manifest unknown",
 				    p->ref.familiar);
@@ -80,6 +83,31 @@ static int fetch_manifest(struct pull *p, const char *reference, const char *wan
 	if (reg_manifest_parse(buf_head(body), buf_size(body), ct, m, err) < 0)
 		return tug_err_wrap(err, "%s", p->ref.familiar);
 	return 0;
+}
+
+/* Dropped connections and busy registries are worth another try. */
+static bool transient(int code)
+{
+	return code == ECONNRESET || code == ETIMEDOUT || code == ECONNREFUSED || code == EPIPE ||
+	       code == EAGAIN || code == ECONNABORTED || code == EHOSTUNREACH;
+}
+
+static int fetch_manifest_retry(struct pull *p, const char *reference, const char *want,
+				struct buf *body, struct reg_manifest *m,
+				char digest[SHA256_DIGEST_STR_LEN], struct tug_err *err)
+{
+	int max = p->o->max_retries > 0 ? p->o->max_retries : 5;
+
+	for (int attempt = 0;; attempt++) {
+		struct timespec ts = { 0, (200L << (attempt < 4 ? attempt : 4)) * 1000000L };
+
+		if (fetch_manifest(p, reference, want, body, m, digest, err) == 0)
+			return 0;
+		if (!transient(err->code) || attempt >= max)
+			return -1;
+		reg_client_drop(&p->s.http);
+		nanosleep(&ts, NULL);
+	}
 }
 
 static bool layer_type_ok(const struct reg_descriptor *d, struct tug_err *err)
@@ -192,8 +220,8 @@ static int pull_from(struct pull *p, const char *base, struct registry_result *r
 
 	if (reg_session_open(&p->s, base, p->ref.domain, p->ref.repo, "pull", p->o, err) < 0)
 		return -1;
-	if (fetch_manifest(p, reference, p->ref.digest[0] ? p->ref.digest : NULL, &body, &m,
-			   digest, err) < 0)
+	if (fetch_manifest_retry(p, reference, p->ref.digest[0] ? p->ref.digest : NULL, &body, &m,
+				 digest, err) < 0)
 		goto out;
 	snprintf(res->repo_digest, sizeof(res->repo_digest), "%s", digest);
 	if (m.kind == REG_MANIFEST_INDEX) {
@@ -206,7 +234,7 @@ static int pull_from(struct pull *p, const char *base, struct registry_result *r
 		}
 		snprintf(want, sizeof(want), "%s", m.items[i].digest);
 		reg_manifest_free(&m);
-		if (fetch_manifest(p, want, want, &body, &m, digest, err) < 0)
+		if (fetch_manifest_retry(p, want, want, &body, &m, digest, err) < 0)
 			goto out;
 		if (m.kind != REG_MANIFEST_IMAGE) {
 			tug_err_set(err, EINVAL, "%s: an index inside an index", p->ref.familiar);

@@ -52,6 +52,17 @@ struct registry_auth {
 	const char *registry_token;	/* a ready bearer token */
 };
 
+/* X-Registry-Auth (base64url JSON from the docker CLI), decoded into owned strings. */
+struct registry_auth_buf {
+	char username[256];
+	char password[1024];
+	char token[4096];		/* "registrytoken" */
+	char server[256];		/* "serveraddress" */
+	struct registry_auth auth;	/* points into the fields above */
+};
+/* Empty or "{}" headers give an anonymous auth (all fields ""). */
+int registry_auth_decode(const char *header, struct registry_auth_buf *out, struct tug_err *err);
+
 struct registry_opts {
 	const char *platform;	/* "linux/arm64/v8", "arm64", ...; NULL: this device */
 	bool insecure;		/* plain HTTP to this registry even if not configured */

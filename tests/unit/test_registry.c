@@ -403,6 +403,24 @@ TEST(credentials_file)
 	unsetenv("TUG_AUTH_FILE");
 }
 
+TEST(x_registry_auth_decoded)
+{
+	struct registry_auth_buf a;
+	struct tug_err err;
+
+	/* base64url of {"username":"alice","password":"p>>?~~","serveraddress":"reg:5000"} */
+	CHECK(registry_auth_decode("eyJ1c2VybmFtZSI6ImFsaWNlIiwicGFzc3dvcmQiOiJwPj4_fn4iLCJzZXJ2ZXJhZGRyZXNzIjoicmVnOjUwMDAifQ", &a, &err) == 0);
+	CHECK_STR(a.auth.username, "alice");
+	CHECK_STR(a.auth.password, "p>>?~~");
+	CHECK_STR(a.server, "reg:5000");
+	CHECK_STR(a.auth.registry_token, "");
+	CHECK(registry_auth_decode("", &a, &err) == 0);
+	CHECK_STR(a.auth.username, "");
+	CHECK(registry_auth_decode("e30=", &a, &err) == 0); /* {} */
+	CHECK(registry_auth_decode("!!", &a, &err) < 0);
+	CHECK(registry_auth_decode("WzFd", &a, &err) < 0); /* [1] */
+}
+
 int main(void)
 {
 	RUN(ref_docker_hub_official);
@@ -423,5 +441,6 @@ int main(void)
 	RUN(docker_manifest_parsed);
 	RUN(manifest_errors_name_the_field);
 	RUN(credentials_file);
+	RUN(x_registry_auth_decoded);
 	return test_done();
 }
