@@ -2,7 +2,6 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -451,9 +450,22 @@ out:
 	return ret;
 }
 
+/* A zombie (state Z in /proc/<pid>/stat) has already lost its namespaces. */
 static bool pid_alive(const struct net_endpoint *e, void *ctx)
 {
-	return e->pid > 0 && (kill(e->pid, 0) == 0 || errno == EPERM);
+	char path[64], *stat = NULL, *paren;
+	struct tug_err err;
+	bool alive;
+
+	if (e->pid <= 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)e->pid);
+	if (read_file(AT_FDCWD, path, 4096, &stat, NULL, &err) < 0)
+		return false;
+	paren = strrchr(stat, ')');
+	alive = paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
+	free(stat);
+	return alive;
 }
 
 struct owned {
