@@ -170,7 +170,7 @@ static int set_recursive_ro(const char *target, struct tug_err *err)
 		uint64_t attr_set, attr_clr, propagation, userns_fd;
 	} attr = { 1 /* MOUNT_ATTR_RDONLY */, 0, 0, 0 };
 
-	if (syscall(442 /* mount_setattr */, AT_FDCWD, target, 0x8000 /* AT_RECURSIVE */, &attr,
+	if (syscall(SYS_mount_setattr, AT_FDCWD, target, 0x8000 /* AT_RECURSIVE */, &attr,
 		    sizeof(attr)) < 0)
 		return tug_err_sys(err, "rro %s", target);
 	return 0;

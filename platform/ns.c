@@ -36,7 +36,7 @@ pid_t ns_clone_into_cgroup(unsigned long flags, const char *cgroup_dir, struct t
 	args.flags = flags | 0x200000000ULL; /* CLONE_INTO_CGROUP */
 	args.exit_signal = SIGCHLD;
 	args.cgroup = (uint64_t)cg;
-	pid = syscall(435 /* clone3, same number on every arch */, &args, sizeof(args));
+	pid = syscall(SYS_clone3, &args, sizeof(args));
 	if (pid < 0 && (errno == ENOSYS || errno == E2BIG || errno == EINVAL))
 		return -2;
 	if (pid < 0)
