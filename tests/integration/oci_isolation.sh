@@ -97,3 +97,16 @@ b=$(bundle join 'c["process"]["args"]=["hostname"]' 'c.pop("hostname")' \
 	"import os; c['linux']['namespaces']=[n if n['type'] not in ('uts','network','pid') else dict(n, path='/proc/$pid/ns/'+{'uts':'uts','network':'net','pid':'pid'}[n['type']]) for n in c['linux']['namespaces']]")
 expect join_uts_by_path shared "$(oci run -b "$b" join1 2>&1)"
 oci delete -f host1
+
+# exec --tty hands the new process's pty over the console socket too.
+b=$(bundle exectty 'c["process"]["args"]=["sleep","1000"]')
+oci run -d -b "$b" exectty1 </dev/null
+rm -f "$WORK/cs2.sock" "$WORK/cs2.sock.ready"
+$PY "$WORK/recv.py" "$WORK/cs2.sock" "$WORK/exectty.out" &
+rpid=$!
+for _ in 1 2 3 4 5 6 7 8 9 10; do [ -e "$WORK/cs2.sock.ready" ] && break; sleep 0.1; done
+oci exec -t -d --console-socket "$WORK/cs2.sock" exectty1 sh -c 'test -t 0 && echo exec-tty; tty' >/dev/null 2>&1
+wait $rpid
+expect exec_tty_console_socket "exec-tty
+/dev/pts/0" "$(tr -d '\r' <"$WORK/exectty.out")"
+oci delete -f exectty1

@@ -173,3 +173,23 @@ else
 	contains pause_without_v2_explains "cannot pause" "$(cat "$WORK/pause.err")"
 fi
 oci delete -f pause1
+
+# --preserve-fds: fd 3 of the caller reaches the container; fd 4 does not.
+b=$(bundle fds 'c["process"]["args"]=["sh","-c","cat <&3; test -e /proc/self/fd/4 && echo leaked || echo closed"]')
+echo from-fd3 >"$WORK/fd3"
+expect preserve_fds "from-fd3
+closed" "$(oci run --preserve-fds 1 -b "$b" fds1 3<"$WORK/fd3" 4<"$WORK/fd3" 2>&1)"
+
+# kill --all reaches every process of the container, not only the init.
+b=$(bundle all 'c["process"]["args"]=["sh","-c","trap \"\" TERM; sleep 1000 & sleep 1000 & wait"]')
+oci run -d -b "$b" all1 </dev/null
+sleep 0.3
+oci kill --all all1 KILL
+sleep 0.3
+expect kill_all stopped "$(oci state all1 | $PY -c 'import json,sys; print(json.load(sys.stdin)["status"])')"
+oci delete -f all1
+
+# `spec --rootless` parses and asks for a user namespace.
+mkdir -p "$WORK/rl"
+"$TUG" oci spec --rootless --bundle "$WORK/rl"
+expect spec_rootless "user 1" "$($PY -c 'import json,sys; c=json.load(open(sys.argv[1])); print(c["linux"]["namespaces"][-1]["type"], len(c["linux"]["uidMappings"]))' "$WORK/rl/config.json")"
