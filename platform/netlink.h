@@ -18,7 +18,8 @@
 
 #include "platform/err.h"
 
-#define NLBUF_SIZE 16384
+/* nft batches of every published port: ~900 bytes a port, so ~140 ports. */
+#define NLBUF_SIZE (128 * 1024)
 
 struct nlbuf {
 	size_t len;		/* bytes used (all messages) */

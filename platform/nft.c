@@ -242,6 +242,8 @@ int nft_apply(const struct nft_ruleset *rs, struct tug_err *err)
 	if (fd < 0)
 		return tug_err_sys(err, "nftables: netlink socket");
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	/* The whole batch goes in one datagram: make room for it. */
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &(int){ NLBUF_SIZE }, sizeof(int));
 	nft_build_ruleset(b, (uint32_t)time(NULL), rs, &n_acks);
 	return nl_send_and_ack(fd, b, n_acks, "nftables: update table ip " NFT_TUG_TABLE, err);
 }
