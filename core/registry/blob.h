@@ -7,6 +7,9 @@
 
 int reg_blob_fetch(struct reg_session *s, struct image_store *st, const struct reg_descriptor *d,
 		   bool *downloaded, struct tug_err *err);
+/* Blobs d[0..n): up to `parallel` at once in child processes (1: one by one). */
+int reg_blobs_fetch(struct reg_session *s, struct image_store *st, const struct reg_descriptor *d,
+		    size_t n, int parallel, bool *fresh, struct tug_err *err);
 /* Upload a stored blob unless the registry has it (or can mount it from another repo). */
 int reg_blob_push(struct reg_session *s, struct image_store *st, const char *digest,
 		  const char *mount_from, struct tug_err *err);

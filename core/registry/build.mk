@@ -5,7 +5,8 @@ obj-$(CONFIG_REGISTRY) += core/registry/reference.o core/registry/platform.o
 obj-$(CONFIG_REGISTRY) += core/registry/manifest.o core/registry/auth.o
 obj-$(CONFIG_REGISTRY) += core/registry/httpmsg.o core/registry/client.o
 obj-$(CONFIG_REGISTRY) += core/registry/config.o core/registry/session.o
-obj-$(CONFIG_REGISTRY) += core/registry/progress.o core/registry/blob.o
+obj-$(CONFIG_REGISTRY) += core/registry/progress.o core/registry/blob.o \
+	core/registry/parallel.o
 obj-$(CONFIG_REGISTRY) += core/registry/pull.o core/registry/push.o core/registry/cmd.o
 tests-$(CONFIG_REGISTRY) += test_registry
 fuzz-$(CONFIG_REGISTRY) += fuzz_registry_manifest

@@ -103,6 +103,7 @@ static const struct option pull_opts[] = {
 	{ "platform", required_argument, NULL, 'P' },
 	{ "insecure", no_argument, NULL, 'k' },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "max-concurrent-downloads", required_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -127,9 +128,17 @@ static int transfer(int argc, char **argv, bool push)
 		case 'q':
 			prog.quiet = true;
 			break;
+		case 'j':
+			o.parallel = atoi(optarg);
+			if (o.parallel < 1) {
+				fprintf(stderr, "tug %s: --max-concurrent-downloads: expected a "
+						"number >= 1\n", argv[0]);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'h':
-			printf("Usage: tug %s [--platform os/arch[/variant]] [--insecure] [-q] "
-			       "NAME[:TAG|@DIGEST]\n",
+			printf("Usage: tug %s [--platform os/arch[/variant]] [--insecure] [-q]\n"
+			       "       [--max-concurrent-downloads N] NAME[:TAG|@DIGEST]\n",
 			       argv[0]);
 			return EXIT_OK;
 		default:
@@ -140,6 +149,8 @@ static int transfer(int argc, char **argv, bool push)
 		fprintf(stderr, "tug %s: expects one image name\n", argv[0]);
 		return EXIT_USAGE;
 	}
+	if (getenv("TUG_PULL_PARALLEL") && !o.parallel)
+		o.parallel = atoi(getenv("TUG_PULL_PARALLEL"));
 	if (getenv("TUG_PLATFORM") && !o.platform)
 		o.platform = getenv("TUG_PLATFORM");
 	if ((push ? registry_push : registry_pull)(argv[optind], &o, &res, &err) < 0) {

@@ -15,6 +15,7 @@
 #define REG_DOCKER_HUB_ENDPOINT "https://registry-1.docker.io"
 #define REG_MANIFEST_MAX (4 << 20)
 #define REG_MAX_LAYERS 128
+#define REG_DEFAULT_PARALLEL 3
 
 /* ---- reference.c: registry references ---- */
 struct reg_ref {

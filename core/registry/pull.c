@@ -170,11 +170,10 @@ static int pull_image(struct pull *p, const struct reg_manifest *m, const char *
 			return tug_err_wrap(err, "config");
 	}
 	fresh |= dl;
-	for (size_t i = 0; i < m->nitems; i++) {
-		if (reg_blob_fetch(&p->s, &p->store, &m->items[i], &dl, err) < 0)
-			return -1;
-		fresh |= dl;
-	}
+	if (reg_blobs_fetch(&p->s, &p->store, m->items, m->nitems,
+			    p->o->parallel > 0 ? p->o->parallel : REG_DEFAULT_PARALLEL, &fresh,
+			    err) < 0)
+		return -1;
 	if (blob_put(&p->store, buf_head(manifest_body), buf_size(manifest_body), stored, err) < 0)
 		return tug_err_wrap(err, "store manifest");
 	if (strcmp(stored, manifest_digest))

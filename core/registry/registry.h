@@ -9,7 +9,8 @@
  * Range request, installs the layers and only then records the image: a
  * failed pull never leaves a half image visible. Verified blobs stay in the
  * store, so running the pull again downloads only what is missing.
- * Layers are fetched one after another (no parallel downloads yet).
+ * Up to opts->parallel layers (default 3, like dockerd's
+ * max-concurrent-downloads) download at once, each in a child process.
  */
 #ifndef TUG_REGISTRY_H
 #define TUG_REGISTRY_H
@@ -71,6 +72,7 @@ struct registry_opts {
 	void *progress_ctx;
 	int max_retries;	/* per blob after a dropped connection; 0: 5 */
 	int timeout_ms;		/* connect and idle read timeout; 0: 30 s */
+	int parallel;		/* layers downloaded at once; 0: 3, 1: one by one */
 };
 
 struct registry_result {

@@ -29,7 +29,7 @@ out=$("$TUG" pull "$HREG/busybox:1" 2>&1) && fail https_by_default "pulled over 
 	*) fail https_by_default "$out" ;;
 	esac
 
-out=$("$TUG" pull --insecure "$HREG/busybox:1" 2>&1)
+out=$("$TUG" pull --insecure --max-concurrent-downloads 1 "$HREG/busybox:1" 2>&1)
 [ "$(refs_tag "$HREG/busybox:1")" = "$want" ] && pass insecure_flag ||
 	fail insecure_flag "$(echo "$out" | tail -1)"
 

@@ -1,0 +1,247 @@
+/*
+ * Several layers at once: each blob is fetched by a child process (fork,
+ * no threads), up to a bound; the parent polls the children's pipes and
+ * turns their progress lines into the caller's callback. A child writes
+ * into the store as a sequential fetch would (spool in tmp/, verify,
+ * rename), so the store needs no extra locking. Results come back on the
+ * pipe, not as exit codes: a daemon's reaper may collect the child first.
+ */
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <dirent.h>
+
+#include "core/registry/blob.h"
+#include "platform/fsutil.h"
+
+#define REG_MAX_PARALLEL 8
+
+struct slot {
+	pid_t pid;
+	int fd;
+	size_t idx;
+	char in[1024];
+	size_t len;
+	bool got_result;
+	int code;
+	bool downloaded;
+	char msg[sizeof(((struct tug_err *)0)->msg)];
+};
+
+/* Child side: progress as "P status\tcur\ttotal\n" lines. */
+static void child_progress(void *ctx, const struct registry_progress *p)
+{
+	char line[256];
+	int n = snprintf(line, sizeof(line), "P %s\t%llu\t%llu\n", p->status,
+			 (unsigned long long)p->current, (unsigned long long)p->total);
+
+	if (n > 0)
+		write_all(*(int *)ctx, line, (size_t)(n < (int)sizeof(line) ? n : (int)sizeof(line) - 1));
+}
+
+static void child_run(struct reg_session *s, struct image_store *st,
+		      const struct reg_descriptor *d, int fd)
+{
+	struct registry_opts o = *s->opts;
+	struct tug_err err = { 0 };
+	bool dl = false;
+	char line[sizeof(err.msg) + 32];
+	int n;
+
+	/* The parent's kept-alive connection is not ours to use. */
+	reg_client_drop(&s->http);
+	o.progress = s->opts->progress ? child_progress : NULL;
+	o.progress_ctx = &fd;
+	s->opts = &o;
+	if (reg_blob_fetch(s, st, d, &dl, &err) < 0)
+		n = snprintf(line, sizeof(line), "R %d 0 %s\n", err.code ? err.code : EIO,
+			     err.msg);
+	else
+		n = snprintf(line, sizeof(line), "R 0 %d\n", dl ? 1 : 0);
+	write_all(fd, line, (size_t)(n < (int)sizeof(line) ? n : (int)sizeof(line) - 1));
+	_exit(0);
+}
+
+static int spawn(struct reg_session *s, struct image_store *st, const struct reg_descriptor *d,
+		 struct slot *sl, struct tug_err *err)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return tug_err_sys(err, "pipe");
+	fflush(NULL);
+	sl->pid = fork();
+	if (sl->pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return tug_err_sys(err, "fork");
+	}
+	if (sl->pid == 0) {
+		close(p[0]);
+		child_run(s, st, d, p[1]);
+	}
+	close(p[1]);
+	sl->fd = p[0];
+	sl->len = 0;
+	sl->got_result = false;
+	return 0;
+}
+
+static void handle_line(struct slot *sl, const struct reg_descriptor *d,
+			const struct registry_opts *o, char *line)
+{
+	if (line[0] == 'P' && line[1] == ' ') {
+		char *status = line + 2, *t1 = strchr(status, '\t'), *t2;
+
+		if (!t1 || !(t2 = strchr(t1 + 1, '\t')))
+			return;
+		*t1 = *t2 = '\0';
+		reg_progress(o, d->digest, status, strtoull(t1 + 1, NULL, 10),
+			     strtoull(t2 + 1, NULL, 10));
+	} else if (line[0] == 'R' && line[1] == ' ') {
+		char *e;
+
+		sl->got_result = true;
+		sl->code = (int)strtol(line + 2, &e, 10);
+		sl->downloaded = strtol(e, &e, 10) == 1;
+		snprintf(sl->msg, sizeof(sl->msg), "%s", *e == ' ' ? e + 1 : e);
+	}
+}
+
+/* Read what the child sent; returns 1 when its pipe closed. */
+static int drain(struct slot *sl, const struct reg_descriptor *d, const struct registry_opts *o)
+{
+	ssize_t n = read(sl->fd, sl->in + sl->len, sizeof(sl->in) - 1 - sl->len);
+	char *nl;
+
+	if (n < 0 && errno == EINTR)
+		return 0;
+	if (n <= 0)
+		return 1;
+	sl->len += (size_t)n;
+	sl->in[sl->len] = '\0';
+	while ((nl = strchr(sl->in, '\n'))) {
+		*nl = '\0';
+		handle_line(sl, d, o, sl->in);
+		sl->len -= (size_t)(nl + 1 - sl->in);
+		memmove(sl->in, nl + 1, sl->len + 1);
+	}
+	if (sl->len == sizeof(sl->in) - 1)
+		sl->len = 0; /* an overlong line: drop it */
+	return 0;
+}
+
+/* A killed child's spool file: tmp/blob-<pid>-*. */
+static void remove_spool(struct image_store *st, pid_t pid)
+{
+	char prefix[32];
+	int fd = openat(st->dirfd, "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+
+	if (!dir) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	snprintf(prefix, sizeof(prefix), "blob-%d-", (int)pid);
+	while ((de = readdir(dir)))
+		if (!strncmp(de->d_name, prefix, strlen(prefix)))
+			unlinkat(dirfd(dir), de->d_name, 0);
+	closedir(dir);
+}
+
+int reg_blobs_fetch(struct reg_session *s, struct image_store *st, const struct reg_descriptor *d,
+		    size_t n, int parallel, bool *fresh, struct tug_err *err)
+{
+	struct slot slots[REG_MAX_PARALLEL];
+	struct pollfd pfd[REG_MAX_PARALLEL];
+	size_t next = 0, running = 0;
+	int rc = 0;
+
+	if (parallel > REG_MAX_PARALLEL)
+		parallel = REG_MAX_PARALLEL;
+	if (parallel <= 1 || n <= 1) {
+		for (size_t i = 0; i < n; i++) {
+			bool dl;
+
+			if (reg_blob_fetch(s, st, &d[i], &dl, err) < 0)
+				return -1;
+			*fresh |= dl;
+		}
+		return 0;
+	}
+	for (int i = 0; i < parallel; i++)
+		slots[i].pid = 0;
+	for (;;) {
+		int k = 0;
+
+		/* Fill free slots while nothing has failed. */
+		for (int i = 0; i < parallel && rc == 0 && next < n; i++) {
+			if (slots[i].pid)
+				continue;
+			if (blob_exists(st, d[next].digest)) {
+				bool dl;
+
+				/* Quick, and checks the size: no child needed. */
+				if (reg_blob_fetch(s, st, &d[next], &dl, err) < 0) {
+					rc = -1;
+					break;
+				}
+				next++;
+				i--;
+				continue;
+			}
+			slots[i].idx = next;
+			if (spawn(s, st, &d[next], &slots[i], err) < 0) {
+				rc = -1;
+				break;
+			}
+			next++;
+			running++;
+		}
+		if (!running)
+			break;
+		for (int i = 0; i < parallel; i++)
+			if (slots[i].pid)
+				pfd[k++] = (struct pollfd){ .fd = slots[i].fd, .events = POLLIN };
+		if (poll(pfd, (nfds_t)k, -1) < 0 && errno != EINTR) {
+			rc = tug_err_sys(err, "poll");
+			break;
+		}
+		for (int i = 0; i < parallel; i++) {
+			struct slot *sl = &slots[i];
+
+			if (!sl->pid || drain(sl, &d[sl->idx], s->opts) == 0)
+				continue;
+			close(sl->fd);
+			waitpid(sl->pid, NULL, 0);
+			running--;
+			if (!sl->got_result && rc == 0)
+				rc = tug_err_set(err, EIO, "blob %.19s: download process died",
+						 d[sl->idx].digest);
+			else if (sl->code && rc == 0)
+				rc = tug_err_set(err, sl->code, "%s", sl->msg);
+			else if (!sl->code)
+				*fresh |= sl->downloaded;
+			sl->pid = 0;
+		}
+		if (rc < 0)
+			break;
+	}
+	/* On failure: stop the others, remove their spool files. */
+	for (int i = 0; i < parallel; i++) {
+		if (!slots[i].pid)
+			continue;
+		kill(slots[i].pid, SIGTERM);
+		close(slots[i].fd);
+		waitpid(slots[i].pid, NULL, 0);
+		remove_spool(st, slots[i].pid);
+	}
+	return rc;
+}
