@@ -44,6 +44,13 @@ struct registry_progress {
 	uint64_t total;		/* 0 when unknown */
 };
 
+/*
+ * One line of Docker's pull/push JSON stream for p, newline included:
+ * {"status":"Downloading","progressDetail":{"current":1,"total":2},"id":"abc"}
+ * Returns the length (truncated to size - 1).
+ */
+size_t registry_progress_json(const struct registry_progress *p, char *out, size_t size);
+
 typedef void (*registry_progress_fn)(void *ctx, const struct registry_progress *p);
 
 /* Credentials given with the request (the docker CLI's X-Registry-Auth). */

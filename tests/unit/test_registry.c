@@ -421,6 +421,23 @@ TEST(x_registry_auth_decoded)
 	CHECK(registry_auth_decode("WzFd", &a, &err) < 0); /* [1] */
 }
 
+TEST(progress_as_docker_json)
+{
+	struct registry_progress p = { "92d9b0ae59f4", "Downloading", 512, 2048 };
+	char line[256];
+
+	registry_progress_json(&p, line, sizeof(line));
+	CHECK_STR(line, "{\"status\":\"Downloading\",\"progressDetail\":{\"current\":512,"
+			"\"total\":2048},\"id\":\"92d9b0ae59f4\"}\n");
+	p = (struct registry_progress){ "92d9b0ae59f4", "Pull complete", 0, 0 };
+	registry_progress_json(&p, line, sizeof(line));
+	CHECK_STR(line, "{\"status\":\"Pull complete\",\"progressDetail\":{},\"id\":"
+			"\"92d9b0ae59f4\"}\n");
+	p = (struct registry_progress){ NULL, "Digest: sha256:ab", 0, 0 };
+	registry_progress_json(&p, line, sizeof(line));
+	CHECK_STR(line, "{\"status\":\"Digest: sha256:ab\"}\n");
+}
+
 int main(void)
 {
 	RUN(ref_docker_hub_official);
@@ -442,5 +459,6 @@ int main(void)
 	RUN(manifest_errors_name_the_field);
 	RUN(credentials_file);
 	RUN(x_registry_auth_decoded);
+	RUN(progress_as_docker_json);
 	return test_done();
 }
