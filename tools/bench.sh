@@ -54,6 +54,7 @@ mkdir -p "$BENCH_DIR"
 . tools/bench/load.sh
 . tools/bench/pull.sh
 . tools/bench/boot.sh
+dockerd_stop
 unmount_under "$BENCH_DIR"
 rm -rf "$BENCH_DIR/docker" "$BENCH_DIR/tugd" "$BENCH_DIR/bundle"
 : >"$RESULTS"
@@ -93,10 +94,10 @@ meta Machine "filesystem of $BENCH_DIR" "$(df -T "$BENCH_DIR" | awk 'NR == 2 {pr
 meta Run "date" "$(date -u '+%Y-%m-%d %H:%M UTC')"
 meta Run "mode" "$([ "$BENCH_QUICK" = 1 ] && echo 'BENCH_QUICK=1 (smoke run, not for quoting)' || echo full)"
 meta Run "hyperfine" "$WARMUP warm-up + $RUNS runs per start figure; $SEQ_RUNS runs of $SEQ_N in sequence"
-meta Run "pinning" "${BENCH_CPU:+taskset -c $BENCH_CPU (timed commands and both daemons)}${BENCH_CPU:-none}"
+meta Run "pinning" "$([ -n "$BENCH_CPU" ] && echo "taskset -c $BENCH_CPU (timed commands and both daemons)" || echo none)"
 meta Run "tug commit" "$(git describe --always --dirty 2>/dev/null)"
 meta Versions "tug" "$(first_line "$TUG" version) (build/qemu-x86_64)"
-meta Versions "compiler" "$(first_line gcc --version) with musl $(dpkg-query -W -f='${Version}' musl-dev 2>/dev/null)"
+meta Versions "compiler" "$(first_line gcc --version) with musl $(dpkg-query -W -f='${Version}' musl-dev:amd64 2>/dev/null)"
 meta Versions "crun" "$(crun_version)"
 meta Versions "runc" "$(runc_version)"
 meta Versions "dockerd" "$(first_line dockerd --version)"

@@ -13,6 +13,7 @@ docker_cli() {
 }
 
 dockerd_start() {
+	dockerd_stop
 	mkdir -p "$DOCKER_DIR/data" "$DOCKER_DIR/exec"
 	echo '{}' >"$DOCKER_DIR/daemon.json"
 	# Daemons run on the benchmark core too: a client pinned alone would
@@ -46,6 +47,11 @@ shim_pids() {
 }
 
 dockerd_stop() {
+	# A run killed hard leaves its engine behind, on these very directories.
+	if [ -z "$DOCKERD_PID" ] && [ -f "$DOCKER_DIR/dockerd.pid" ]; then
+		DOCKERD_PID=$(cat "$DOCKER_DIR/dockerd.pid")
+		grep -qs dockerd "/proc/$DOCKERD_PID/comm" || DOCKERD_PID=
+	fi
 	if [ -n "$DOCKERD_PID" ] && kill -0 "$DOCKERD_PID" 2>/dev/null; then
 		_ids=$(docker_cli ps -aq 2>/dev/null)
 		# shellcheck disable=SC2086

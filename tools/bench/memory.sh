@@ -59,15 +59,23 @@ docker_rm_all() {
 
 measure_memory_tugd_per() {
 	label="tugd: added per running container"
-	if [ -z "$TUGD_PID" ] || [ -n "$TUG_RUN_WHY" ]; then
-		notrun memory tugd-per "$label" kB "" "${TUGD_WHY:-$TUG_RUN_WHY}"
+	if [ -z "$TUGD_PID" ]; then
+		notrun memory tugd-per "$label" kB "" "$TUGD_WHY"
 		return
+	fi
+	# tug's own CLI when it has `run`, else the docker CLI on tugd's socket.
+	if [ -z "$TUG_RUN_WHY" ]; then
+		TUG_CLIENT=$TUG
+		client="tug CLI"
+	else
+		TUG_CLIENT="/usr/bin/docker -H unix://$TUGD_SOCK"
+		client="docker CLI"
 	fi
 	# shellcheck disable=SC2046
 	before=$(rss_kb $(tug_engine_pids))
 	for i in $(seq "$MEM_N"); do
 		# shellcheck disable=SC2086
-		if ! $TUG_CLIENT run -d --name "bench-mem-$i" "$TUG_IMAGE" sleep 100000 >>"$BENCH_LOG" 2>&1; then
+		if ! $TUG_CLIENT run -d --network none --name "bench-mem-$i" "$TUG_IMAGE" sleep 100000 >>"$BENCH_LOG" 2>&1; then
 			notrun memory tugd-per "$label" kB "" "tug run -d failed at container $i: $(tail -1 "$BENCH_LOG" | cut -c1-120)"
 			tug_rm_all
 			return
@@ -78,11 +86,12 @@ measure_memory_tugd_per() {
 	# shellcheck disable=SC2086
 	after=$(rss_kb $engine)
 	record memory tugd-per "$label" "$(((after - before) / MEM_N))" kB "" "" \
-		"$MEM_N containers: engine $before -> $after kB; $(echo "$engine" | grep -c .) engine processes"
+		"$MEM_N containers ($client): engine $before -> $after kB; $(echo "$engine" | grep -c .) engine processes"
 	tug_rm_all
 }
 
 tug_rm_all() {
+	[ -n "$TUGD_PID" ] && [ -n "$TUG_CLIENT" ] || return 0
 	# shellcheck disable=SC2086
 	_ids=$($TUG_CLIENT ps -aq 2>/dev/null)
 	# shellcheck disable=SC2086

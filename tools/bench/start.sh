@@ -27,75 +27,69 @@ EOP
 	echo "$_b"
 }
 
+# start_pair MEASURE-SUFFIX ID LABEL VS COMMAND...: one start figure and
+# the same command $SEQ_N times in sequence, or "not run" with the probe's
+# last line. HYPER_WRAP (a namespace maker) applies to both.
+start_pair() {
+	_id=$1 _label=$2 _vs=$3
+	shift 3
+	if runtime_ok ${HYPER_WRAP:-} "$@"; then
+		hyper start "$_id" "$_label" "$_vs" "$RUNS" "$WARMUP" "$@"
+		hyper seq "$_id" "$_label ×$SEQ_N" "$_vs" "$SEQ_RUNS" 0 tools/bench/repeat.sh "$SEQ_N" "$@"
+	else
+		_why=$(probe_why)
+		notrun start "$_id" "$_label" ms "$_vs" "$_why"
+		notrun seq "$_id" "$_label ×$SEQ_N" ms "$_vs" "$_why"
+	fi
+}
+
 measure_start() {
 	HYPER_NOTE=
-	oci_cmd="$TUG oci run -b $BUNDLE bench-tug"
-	# shellcheck disable=SC2086
-	if ! runtime_ok $oci_cmd && grep -q ambient "$BENCH_DIR/probe.log"; then
-		why=$(probe_why)
+	roots=$BENCH_DIR/state
+	mkdir -p "$roots"
+	if ! runtime_ok "$TUG" oci --root "$roots/tug" run -b "$BUNDLE" bench-tug &&
+		grep -q ambient "$BENCH_DIR/probe.log"; then
+		AMBIENT_WHY=$(probe_why)
 		BUNDLE=$(no_ambient_bundle)
+		say "tug refused runc spec's ambient caps: $AMBIENT_WHY"
 		HYPER_NOTE="bundle without ambient caps, for all three"
-		say "tug refused runc spec's ambient caps: $why"
-		AMBIENT_WHY=$why
-		oci_cmd="$TUG oci run -b $BUNDLE bench-tug"
 	fi
-	# shellcheck disable=SC2086
-	if runtime_ok $oci_cmd; then
-		HYPER_NOTE="$HYPER_NOTE${AMBIENT_WHY:+ (tug refused them: $AMBIENT_WHY)}" \
-			hyper start tug-oci "tug oci run" "" "$RUNS" "$WARMUP" $oci_cmd
-		hyper seq tug-oci "tug oci run ×$SEQ_N" "" "$SEQ_RUNS" 0 \
-			tools/bench/repeat.sh "$SEQ_N" $oci_cmd
-	else
-		notrun start tug-oci "tug oci run" ms "" "$(probe_why)"
-		notrun seq tug-oci "tug oci run ×$SEQ_N" ms "" "$(probe_why)"
-	fi
-
-	crun_cmd="tools/bench/cgroup2ns.sh crun --cgroup-manager=disabled run -b $BUNDLE bench-crun"
-	# shellcheck disable=SC2086
-	if runtime_ok $crun_cmd; then
-		# The namespace is made once, outside the timing: hyperfine runs in it.
-		HYPER_WRAP=tools/bench/cgroup2ns.sh hyper start crun "crun run" tug-oci "$RUNS" "$WARMUP" \
-			crun --cgroup-manager=disabled run -b "$BUNDLE" bench-crun
-		HYPER_WRAP=tools/bench/cgroup2ns.sh hyper seq crun "crun run ×$SEQ_N" tug-oci "$SEQ_RUNS" 0 \
-			tools/bench/repeat.sh "$SEQ_N" crun --cgroup-manager=disabled run -b "$BUNDLE" bench-crun
-	else
-		notrun start crun "crun run" ms tug-oci "$(probe_why)"
-		notrun seq crun "crun run ×$SEQ_N" ms tug-oci "$(probe_why)"
-	fi
-
-	runc_cmd="runc run -b $BUNDLE bench-runc"
-	# shellcheck disable=SC2086
-	if runtime_ok $runc_cmd; then
-		hyper start runc "runc run" tug-oci "$RUNS" "$WARMUP" $runc_cmd
-		hyper seq runc "runc run ×$SEQ_N" tug-oci "$SEQ_RUNS" 0 tools/bench/repeat.sh "$SEQ_N" $runc_cmd
-	else
-		notrun start runc "runc run" ms tug-oci "$(probe_why)"
-		notrun seq runc "runc run ×$SEQ_N" ms tug-oci "$(probe_why)"
-	fi
-
+	HYPER_NOTE="$HYPER_NOTE${AMBIENT_WHY:+ (tug refused them: $AMBIENT_WHY)}" \
+		start_pair tug-oci "tug oci run" "" "$TUG" oci --root "$roots/tug" run -b "$BUNDLE" bench-tug
+	HYPER_NOTE=${HYPER_NOTE:+same bundle as tug oci run}
+	# The namespace is made once, outside the timing: hyperfine runs in it.
+	HYPER_WRAP=tools/bench/cgroup2ns.sh start_pair crun "crun run" tug-oci \
+		crun --root "$roots/crun" --cgroup-manager=disabled run -b "$BUNDLE" bench-crun
+	start_pair runc "runc run" tug-oci runc --root "$roots/runc" run -b "$BUNDLE" bench-runc
 	HYPER_NOTE=
-	# shellcheck disable=SC2086
-	if [ -n "$TUGD_PID" ] && [ -z "$TUG_RUN_WHY" ] && runtime_ok $TUG_CLIENT run --rm "$TUG_IMAGE" /bin/true; then
-		# shellcheck disable=SC2086
-		hyper start tug-run "tug run --rm (daemon)" "" "$RUNS" "$WARMUP" \
-			$TUG_CLIENT run --rm "$TUG_IMAGE" /bin/true
-		# shellcheck disable=SC2086
-		hyper seq tug-run "tug run --rm ×$SEQ_N" "" "$SEQ_RUNS" 0 tools/bench/repeat.sh "$SEQ_N" \
-			$TUG_CLIENT run --rm "$TUG_IMAGE" /bin/true
-	else
-		why=${TUGD_WHY:-${TUG_RUN_WHY:-$(probe_why)}}
-		notrun start tug-run "tug run --rm (daemon)" ms "" "$why"
-		notrun seq tug-run "tug run --rm ×$SEQ_N" ms "" "$why"
-	fi
 
-	if [ -n "$DOCKERD_PID" ] && runtime_ok docker_cli run --rm --network none "$DOCKER_IMAGE" /bin/true; then
-		hyper start docker "docker run --rm --network none" tug-run "$RUNS" "$WARMUP" \
-			/usr/bin/docker -H "unix://$DOCKER_SOCK" run --rm --network none "$DOCKER_IMAGE" /bin/true
-		hyper seq docker "docker run --rm ×$SEQ_N" tug-run "$SEQ_RUNS" 0 tools/bench/repeat.sh "$SEQ_N" \
-			/usr/bin/docker -H "unix://$DOCKER_SOCK" run --rm --network none "$DOCKER_IMAGE" /bin/true
+	# Through the daemons. The official docker CLI speaks to both engines,
+	# so docker-CLI-to-tugd against docker-CLI-to-dockerd differ only in
+	# the engine; tug's own CLI is timed as well when it has `run`.
+	docker_vs=tugd-docker
+	if [ -z "$TUGD_PID" ]; then
+		notrun start tug-run "tug run --rm (tug CLI → tugd)" ms "" "$TUGD_WHY"
+		notrun seq tug-run "tug run --rm (tug CLI → tugd) ×$SEQ_N" ms "" "$TUGD_WHY"
+		notrun start tugd-docker "docker run --rm → tugd" ms "" "$TUGD_WHY"
+		notrun seq tugd-docker "docker run --rm → tugd ×$SEQ_N" ms "" "$TUGD_WHY"
 	else
-		why=${DOCKER_WHY:-$(probe_why)}
-		notrun start docker "docker run --rm --network none" ms tug-run "$why"
-		notrun seq docker "docker run --rm ×$SEQ_N" ms tug-run "$why"
+		if [ -n "$TUG_RUN_WHY" ]; then
+			notrun start tug-run "tug run --rm (tug CLI → tugd)" ms "" "$TUG_RUN_WHY"
+			notrun seq tug-run "tug run --rm (tug CLI → tugd) ×$SEQ_N" ms "" "$TUG_RUN_WHY"
+		else
+			start_pair tug-run "tug run --rm (tug CLI → tugd)" "" \
+				"$TUG" run --rm --network none "$TUG_IMAGE" /bin/true
+			awk -F'\t' '$1 == "start" && $2 == "tug-run" && $4 != "-"' "$RESULTS" | grep -q . &&
+				docker_vs=tug-run
+		fi
+		start_pair tugd-docker "docker run --rm → tugd" "" \
+			/usr/bin/docker -H "unix://$TUGD_SOCK" run --rm --network none "$TUG_IMAGE" /bin/true
+	fi
+	if [ -z "$DOCKERD_PID" ]; then
+		notrun start docker "docker run --rm → dockerd" ms "$docker_vs" "$DOCKER_WHY"
+		notrun seq docker "docker run --rm → dockerd ×$SEQ_N" ms "$docker_vs" "$DOCKER_WHY"
+	else
+		start_pair docker "docker run --rm → dockerd" "$docker_vs" \
+			/usr/bin/docker -H "unix://$DOCKER_SOCK" run --rm --network none "$DOCKER_IMAGE" /bin/true
 	fi
 }

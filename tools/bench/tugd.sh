@@ -28,7 +28,7 @@ tugd_start() {
 	# The client finds the daemon through the environment (no wrapper
 	# process in the timings): run dir, and DOCKER_HOST as docker's CLI.
 	export TUG_STATE_DIR=$TUGD_DIR/data TUG_RUN_DIR=$TUGD_DIR/exec DOCKER_HOST=unix://$TUGD_SOCK
-	TUG_CLIENT=$TUG
+	TUG_CLIENT="/usr/bin/docker -H unix://$TUGD_SOCK"
 	for _i in $(seq 100); do
 		[ -S "$TUGD_SOCK" ] && break
 		kill -0 "$TUGD_PID" 2>/dev/null || break
