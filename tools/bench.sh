@@ -8,6 +8,8 @@
 #                   (default 1; empty: no pinning)
 #   BENCH_OUT=FILE  where the report goes
 #   BENCH_DIR=DIR   scratch directory (default build/bench)
+#   BENCH_PEERS=0|1 also run the areas' tools/bench-<area>.sh as an appendix
+#                   (default 1, 0 with BENCH_QUICK)
 #
 # Each run also keeps its figures in build/bench/results-<time>.tsv;
 # tools/bench/compare.sh A.tsv B.tsv checks two runs agree within 25%.
@@ -20,11 +22,14 @@ BENCH_QUICK=${BENCH_QUICK:-0}
 BENCH_CPU=${BENCH_CPU-1}
 BENCH_DIR=${BENCH_DIR:-$top/build/bench}
 if [ "$BENCH_QUICK" = 1 ]; then
-	RUNS=5 WARMUP=1 SEQ_N=10 SEQ_RUNS=2 MEM_N=10 LOAD_RUNS=1
+	RUNS=5 WARMUP=1 SEQ_N=10 SEQ_RUNS=2 MEM_N=10 LOAD_RUNS=1 BOOT_BOARDS=qemu-x86_64
 	BENCH_OUT=${BENCH_OUT:-$BENCH_DIR/BENCHMARKS.md}
+	BENCH_PEERS=${BENCH_PEERS:-0}
 else
 	RUNS=30 WARMUP=5 SEQ_N=100 SEQ_RUNS=3 MEM_N=50 LOAD_RUNS=3
+	BOOT_BOARDS="qemu-x86_64 qemu-aarch64 qemu-armv7 qemu-mipsel"
 	BENCH_OUT=${BENCH_OUT:-docs/BENCHMARKS.md}
+	BENCH_PEERS=${BENCH_PEERS:-1}
 fi
 LOAD_MB=50 LOAD_LAYERS=5 PULL_MB=100 PULL_LAYERS=5
 LOAD_REF=bench/load:1
@@ -54,6 +59,7 @@ mkdir -p "$BENCH_DIR"
 . tools/bench/load.sh
 . tools/bench/pull.sh
 . tools/bench/boot.sh
+. tools/bench/peers.sh
 dockerd_stop
 unmount_under "$BENCH_DIR"
 rm -rf "$BENCH_DIR/docker" "$BENCH_DIR/tugd" "$BENCH_DIR/bundle"
@@ -81,7 +87,7 @@ crun_version() { crun --version | sed -n 's/^crun version //p'; }
 runc_version() { runc --version | sed -n 's/^runc version //p'; }
 
 say "installing what is missing (build, cross, peers)"
-tools/host-deps.sh build cross peers || say "warning: host-deps failed; peers missing below are reported as not run"
+tools/host-deps.sh build cross peers qemu || say "warning: host-deps failed; peers missing below are reported as not run"
 
 # Machine and versions, first: the figures mean nothing without them.
 meta Machine "CPU" "$(lscpu | sed -n 's/^Model name: *//p' | head -1)"
@@ -169,8 +175,34 @@ meta Run "dockerd leftovers after stop" "${left:-none (no bridge, no iptables ru
 say "6/6 QEMU boot"
 measure_boot
 
+notes=$BENCH_DIR/notes.md
+cp tools/bench/notes.md "$notes"
+# Run-to-run check against the previous run of the same mode, if any.
+mode=$([ "$BENCH_QUICK" = 1 ] && echo quick- || true)
+prev=$(find "$BENCH_DIR" -maxdepth 1 -name "results-${mode}2*.tsv" | sort | tail -1)
+if [ -n "$prev" ]; then
+	cmp_rc=0
+	tools/bench/compare.sh "$prev" "$RESULTS" >"$BENCH_DIR/compare.out" 2>&1 || cmp_rc=$?
+	{
+		echo
+		echo "## Run-to-run check"
+		echo
+		echo "This run (B) against the previous $([ -n "$mode" ] && echo quick || echo full) run on this machine (A,"
+		echo "\`$(basename "$prev")\`), by \`tools/bench/compare.sh\`: every ratio must agree within"
+		echo "25%. $([ "$cmp_rc" = 0 ] && echo "All ratios agree." || echo "**Some ratios moved more than 25%**: see NOISY below.")"
+		echo "Figures without a ratio are shown for their spread only."
+		echo
+		echo '```'
+		cat "$BENCH_DIR/compare.out"
+		echo '```'
+	} >>"$notes"
+fi
+if [ "$BENCH_PEERS" = 1 ]; then
+	peer_scripts "$BENCH_DIR/appendix.md"
+	{ echo; cat "$BENCH_DIR/appendix.md"; } >>"$notes"
+fi
 mkdir -p "$(dirname "$BENCH_OUT")"
-$PY tools/bench/report.py "$RESULTS" "$META" tools/bench/notes.md "$BENCH_OUT"
+$PY tools/bench/report.py "$RESULTS" "$META" "$notes" "$BENCH_OUT"
 stamp=$(date -u +%Y%m%d-%H%M%S)
 cp "$RESULTS" "$BENCH_DIR/results-$([ "$BENCH_QUICK" = 1 ] && echo quick- )$stamp.tsv"
 say "wrote $BENCH_OUT (figures: $BENCH_DIR/results-*$stamp.tsv)"

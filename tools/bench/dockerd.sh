@@ -67,7 +67,7 @@ dockerd_stop() {
 	for _p in $(shim_pids) $CONTAINERD_PID; do
 		kill -KILL "$_p" 2>/dev/null
 	done
-	DOCKERD_PID= CONTAINERD_PID=
+	DOCKERD_PID='' CONTAINERD_PID=''
 	unmount_under "$DOCKER_DIR"
 }
 

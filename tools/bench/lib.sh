@@ -81,6 +81,7 @@ hyper() {
 	shift 6
 	_json=$BENCH_DIR/hf-$_m-$_id.json
 	# The command's output would otherwise be timed through a pipe to us.
+	# shellcheck disable=SC2086 # empty or one word
 	if ! pin ${HYPER_WRAP:-} hyperfine -N --style none --output null --warmup "$_warm" --runs "$_runs" \
 		--export-json "$_json" -- "$(quote_cmd "$@")" >>"$BENCH_LOG" 2>&1; then
 		notrun "$_m" "$_id" "$_label" ms "$_vs" "hyperfine failed: $(tail -2 "$BENCH_LOG" | tr '\n' ' ' | cut -c1-160)"

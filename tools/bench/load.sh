@@ -7,7 +7,7 @@ measure_load() {
 	img=$1
 	mb=$(( $(stat -c %s "$img") / 1048576 ))
 	if "$TUG" load --help 2>&1 | grep -q 'Usage: tug load'; then
-		times= peak=0
+		times='' peak=0
 		for r in $(seq "$LOAD_RUNS"); do
 			rm -rf "$BENCH_DIR/tug-load"
 			mkdir -p "$BENCH_DIR/tug-load"
@@ -40,7 +40,7 @@ measure_load() {
 		notrun load docker-rss "docker load, peak RSS" kB tug-rss "$DOCKER_WHY"
 		return
 	fi
-	times= peak=0 dpeak=0
+	times='' peak=0 dpeak=0
 	for r in $(seq "$LOAD_RUNS"); do
 		sync
 		tools/bench/rss-peak.sh "$BENCH_DIR/rss.peak" "$DOCKERD_PID" "$CONTAINERD_PID" &

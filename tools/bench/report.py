@@ -110,6 +110,8 @@ def main():
           "below comes from one run on one machine, tug and its peers side by side.",
           "A ratio is the peer's figure over tug's: above 1 means the peer is bigger",
           "or slower. `—` marks a figure not taken, with the reason in its note.", ""]
+    heads = headline(rows, by_id)
+    md += ["## Headline ratios", ""] + (heads or ["(no tug figure yet)"]) + [""]
     for sec, items in sections.items():
         md += ["## " + sec, "", "| | |", "|---|---|"]
         md += ["| %s | %s |" % (k, v) for k, v in items]
@@ -126,8 +128,6 @@ def main():
     with open(notes) as f:
         md.append(f.read().rstrip("\n"))
         md.append("")
-    heads = headline(rows, by_id)
-    md += ["## Headline ratios", ""] + (heads or ["(no tug figure yet)"]) + [""]
     with open(out, "w") as f:
         f.write("\n".join(md))
 

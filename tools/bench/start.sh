@@ -33,6 +33,7 @@ EOP
 start_pair() {
 	_id=$1 _label=$2 _vs=$3
 	shift 3
+	# shellcheck disable=SC2086 # empty or one word
 	if runtime_ok ${HYPER_WRAP:-} "$@"; then
 		hyper start "$_id" "$_label" "$_vs" "$RUNS" "$WARMUP" "$@"
 		hyper seq "$_id" "$_label ×$SEQ_N" "$_vs" "$SEQ_RUNS" 0 tools/bench/repeat.sh "$SEQ_N" "$@"
