@@ -3,10 +3,11 @@
 #define TUG_INIT_H
 
 /*
- * Run as PID 1: early mounts (proc, sysfs, devtmpfs, cgroup2), the console,
- * the `tug.test=<path>` program from the kernel command line if any, then a
- * clean power off. Never returns as PID 1; refuses (returns 1) otherwise.
+ * Run as PID 1 (see init/init.c and docs/init.md). Never returns as PID 1;
+ * refuses (returns 1) otherwise.
  */
 int init_main(int argc, char **argv);
+/* `initctl ps | inspect NAME | zombies`: console helper (init/initctl.c). */
+int initctl_main(int argc, char **argv);
 
 #endif

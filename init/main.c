@@ -17,6 +17,8 @@ int main(int argc, char **argv)
 	if (IS_ENABLED(CONFIG_INIT) &&
 	    (!strcmp(name, "init") || (getpid() == 1 && !tug_command_find(argv[1]))))
 		return init_main(argc, argv);
+	if (IS_ENABLED(CONFIG_INIT) && !strcmp(name, "initctl"))
+		return initctl_main(argc, argv);
 	if (!strcmp(name, "tugd")) {
 		char *dargv[argc + 2];
 

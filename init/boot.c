@@ -1,0 +1,253 @@
+/* The boot manifest runner: images, then containers through the engine's API. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "core/http/client.h"
+#include "core/image/image.h"
+#include "core/image/load.h"
+#include "core/image/store.h"
+#include "init/boot.h"
+#include "init/early.h"
+#include "platform/cleanup.h"
+#include "platform/json.h"
+
+int boot_wait_api(const char *socket_path, int timeout_ms)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	long long end = init_now_ms() + timeout_ms;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", socket_path);
+	for (;;) {
+		_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			return 0;
+		if (init_now_ms() >= end)
+			return -1;
+		usleep(2000);
+	}
+}
+
+/* Already in the store under ref? Then a boot need not load it again. */
+static bool image_present(struct image_store *st, const char *ref)
+{
+	_cleanup_json_ cJSON *refs = NULL;
+	char digest[SHA256_DIGEST_STR_LEN];
+	struct tug_err err;
+
+	return ref && refs_read(st, &refs, &err) == 0 &&
+	       image_resolve(st, refs, ref, digest, &err) == 0;
+}
+
+static int load_images(const struct manifest *m, struct tug_err *err)
+{
+	struct image_store st;
+	_cleanup_fclose_ FILE *quiet = NULL;
+	int rc = 0;
+
+	if (!m->nimages)
+		return 0;
+	if (image_store_open(&st, err) < 0)
+		return tug_err_wrap(err, "image store");
+	quiet = fopen("/dev/null", "we");
+	for (size_t i = 0; i < m->nimages; i++) {
+		const struct manifest_image *im = &m->images[i];
+		_cleanup_close_ int fd = -1;
+		long long t0 = init_now_us();
+
+		if (image_present(&st, im->ref))
+			continue;
+		if (!IS_ENABLED(CONFIG_IMAGE_ARCHIVE)) {
+			tug_err_unsupported(err, CONFIG_IMAGE_ARCHIVE);
+			init_report(err);
+			rc = -1;
+			continue;
+		}
+		fd = open(im->archive, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || image_load(&st, fd, quiet ? quiet : stdout, err) < 0) {
+			if (fd < 0)
+				tug_err_sys(err, "open %s", im->archive);
+			tug_err_wrap(err, "load %s", im->archive);
+			init_report(err);
+			rc = -1;
+			continue;
+		}
+		init_say("boot: loaded %s in %lld ms", im->archive, (init_now_us() - t0) / 1000);
+	}
+	image_store_close(&st);
+	return rc;
+}
+
+/* One request on its own connection. Returns the status, or -1. */
+static int api_call(const char *sock, const char *method, const char *target, const cJSON *body,
+		    struct buf *out, struct tug_err *err)
+{
+	struct http_client c;
+	_cleanup_free_ char *text = body ? cJSON_PrintUnformatted(body) : NULL;
+	int status;
+
+	if (http_client_open(&c, sock, err) < 0)
+		return -1;
+	status = http_client_do(&c, method, target, text, out, err);
+	http_client_close(&c);
+	return status;
+}
+
+static const char *api_message(struct buf *b)
+{
+	static char msg[256];
+	_cleanup_json_ cJSON *j = cJSON_Parse(buf_size(b) ? buf_head(b) : "{}");
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(j, "message"));
+
+	snprintf(msg, sizeof(msg), "%s", s ? s : (buf_size(b) ? buf_head(b) : "no message"));
+	return msg;
+}
+
+/*
+ * Create (or find from an earlier boot: 409) and start. Returns 0 when the
+ * container runs.
+ */
+static int start_container(const char *sock, const struct manifest_container *c,
+			   struct tug_err *err)
+{
+	_cleanup_json_ cJSON *body = manifest_create_body(c, err);
+	char target[300];
+	struct buf out = { 0 };
+	int status;
+
+	if (!body)
+		return -1;
+	snprintf(target, sizeof(target), "/containers/create?name=%s", c->name);
+	status = api_call(sock, "POST", target, body, &out, err);
+	if (status != 201 && status != 409) {
+		if (status > 0)
+			tug_err_set(err, EIO, "create: %d %s", status, api_message(&out));
+		buf_free(&out);
+		return tug_err_wrap(err, "container %s", c->name);
+	}
+	out.len = out.off = 0;
+	snprintf(target, sizeof(target), "/containers/%s/start", c->name);
+	status = api_call(sock, "POST", target, NULL, &out, err);
+	if (status != 204 && status != 304) {
+		if (status > 0)
+			tug_err_set(err, EIO, "start: %d %s", status, api_message(&out));
+		buf_free(&out);
+		return tug_err_wrap(err, "container %s", c->name);
+	}
+	buf_free(&out);
+	return 0;
+}
+
+struct console_copy {
+	const char *name;
+	char hdr[8];
+	size_t hdr_len;		/* bytes of the current frame header seen */
+	size_t left;		/* payload bytes left in the current frame */
+	bool line_start;
+};
+
+/* Docker's multiplexed frames: 8-byte header (stream, 0, 0, 0, size BE32). */
+static void console_sink(void *ctx, const char *data, size_t len)
+{
+	struct console_copy *cc = ctx;
+
+	while (len) {
+		if (cc->hdr_len < 8) {
+			size_t n = 8 - cc->hdr_len < len ? 8 - cc->hdr_len : len;
+
+			memcpy(cc->hdr + cc->hdr_len, data, n);
+			cc->hdr_len += n;
+			data += n;
+			len -= n;
+			if (cc->hdr_len == 8)
+				cc->left = (size_t)(unsigned char)cc->hdr[4] << 24 |
+					   (size_t)(unsigned char)cc->hdr[5] << 16 |
+					   (size_t)(unsigned char)cc->hdr[6] << 8 |
+					   (unsigned char)cc->hdr[7];
+			continue;
+		}
+		while (len && cc->left) {
+			const char *nl = memchr(data, '\n', len < cc->left ? len : cc->left);
+			size_t n = nl ? (size_t)(nl - data) + 1 : (len < cc->left ? len : cc->left);
+
+			if (cc->line_start)
+				dprintf(STDOUT_FILENO, "[%s] ", cc->name);
+			(void)!write(STDOUT_FILENO, data, n);
+			cc->line_start = nl != NULL;
+			data += n;
+			len -= n;
+			cc->left -= n;
+		}
+		if (!cc->left)
+			cc->hdr_len = 0;
+	}
+}
+
+/* A child that follows one container's log onto the console, forever. */
+static void console_follow(const char *sock, const char *name)
+{
+	struct console_copy cc = { .name = name, .line_start = true };
+	struct http_response r;
+	struct http_client c;
+	struct tug_err err;
+	char target[300];
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return;
+	prctl(PR_SET_NAME, "tug-console");
+	snprintf(target, sizeof(target), "/containers/%s/logs?follow=1&stdout=1&stderr=1", name);
+	if (http_client_open(&c, sock, &err) < 0 ||
+	    http_client_send(&c, "GET", target, NULL, NULL, 0, &err) < 0 ||
+	    http_client_read_head(&c, &r, &err) < 0) {
+		init_report(&err);
+		_exit(1);
+	}
+	if (http_client_read_body(&c, &r, console_sink, &cc, &err) < 0)
+		_exit(1);
+	_exit(0);
+}
+
+int boot_run(const struct manifest *m, const char *sock, long long init_start_us)
+{
+	struct tug_err err;
+	int failed = 0;
+	long long first = 0;
+
+	prctl(PR_SET_NAME, "tug-boot");
+	if (load_images(m, &err) < 0)
+		failed++;
+	if (boot_wait_api(sock, 30000) < 0) {
+		init_say("boot: the engine's API (%s) did not answer within 30 s", sock);
+		return 1;
+	}
+	init_say("boot: engine API up at %lld ms after /init", (init_now_us() - init_start_us) / 1000);
+	for (size_t k = 0; k < m->ncontainers; k++) {
+		const struct manifest_container *c = &m->containers[m->order[k]];
+
+		if (start_container(sock, c, &err) < 0) {
+			init_report(&err);
+			failed++;
+			continue;
+		}
+		if (!first) {
+			first = init_now_us();
+			init_say("boot: first container (%s) started %lld.%03lld ms after /init",
+				 c->name, (first - init_start_us) / 1000, (first - init_start_us) % 1000);
+		}
+		/* The log endpoint replays from the start: nothing is missed. */
+		if (c->console)
+			console_follow(sock, c->name);
+	}
+	init_say("boot: %zu of %zu containers started, %lld ms after /init",
+		 m->ncontainers - (size_t)failed, m->ncontainers, (init_now_us() - init_start_us) / 1000);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,124 @@
+/* Boot manifest: parsing, start order by dependencies, Docker create bodies. */
+#include <stdlib.h>
+
+#include "init/manifest.h"
+#include "test.h"
+
+static int parse(const char *text, struct manifest *m, struct tug_err *err)
+{
+	return manifest_parse(cJSON_Parse(text), m, err);
+}
+
+static const char *order_name(const struct manifest *m, size_t k)
+{
+	return m->containers[m->order[k]].name;
+}
+
+TEST(dependencies_start_first)
+{
+	struct manifest m;
+	struct tug_err err;
+
+	CHECK(parse("{\"containers\":[{\"name\":\"web\",\"image\":\"b\",\"depends_on\":[\"db\",\"cache\"]},"
+		    "{\"name\":\"db\",\"image\":\"b\"},{\"name\":\"cache\",\"image\":\"b\",\"depends_on\":[\"db\"]},"
+		    "{\"name\":\"lone\",\"image\":\"b\"}]}",
+		    &m, &err) == 0);
+	CHECK(m.ncontainers == 4);
+	CHECK_STR(order_name(&m, 0), "db");
+	CHECK_STR(order_name(&m, 1), "cache");
+	CHECK_STR(order_name(&m, 2), "web");
+	CHECK_STR(order_name(&m, 3), "lone");
+	manifest_free(&m);
+}
+
+TEST(cycle_and_unknown_dependency_refused)
+{
+	struct manifest m;
+	struct tug_err err;
+
+	CHECK(parse("{\"containers\":[{\"name\":\"a\",\"image\":\"b\",\"depends_on\":[\"c\"]},"
+		    "{\"name\":\"c\",\"image\":\"b\",\"depends_on\":[\"a\"]}]}",
+		    &m, &err) < 0);
+	CHECK(strstr(err.msg, "cycle"));
+	CHECK(parse("{\"containers\":[{\"name\":\"a\",\"image\":\"b\",\"depends_on\":[\"zz\"]}]}", &m,
+		    &err) < 0);
+	CHECK(strstr(err.msg, "unknown zz"));
+	CHECK(parse("{\"containers\":[{\"name\":\"a\",\"image\":\"b\"},{\"name\":\"a\",\"image\":\"b\"}]}",
+		    &m, &err) < 0);
+	CHECK(parse("{\"containers\":[{\"name\":\"a\"}]}", &m, &err) < 0);
+	CHECK(parse("[1]", &m, &err) < 0);
+}
+
+TEST(board_settings)
+{
+	struct manifest m;
+	struct tug_err err;
+
+	CHECK(parse("{\"hostname\":\"h1\",\"modules\":[\"overlay\",\"loop\"],\"watchdog\":{\"timeout\":7},"
+		    "\"stop_timeout\":3,\"images\":[{\"archive\":\"/a.tar\",\"ref\":\"x:1\"}]}",
+		    &m, &err) == 0);
+	CHECK_STR(m.hostname, "h1");
+	CHECK(m.nmodules == 2);
+	CHECK_STR(m.modules[1], "loop");
+	CHECK_STR(m.watchdog_device, "/dev/watchdog");
+	CHECK(m.watchdog_timeout == 7);
+	CHECK(m.stop_timeout == 3);
+	CHECK(m.nimages == 1);
+	CHECK_STR(m.images[0].ref, "x:1");
+	manifest_free(&m);
+	CHECK(parse("{\"watchdog\":{\"timeout\":1}}", &m, &err) < 0);
+	CHECK(parse("{\"images\":[{\"ref\":\"x\"}]}", &m, &err) < 0);
+}
+
+TEST(sizes)
+{
+	CHECK(manifest_parse_size("16m") == 16 << 20);
+	CHECK(manifest_parse_size("2G") == 2LL << 30);
+	CHECK(manifest_parse_size("4096") == 4096);
+	CHECK(manifest_parse_size("10kb") == 10240);
+	CHECK(manifest_parse_size("x") == -1);
+	CHECK(manifest_parse_size("5q") == -1);
+	CHECK(manifest_parse_size("-1") == -1);
+}
+
+TEST(create_body)
+{
+	struct manifest m;
+	struct tug_err err;
+	cJSON *b, *hc;
+	char *s;
+
+	CHECK(parse("{\"containers\":[{\"name\":\"w\",\"image\":\"busybox\",\"cmd\":[\"sh\",\"-c\",\"x\"],"
+		    "\"env\":[\"A=1\"],\"restart\":\"on-failure:3\",\"memory\":\"16m\",\"pids\":8}]}",
+		    &m, &err) == 0);
+	b = manifest_create_body(&m.containers[0], &err);
+	CHECK(b);
+	hc = cJSON_GetObjectItem(b, "HostConfig");
+	s = cJSON_PrintUnformatted(b);
+	CHECK(strstr(s, "\"Image\":\"busybox\""));
+	CHECK(strstr(s, "\"Cmd\":[\"sh\",\"-c\",\"x\"]"));
+	CHECK(strstr(s, "\"Env\":[\"A=1\"]"));
+	free(s);
+	CHECK(cJSON_GetObjectItem(hc, "Memory")->valuedouble == 16 << 20);
+	CHECK(cJSON_GetObjectItem(hc, "PidsLimit")->valueint == 8);
+	CHECK_STR(cJSON_GetObjectItem(cJSON_GetObjectItem(hc, "RestartPolicy"), "Name")->valuestring,
+		  "on-failure");
+	CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(hc, "RestartPolicy"), "MaximumRetryCount")
+		      ->valueint == 3);
+	cJSON_Delete(b);
+	manifest_free(&m);
+	CHECK(parse("{\"containers\":[{\"name\":\"w\",\"image\":\"b\",\"memory\":\"lots\"}]}", &m,
+		    &err) == 0);
+	CHECK(manifest_create_body(&m.containers[0], &err) == NULL);
+	manifest_free(&m);
+}
+
+int main(void)
+{
+	RUN(dependencies_start_first);
+	RUN(cycle_and_unknown_dependency_refused);
+	RUN(board_settings);
+	RUN(sizes);
+	RUN(create_body);
+	return test_done();
+}
