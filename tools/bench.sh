@@ -178,7 +178,8 @@ measure_boot
 notes=$BENCH_DIR/notes.md
 cp tools/bench/notes.md "$notes"
 # Run-to-run check against the previous run of the same mode, if any.
-mode=$([ "$BENCH_QUICK" = 1 ] && echo quick- || true)
+mode=
+if [ "$BENCH_QUICK" = 1 ]; then mode=quick-; fi
 prev=$(find "$BENCH_DIR" -maxdepth 1 -name "results-${mode}2*.tsv" | sort | tail -1)
 if [ -n "$prev" ]; then
 	cmp_rc=0
