@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/http/client.h"
+#include "init/api.h"
 #include "core/image/image.h"
 #include "core/image/load.h"
 #include "core/image/store.h"
@@ -94,7 +95,7 @@ static int api_call(const char *sock, const char *method, const char *target, co
 	_cleanup_free_ char *text = body ? cJSON_PrintUnformatted(body) : NULL;
 	int status;
 
-	if (http_client_open(&c, sock, err) < 0)
+	if (client_open(&c, sock, err) < 0)
 		return -1;
 	status = http_client_do(&c, method, target, text, out, err);
 	http_client_close(&c);
@@ -205,7 +206,7 @@ static void console_follow(const char *sock, const char *name)
 		return;
 	prctl(PR_SET_NAME, "tug-console");
 	snprintf(target, sizeof(target), "/containers/%s/logs?follow=1&stdout=1&stderr=1", name);
-	if (http_client_open(&c, sock, &err) < 0 ||
+	if (client_open(&c, sock, &err) < 0 ||
 	    http_client_send(&c, "GET", target, NULL, NULL, 0, &err) < 0 ||
 	    http_client_read_head(&c, &r, &err) < 0) {
 		init_report(&err);

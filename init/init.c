@@ -226,7 +226,9 @@ static void reap(struct init *in)
 			engine_died(in, status);
 		} else if (pid == in->boot) {
 			in->boot = 0;
-			if (status)
+			if (WIFSIGNALED(status))
+				init_say("boot: the manifest runner died of signal %d", WTERMSIG(status));
+			else if (WEXITSTATUS(status))
 				init_say("boot: some of the manifest failed (see above)");
 			boot_done(in);
 		} else if (pid == in->test) {

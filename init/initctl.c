@@ -8,6 +8,7 @@
 
 #include "core/commands.h"
 #include "core/http/client.h"
+#include "init/api.h"
 #include "core/paths.h"
 #include "init/init.h"
 #include "init/shutdown.h"
@@ -22,7 +23,7 @@ static int get(const char *target, struct buf *out)
 	int status;
 
 	snprintf(sock, sizeof(sock), "%s/tug.sock", tug_run_dir());
-	if (http_client_open(&c, sock, &err) < 0) {
+	if (client_open(&c, sock, &err) < 0) {
 		tug_err_print(&err);
 		return -1;
 	}
