@@ -64,7 +64,8 @@ def ours(p):
     return False
 for p in parent:
     try:
-        if os.readlink("/proc/%d/exe" % p) != real:
+        # A rebuild during the run leaves the old binary "(deleted)".
+        if os.readlink("/proc/%d/exe" % p).replace(" (deleted)", "") != real:
             continue
         cmd = open("/proc/%d/cmdline" % p, "rb").read().decode(errors="replace")
     except OSError:
