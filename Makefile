@@ -180,6 +180,14 @@ check:
 demo:
 	@tools/demo.sh
 
+# Board boot image (tug as /init) and booting it under QEMU (docs/init.md).
+image: $(O)/tug
+	@tools/mkimage.sh --board $(BOARD) $(IMAGE_FLAGS)
+qemu: image
+	@tools/qemu-run.sh --board-dir board/$(BOARD) --kernel $(O)/image/$(BOARD_KERNEL_FILE) \
+		--initrd $(O)/image/initramfs.cpio.gz --timeout 36000 $(if $(BOARD_QEMU_WATCHDOG),--watchdog) \
+		--append "tug.shell $(QEMU_APPEND)"
+
 size:
 	@tools/size.sh
 

@@ -88,8 +88,9 @@ static void reap_all(void)
 }
 
 /* SIGTERM everyone, wait up to the deadline, SIGKILL the rest. */
-static void stop_processes(pid_t feeder, int stop_timeout_s)
+static void stop_processes(struct watchdog *w, int stop_timeout_s)
 {
+	pid_t feeder = w->pid;
 	long long t0 = init_now_ms(), end = t0 + stop_timeout_s * 1000LL;
 	int left;
 
@@ -99,6 +100,8 @@ static void stop_processes(pid_t feeder, int stop_timeout_s)
 		reap_all();
 		usleep(10000);
 	}
+	/* Before SIGKILL, which would end the feeder without its magic close. */
+	watchdog_disarm(w, 1000);
 	if (left > 0) {
 		init_say("shutdown: %d processes left after %d s: SIGKILL", left, stop_timeout_s);
 		kill(-1, SIGKILL);
@@ -161,8 +164,7 @@ void shutdown_run(enum shutdown_action a, pid_t engine, int stop_timeout_s, stru
 		while (waitpid(engine, NULL, WNOHANG) == 0 && init_now_ms() < end)
 			usleep(5000);
 	}
-	stop_processes(w->pid, stop_timeout_s);
-	watchdog_disarm(w, 1000);
+	stop_processes(w, stop_timeout_s);
 	sync();
 	unmount_all();
 	sync();

@@ -1,0 +1,176 @@
+#!/bin/sh
+# tug as PID 1 on each board (docs/init.md): boot the board image made by
+# tools/mkimage.sh with a test manifest, and check on the way to a clean
+# power off:
+#   boot        the manifest's containers start; boot times printed
+#   memory_oom  a 48 MiB allocation under memory "16m" is OOM-killed
+#   pids_max    a fork loop under pids 8 stops at the limit
+#   restart     on-failure:2 restarts an exiting container twice
+#   orphan      an orphaned grandchild of PID 1 is reaped (no zombies)
+#   sigterm     SIGTERM to PID 1 stops every container, powers off in time
+#               (with the watchdog armed: a clean shutdown does not reset)
+#   watchdog_kill (boards with BOARD_QEMU_WATCHDOG) killing the feeder
+#               resets the board; this boot uses a store pre-loaded at build
+#               time and reports that boot time too
+# Usage: tests/qemu/pid1.sh [BOARD...] (default: the four QEMU boards)
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+SUITE=qemu-pid1
+. "$top/tests/lib.sh"
+cd "$top" || exit 1
+names="boot memory_oom pids_max restart orphan sigterm"
+STOP_TIMEOUT=3
+
+board_var() { sed -n "s/^$2[[:space:]]*:\{0,1\}=[[:space:]]*//p" "board/$1/board.mk" | tail -n 1; }
+skip_all() { for n in $names; do skip "$1/$n" "$2"; done; }
+log() { echo "qemu-pid1: $*" >&2; }
+
+# manifest FILE WATCHDOG_MODULE WATCHDOG_TIMEOUT
+manifest() {
+	cat >"$1" <<JSON
+{ "hostname": "pid1-test",
+  "modules": ["overlay", "loop", "squashfs", "veth", "bridge", "$2"],
+  "watchdog": { "timeout": $3 },
+  "stop_timeout": $STOP_TIMEOUT,
+  "images": [ { "archive": "/usr/share/tug/images/busybox.tar", "ref": "busybox:latest" } ],
+  "containers": [
+    { "name": "first", "image": "busybox:latest", "network": "none", "console": true,
+      "cmd": ["cat", "/proc/uptime"] },
+    { "name": "hog", "image": "busybox:latest", "network": "none", "memory": "16m",
+      "cmd": ["dd", "if=/dev/zero", "of=/dev/null", "bs=48M", "count=1"] },
+    { "name": "forker", "image": "busybox:latest", "network": "none", "pids": 8,
+      "cmd": ["sh", "-c", "for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do sleep 60 & done; exec sleep 60"] },
+    { "name": "flaky", "image": "busybox:latest", "network": "none", "restart": "on-failure:2",
+      "cmd": ["sh", "-c", "echo flaky run; exit 3"] },
+    { "name": "steady", "image": "busybox:latest", "network": "none", "restart": "always",
+      "depends_on": ["first"], "cmd": ["sleep", "3600"] }
+  ] }
+JSON
+}
+
+payload() {
+	mkdir -p "$1/etc/tug"
+	cat >"$1/etc/tug/pid1-test.sh" <<'SH'
+#!/bin/sh
+# Give the hog, the fork loop and the restarts time to happen.
+sleep 3
+field() { initctl inspect "$1" | tr ',{}' '\n\n\n' | sed -n "s/^\"$2\":\"\{0,1\}\([^\"]*\)\"\{0,1\}$/\1/p" | head -n 1; }
+echo "== memory_oom"
+echo "exit=$(field hog ExitCode) oomkilled=$(field hog OOMKilled) status=$(field hog Status)"
+echo "kernel_oom=$(dmesg | grep -c 'Memory cgroup out of memory')"
+echo "== pids_max"
+id=$(field forker Id)
+echo "pids.max=$(cat /sys/fs/cgroup/tug/$id/pids.max 2>/dev/null)"
+echo "pids.current=$(cat /sys/fs/cgroup/tug/$id/pids.current 2>/dev/null)"
+echo "events.max=$(sed -n 's/^max //p' /sys/fs/cgroup/tug/$id/pids.events 2>/dev/null)"
+echo "== restart"
+echo "restarts=$(field flaky RestartCount) exit=$(field flaky ExitCode) status=$(field flaky Status)"
+echo "== orphan"
+sh -c 'sleep 1 & echo $! >/tmp/orphan'
+sleep 2
+o=$(cat /tmp/orphan)
+if [ -d /proc/$o ]; then echo "orphan=$o still there: $(cat /proc/$o/stat)"; else echo "orphan=reaped"; fi
+echo "zombies=$(initctl zombies)"
+echo "== ps"
+initctl ps
+echo "== sigterm"
+kill -TERM 1
+sleep 60
+SH
+	cat >"$1/etc/tug/wdt-test.sh" <<'SH'
+#!/bin/sh
+sleep 1
+echo "== watchdog_kill"
+for p in /proc/[0-9]*; do
+	[ "$(cat $p/comm 2>/dev/null)" = tug-watchdog ] && kill -KILL "${p#/proc/}" && echo "feeder killed"
+done
+sleep 120
+SH
+	chmod 755 "$1/etc/tug/pid1-test.sh" "$1/etc/tug/wdt-test.sh"
+}
+
+boot_times() { # CONSOLE LABEL
+	k=$(printf '%s\n' "$1" | sed -n 's/.*\/init started \([0-9.]*\) ms after the kernel.*/\1/p' | head -n 1)
+	f=$(printf '%s\n' "$1" | sed -n 's/.*first container (.*) started \([0-9.]*\) ms after \/init.*/\1/p' | head -n 1)
+	echo "qemu-pid1: $b boot ($2): kernel -> /init ${k:-?} ms, /init -> first container started ${f:-?} ms" >&2
+}
+
+run_board() {
+	b=$1
+	O=build/$b
+	work=$O/qemu-pid1
+	qemu=$(board_var "$b" BOARD_QEMU_SYSTEM)
+	[ -n "$qemu" ] && command -v "$qemu" >/dev/null || { skip_all "$b" "no $qemu"; return; }
+	[ -x "$O/tug" ] || { skip_all "$b" "$O/tug not built (make BOARD=$b)"; return; }
+	wdt=$(board_var "$b" BOARD_QEMU_WATCHDOG)
+	kfile=$(board_var "$b" BOARD_KERNEL_FILE)
+	if [ -n "$wdt" ]; then wmod=i6300esb; wflag=--watchdog; else wmod=softdog; wflag=; fi
+	rm -rf "$work"
+	mkdir -p "$work/extra"
+	manifest "$work/manifest.json" "$wmod" 10
+	payload "$work/extra"
+	if ! tools/mkimage.sh --board "$b" --out "$work/img" --manifest "$work/manifest.json" \
+		--extra "$work/extra" 2>"$work/mkimage.log"; then
+		skip_all "$b" "mkimage failed: $(tail -n 1 "$work/mkimage.log")"
+		return
+	fi
+	tools/qemu-run.sh --quiet --board-dir "board/$b" --kernel "$work/img/$kfile" \
+		--initrd "$work/img/initramfs.cpio.gz" --timeout "${QEMU_TIMEOUT:-150}" $wflag \
+		--log "$work/console.log" --append tug.test=/etc/tug/pid1-test.sh 2>"$work/qemu-run.err"
+	rc=$?
+	cat "$work/qemu-run.err" >&2
+	con=$(tr -d '\r' <"$work/console.log")
+	section() { printf '%s\n' "$con" | sed -n "/^== $1\$/,/^== /p"; }
+	val() { section "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1; }
+
+	if printf '%s\n' "$con" | grep -q 'boot: 5 of 5 containers started' &&
+		printf '%s\n' "$con" | grep -q '^\[first\] [0-9]'; then
+		pass "$b/boot"
+		boot_times "$con" "image loaded at boot"
+	else
+		fail "$b/boot" "$(printf '%s\n' "$con" | grep 'tug-init:' | tail -n 3 | tr '\n' ' ')"
+	fi
+	e=$(val memory_oom exit) o=$(val memory_oom oomkilled) ko=$(val memory_oom kernel_oom)
+	if [ "$e" = 137 ] && [ "${ko:-0}" -gt 0 ] 2>/dev/null; then
+		pass "$b/memory_oom"
+		[ "$o" = true ] || log "$b: inspect OOMKilled=$o: the daemon does not report it yet (kernel OOM kill seen)"
+	else fail "$b/memory_oom" "exit=$e OOMKilled=$o kernel_oom=$ko"; fi
+	if [ "$(val pids_max pids.max)" = 8 ] && [ "$(val pids_max events.max)" -gt 0 ] 2>/dev/null; then
+		pass "$b/pids_max"
+	else fail "$b/pids_max" "$(section pids_max | tr '\n' ' ')"; fi
+	if [ "$(val restart restarts)" = 2 ] && [ "$(val restart exit)" = 3 ]; then
+		pass "$b/restart"
+	else fail "$b/restart" "$(section restart | tr '\n' ' ')"; fi
+	if [ "$(val orphan orphan)" = reaped ] && [ "$(val orphan zombies)" = 0 ]; then
+		pass "$b/orphan"
+	else fail "$b/orphan" "$(section orphan | tr '\n' ' ')"; fi
+	off=$(printf '%s\n' "$con" | sed -n 's/.*shutdown: power off after \([0-9]*\) ms.*/\1/p' | tail -n 1)
+	if [ "$rc" -eq 0 ] && printf '%s\n' "$con" | grep -q 'shutdown (power off)' &&
+		[ -n "$off" ] && [ "$off" -le $(((STOP_TIMEOUT + 3) * 1000)) ] &&
+		! printf '%s\n' "$con" | grep -q 'watchdog did not stop'; then
+		pass "$b/sigterm"
+		log "$b: SIGTERM -> power off in $off ms (deadline ${STOP_TIMEOUT} s + 3 s)"
+	else fail "$b/sigterm" "qemu-run exit $rc, power off after ${off:-?} ms (see $work/console.log)"; fi
+
+	[ -n "$wdt" ] || return 0
+	# Watchdog expiry: kill the feeder; a pre-loaded store for the boot time.
+	manifest "$work/manifest-wdt.json" "$wmod" 4
+	tools/mkimage.sh --board "$b" --out "$work/img-wdt" --manifest "$work/manifest-wdt.json" \
+		--extra "$work/extra" --preload 2>"$work/mkimage-wdt.log" ||
+		{ fail "$b/watchdog_kill" "mkimage --preload failed: $(tail -n 1 "$work/mkimage-wdt.log")"; return; }
+	tools/qemu-run.sh --quiet --board-dir "board/$b" --kernel "$work/img-wdt/$kfile" \
+		--initrd "$work/img-wdt/initramfs.cpio.gz" --timeout 90 --watchdog \
+		--log "$work/console-wdt.log" --append tug.test=/etc/tug/wdt-test.sh 2>"$work/qemu-run-wdt.err"
+	rc=$?
+	cat "$work/qemu-run-wdt.err" >&2
+	con=$(tr -d '\r' <"$work/console-wdt.log")
+	boot_times "$con" "store pre-loaded at build time"
+	if [ "$rc" -eq 5 ] && printf '%s\n' "$con" | grep -q 'feeder killed'; then
+		pass "$b/watchdog_kill"
+	else fail "$b/watchdog_kill" "qemu-run exit $rc, want 5 (reset) (see $work/console-wdt.log)"; fi
+}
+
+boards="$*"
+[ -n "$boards" ] || boards=${BOARD:-"qemu-x86_64 qemu-aarch64 qemu-armv7 qemu-mipsel"}
+for b in $boards; do run_board "$b"; done
+exit 0
