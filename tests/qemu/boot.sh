@@ -121,7 +121,7 @@ for b in $boards; do
 	fi
 	skip "$b" "build/$b/tug not built (make BOARD=$b); booting the init stub"
 	stub=build/$b/qemu/init-stub
-	if cross_cc "$b" "$stub" init/init.c platform/err.c tests/qemu/init_stub.c; then
+	if cross_cc "$b" "$stub" init/early.c platform/err.c tests/qemu/init_stub.c; then
 		boot_one "$b" "$b-stub" "$stub"
 	else
 		fail "$b-stub" "cannot build the init stub for $b"

@@ -39,7 +39,7 @@ manifest() {
     { "name": "hog", "image": "busybox:latest", "network": "none", "memory": "16m",
       "cmd": ["dd", "if=/dev/zero", "of=/dev/null", "bs=48M", "count=1"] },
     { "name": "forker", "image": "busybox:latest", "network": "none", "pids": 8,
-      "cmd": ["sh", "-c", "for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do sleep 60 & done; exec sleep 60"] },
+      "cmd": ["sh", "-c", "(for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do sleep 60 & done); exec sleep 60"] },
     { "name": "flaky", "image": "busybox:latest", "network": "none", "restart": "on-failure:2",
       "cmd": ["sh", "-c", "echo flaky run; exit 3"] },
     { "name": "steady", "image": "busybox:latest", "network": "none", "restart": "always",
