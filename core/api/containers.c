@@ -289,7 +289,7 @@ void h_ctr_inspect(struct daemon *d, struct conn *c)
 	cJSON_AddBoolToObject(st, "Running", ctr_is_running(ctr));
 	cJSON_AddBoolToObject(st, "Paused", ctr->state == CS_PAUSED);
 	cJSON_AddBoolToObject(st, "Restarting", ctr->state == CS_RESTARTING);
-	cJSON_AddBoolToObject(st, "OOMKilled", false);
+	cJSON_AddBoolToObject(st, "OOMKilled", ctr->oom_killed);
 	cJSON_AddBoolToObject(st, "Dead", ctr->state == CS_DEAD);
 	cJSON_AddNumberToObject(st, "Pid", ctr_is_running(ctr) ? ctr->pid : 0);
 	cJSON_AddNumberToObject(st, "ExitCode", ctr->exit_code);

@@ -243,6 +243,7 @@ int ctr_save(struct daemon *d, struct container *c)
 	cJSON_AddStringToObject(st, "Status", ctr_state_name(c->state));
 	cJSON_AddNumberToObject(st, "Pid", c->pid);
 	cJSON_AddNumberToObject(st, "ExitCode", c->exit_code);
+	cJSON_AddBoolToObject(st, "OOMKilled", c->oom_killed);
 	cJSON_AddStringToObject(st, "StartedAt", c->started_at);
 	cJSON_AddStringToObject(st, "FinishedAt", c->finished_at);
 	cJSON_AddStringToObject(st, "Error", c->error);
@@ -302,6 +303,7 @@ static struct container *load_one(struct daemon *d, const char *id)
 	c->state = s && ctr_state_parse(s) >= 0 ? (enum ctr_state)ctr_state_parse(s) : CS_EXITED;
 	c->pid = (pid_t)cJSON_GetNumberValue(cJSON_GetObjectItem(st, "Pid"));
 	c->exit_code = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(st, "ExitCode"));
+	c->oom_killed = cJSON_IsTrue(cJSON_GetObjectItem(st, "OOMKilled"));
 	s = cJSON_GetStringValue(cJSON_GetObjectItem(st, "StartedAt"));
 	snprintf(c->started_at, sizeof(c->started_at), "%s", s ? s : "");
 	s = cJSON_GetStringValue(cJSON_GetObjectItem(st, "FinishedAt"));

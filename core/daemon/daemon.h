@@ -38,6 +38,7 @@ struct container {
 	bool stopped_by_user;	/* stop/kill asked: no restart */
 	bool exit_pending;	/* pidfd fired, waiting for the keeper's code */
 	bool removing;
+	bool oom_killed;	/* the cgroup's memory.events counted an oom_kill this run */
 	uint64_t backoff_ms;
 	uint64_t started_ms;	/* monotonic, for the backoff reset */
 	uint64_t restart_at_ms;	/* when RESTARTING: next start */

@@ -15,6 +15,8 @@
 #include "core/daemon/daemon.h"
 #include "core/image/store.h"
 #include "core/oci/runtime.h"
+#include "core/oci/state.h"
+#include "platform/cgroup.h"
 #include "platform/fsutil.h"
 
 #ifndef SYS_pidfd_open
@@ -67,6 +69,7 @@ int ctr_start(struct daemon *d, struct container *c, struct tug_err *err)
 	c->exit_code = 0;
 	c->error[0] = '\0';
 	c->exit_pending = false;
+	c->oom_killed = false;
 	c->kill_at_ms = 0;
 	c->started_ms = mono_ms();
 	rfc3339_now(c->started_at);
@@ -97,6 +100,21 @@ void ctr_release(struct daemon *d, struct container *c)
 	}
 }
 
+/* memory.events' oom_kill, read before the runtime removes the cgroup (Docker's OOMKilled). */
+static bool oom_killed(struct daemon *d, struct container *c)
+{
+	struct oci_state st;
+	struct cgroup_stats cs = { 0 };
+	struct tug_err err;
+
+	if (oci_state_load(d->oci_root, c->id, &st, &err) < 0)
+		return false;
+	if (st.cgroup[0])
+		cgroup_stats(st.cgroup, &cs, &err);
+	oci_state_free(&st);
+	return cs.oom_killed;
+}
+
 void ctr_exited(struct daemon *d, struct container *c, int code, const char *finished)
 {
 	char codes[16];
@@ -111,6 +129,9 @@ void ctr_exited(struct daemon *d, struct container *c, int code, const char *fin
 		snprintf(c->finished_at, sizeof(c->finished_at), "%s", finished);
 	else
 		rfc3339_now(c->finished_at);
+	c->oom_killed = oom_killed(d, c);
+	if (c->oom_killed)
+		event_emit_ctr(d, c, "oom", NULL, NULL);
 	oci_runtime_delete(d->oci_root, c->id, true, NULL);
 	again = !c->removing && restart_wanted(&c->policy, code, c->restart_count, c->stopped_by_user);
 	snprintf(codes, sizeof(codes), "%d", code);
