@@ -117,56 +117,35 @@ const char *http_response_header(const struct http_response *r, const char *name
 	return NULL;
 }
 
+#define CLIENT_MAX_HEAD (1 << 20)
+
 int http_client_read_head(struct http_client *c, struct http_response *r, struct tug_err *err)
 {
-	char *end, *line, *p;
-	const char *v;
-	int64_t len = -1;
-	bool chunked = false;
+	struct http_response_head h;
+	long n;
 
 	memset(r, 0, sizeof(*r));
-	while (!(end = strstr(buf_head(&c->in), "\r\n\r\n"))) {
-		int n = fill(c, err);
+	/* A fresh client has no buffer yet: the parser takes (NULL, 0). */
+	while (!(n = http_parse_response(buf_size(&c->in) ? buf_head(&c->in) : NULL,
+					 buf_size(&c->in), CLIENT_MAX_HEAD, &h))) {
+		int rc = fill(c, err);
 
-		if (n < 0)
+		if (rc < 0)
 			return -1;
-		if (!n)
+		if (!rc)
 			return tug_err_set(err, EPROTO, "the daemon closed the connection");
-		if (buf_size(&c->in) > 1 << 20)
-			return tug_err_set(err, EPROTO, "response head too large");
 	}
-	r->head = strndup(buf_head(&c->in), (size_t)(end - buf_head(&c->in)) + 2);
-	buf_consume(&c->in, (size_t)(end - buf_head(&c->in)) + 4);
-	if (!r->head || sscanf(r->head, "HTTP/1.%*d %d", &r->status) != 1)
+	if (n < 0)
 		return tug_err_set(err, EPROTO, "malformed response from the daemon");
-	line = strstr(r->head, "\r\n");
-	while (line && r->nheaders < HTTP_MAX_HEADERS) {
-		char *colon;
-
-		line[0] = line[1] = '\0';
-		line += 2;
-		p = strstr(line, "\r\n");
-		if (!p)
-			break;
-		colon = strchr(line, ':');
-		if (colon && colon < p) {
-			*colon = '\0';
-			v = colon + 1;
-			while (*v == ' ')
-				v++;
-			r->headers[r->nheaders].name = line;
-			r->headers[r->nheaders++].value = v;
-		}
-		line = p;
-	}
-	v = http_response_header(r, "Transfer-Encoding");
-	chunked = v && !strcasecmp(v, "chunked");
-	v = http_response_header(r, "Content-Length");
-	if (v)
-		len = strtoll(v, NULL, 10);
-	if (r->status == 204 || r->status == 304 || r->status == 101)
-		len = 0;
-	http_body_init(&r->body, chunked, chunked ? 0 : len, 0);
+	buf_consume(&c->in, (size_t)n);
+	r->status = h.status;
+	r->head = h.head;
+	memcpy(r->headers, h.headers, sizeof(h.headers));
+	r->nheaders = h.nheaders;
+	if (r->status == 204 || r->status == 304 || r->status == 101 || r->status < 200)
+		http_body_init(&r->body, false, 0, 0);
+	else
+		http_body_init(&r->body, h.chunked, h.chunked ? 0 : h.content_length, 0);
 	return 0;
 }
 

@@ -70,6 +70,25 @@ long http_parse_request(const char *buf, size_t len, const struct http_limits *l
 void http_request_free(struct http_request *req);
 const char *http_header_get(const struct http_request *req, const char *name);
 
+/* A response head as the client reads it. */
+struct http_response_head {
+	int status;
+	char *head;		/* owned copy, NUL-separated pieces */
+	struct http_header headers[HTTP_MAX_HEADERS];
+	size_t nheaders;
+	bool chunked;
+	int64_t content_length;	/* -1 when absent */
+};
+
+/*
+ * Parse a response head at buf[0..len) (buf may be NULL when len is 0).
+ * Returns the bytes of the head when complete, 0 when more are needed, -1
+ * when malformed or longer than max_head.
+ */
+long http_parse_response(const char *buf, size_t len, size_t max_head,
+			 struct http_response_head *r);
+void http_response_head_free(struct http_response_head *r);
+
 /* Set up the body decoder for a parsed request; -1 with *status on limits. */
 int http_body_init_request(struct http_body *b, const struct http_request *req,
 			   const struct http_limits *lim, int *status);

@@ -38,6 +38,54 @@ static int parse_content_length(const char *v, int64_t *out)
 	return 0;
 }
 
+/*
+ * Header lines from line to end (the head's private copy, ending in the
+ * empty line): NUL-terminated name and trimmed value pointers into it.
+ */
+static int parse_header_lines(char *line, char *end, struct http_header *headers,
+			      size_t *nheaders)
+{
+	char *p;
+
+	while (line < end) {
+		char *colon, *v, *ve;
+
+		p = memchr(line, '\r', (size_t)(end - line));
+		if (!p || p + 1 >= end || p[1] != '\n')
+			return 400;
+		*p = '\0';
+		if (p == line)
+			break; /* the empty line */
+		if ((size_t)(p - line) != strlen(line))
+			return 400;
+		if (*line == ' ' || *line == '\t')
+			return 400; /* obsolete folding */
+		colon = strchr(line, ':');
+		if (!colon || colon == line)
+			return 400;
+		for (char *n = line; n < colon; n++)
+			if (!is_token_char((unsigned char)*n))
+				return 400;
+		*colon = '\0';
+		v = colon + 1;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		ve = v + strlen(v);
+		while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+			*--ve = '\0';
+		for (char *c = v; *c; c++)
+			if ((unsigned char)*c < 32 && *c != '\t')
+				return 400;
+		if (*nheaders == HTTP_MAX_HEADERS)
+			return 431;
+		headers[*nheaders].name = line;
+		headers[*nheaders].value = v;
+		(*nheaders)++;
+		line = p + 2;
+	}
+	return 0;
+}
+
 /* Split the head (a private copy) into request line and headers. */
 static int parse_head(char *head, size_t len, struct http_request *req)
 {
@@ -70,45 +118,7 @@ static int parse_head(char *head, size_t len, struct http_request *req)
 		return strncmp(sp2 + 1, "HTTP/", 5) ? 400 : 505;
 	req->minor = sp2[8] - '0';
 	req->keep_alive = req->minor >= 1;
-
-	line = p + 2;
-	while (line < end) {
-		char *colon, *v, *ve;
-
-		p = memchr(line, '\r', (size_t)(end - line));
-		if (!p || p + 1 >= end || p[1] != '\n')
-			return 400;
-		*p = '\0';
-		if (p == line)
-			break; /* the empty line */
-		if ((size_t)(p - line) != strlen(line))
-			return 400;
-		if (*line == ' ' || *line == '\t')
-			return 400; /* obsolete folding */
-		colon = strchr(line, ':');
-		if (!colon || colon == line)
-			return 400;
-		for (char *n = line; n < colon; n++)
-			if (!is_token_char((unsigned char)*n))
-				return 400;
-		*colon = '\0';
-		v = colon + 1;
-		while (*v == ' ' || *v == '\t')
-			v++;
-		ve = v + strlen(v);
-		while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
-			*--ve = '\0';
-		for (char *c = v; *c; c++)
-			if ((unsigned char)*c < 32 && *c != '\t')
-				return 400;
-		if (req->nheaders == HTTP_MAX_HEADERS)
-			return 431;
-		req->headers[req->nheaders].name = line;
-		req->headers[req->nheaders].value = v;
-		req->nheaders++;
-		line = p + 2;
-	}
-	return 0;
+	return parse_header_lines(p + 2, end, req->headers, &req->nheaders);
 }
 
 static int interpret_headers(struct http_request *req)
@@ -227,4 +237,62 @@ int http_body_init_request(struct http_body *b, const struct http_request *req,
 	http_body_init(b, req->chunked, req->chunked ? 0 : (req->content_length < 0 ? 0 : req->content_length),
 		       lim->max_body);
 	return 0;
+}
+
+long http_parse_response(const char *buf, size_t len, size_t max_head,
+			 struct http_response_head *r)
+{
+	const char *end = find_head_end(buf, len);
+	size_t head_len;
+	char *p;
+
+	memset(r, 0, sizeof(*r));
+	r->content_length = -1;
+	if (!end)
+		return len > max_head ? -1 : 0;
+	head_len = (size_t)(end - buf);
+	if (head_len > max_head)
+		return -1;
+	r->head = malloc(head_len + 1);
+	if (!r->head)
+		return -1;
+	memcpy(r->head, buf, head_len);
+	r->head[head_len] = '\0';
+	/* "HTTP/1.1 200 OK": three digits, then a space or the line's end. */
+	p = memchr(r->head, '\r', head_len);
+	if (!p || strncmp(r->head, "HTTP/1.", 7) || !isdigit((unsigned char)r->head[7]) ||
+	    r->head[8] != ' ' || !isdigit((unsigned char)r->head[9]) ||
+	    !isdigit((unsigned char)r->head[10]) || !isdigit((unsigned char)r->head[11]) ||
+	    (r->head + 12 != p && r->head[12] != ' '))
+		goto bad;
+	r->status = atoi(r->head + 9);
+	if (r->status < 100)
+		goto bad;
+	*p = '\0';
+	if (parse_header_lines(p + 2, r->head + head_len, r->headers, &r->nheaders))
+		goto bad;
+	for (size_t i = 0; i < r->nheaders; i++) {
+		const char *n = r->headers[i].name, *v = r->headers[i].value;
+		int64_t cl;
+
+		if (!strcasecmp(n, "Content-Length")) {
+			if (parse_content_length(v, &cl) ||
+			    (r->content_length >= 0 && r->content_length != cl))
+				goto bad;
+			r->content_length = cl;
+		} else if (!strcasecmp(n, "Transfer-Encoding")) {
+			r->chunked = !strcasecmp(v, "chunked");
+		}
+	}
+	return (long)head_len;
+bad:
+	http_response_head_free(r);
+	return -1;
+}
+
+void http_response_head_free(struct http_response_head *r)
+{
+	free(r->head);
+	r->head = NULL;
+	r->nheaders = 0;
 }

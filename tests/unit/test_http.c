@@ -1,7 +1,10 @@
 #include <stdlib.h>
+#include <sys/socket.h>
 
 #include "test.h"
+
 #include "core/http/buf.h"
+#include "core/http/client.h"
 #include "core/http/http.h"
 
 static const struct http_limits lim = { .max_head = 1024, .max_body = 100 };
@@ -217,6 +220,70 @@ TEST(stream_header_layout)
 	CHECK(h[4] == 1 && h[5] == 2 && h[6] == 3 && h[7] == 4);
 }
 
+TEST(parses_response_heads)
+{
+	struct http_response_head r;
+	const char *s = "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n"
+			"Content-Length: 12\r\n\r\n{\"message\"}";
+
+	CHECK(http_parse_response(s, strlen(s), 1024, &r) == (long)strlen(s) - 11);
+	CHECK(r.status == 404);
+	CHECK(r.content_length == 12);
+	CHECK(!r.chunked);
+	CHECK(r.nheaders == 2);
+	CHECK_STR(r.headers[0].value, "application/json");
+	http_response_head_free(&r);
+	s = "HTTP/1.1 101 UPGRADED\r\nTransfer-Encoding: chunked\r\n\r\n";
+	CHECK(http_parse_response(s, strlen(s), 1024, &r) == (long)strlen(s));
+	CHECK(r.status == 101 && r.chunked && r.content_length == -1);
+	http_response_head_free(&r);
+	CHECK(http_parse_response("HTTP/1.1 200 OK\r\n", 17, 1024, &r) == 0);
+	CHECK(http_parse_response(NULL, 0, 1024, &r) == 0);
+}
+
+TEST(malformed_response_heads)
+{
+	static const char *bad[] = {
+		"HTTP/2 200 OK\r\n\r\n",
+		"HTTP/1.1 20 OK\r\n\r\n",
+		"HTTP/1.1 2000 OK\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+		"HTTP/1.1 200 OK\r\n folded\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nno colon\r\n\r\n",
+		"HTTP/1.1 099 OK\r\n\r\n",
+	};
+	struct http_response_head r;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(http_parse_response(bad[i], strlen(bad[i]), 1024, &r) == -1);
+	CHECK(http_parse_response("HTTP/1.1 200 OK\r\nX: aaaaaaaaaa", 30, 16, &r) == -1);
+}
+
+/* A fresh client (no input buffer yet) reads a head and a chunked body. */
+TEST(client_reads_response_on_fresh_connection)
+{
+	static const char resp[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+				   "3\r\nabc\r\n0\r\n\r\n";
+	struct http_client c = { .fd = -1 };
+	struct http_response r;
+	struct buf out = { 0 };
+	struct tug_err err;
+	int sv[2];
+
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	c.fd = sv[0];
+	CHECK(write(sv[1], resp, sizeof(resp) - 1) == (ssize_t)sizeof(resp) - 1);
+	close(sv[1]);
+	CHECK(http_client_read_head(&c, &r, &err) == 0);
+	CHECK(r.status == 200);
+	CHECK(http_client_read_body(&c, &r, collect, &out, &err) == 0);
+	CHECK_STR(buf_head(&out), "abc");
+	http_response_free(&r);
+	http_client_close(&c);
+	buf_free(&out);
+}
+
 int main(void)
 {
 	RUN(parses_request_line_and_headers);
@@ -232,5 +299,8 @@ int main(void)
 	RUN(pipelined_requests);
 	RUN(chunk_writer_round_trips);
 	RUN(stream_header_layout);
+	RUN(parses_response_heads);
+	RUN(malformed_response_heads);
+	RUN(client_reads_response_on_fresh_connection);
 	return test_done();
 }
