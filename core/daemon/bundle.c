@@ -13,6 +13,7 @@
 
 #include "core/daemon/daemon.h"
 #include "core/image/image.h"
+#include "core/image/rootfs.h"
 #include "core/image/store.h"
 #include "platform/cleanup.h"
 #include "platform/fsutil.h"
@@ -288,60 +289,27 @@ static cJSON *make_spec(struct container *c, struct tug_err *err)
 	return s;
 }
 
-/* Mount the overlay unless it is still mounted from the last run. */
+/*
+ * Mount the overlay unless it is still mounted from the last run; the image
+ * store assembles it (tar layer dirs, squashfs layers through loop devices).
+ */
 static int mount_rootfs(struct daemon *d, struct container *c, const char *dir,
 			struct tug_err *err)
 {
 	struct image_store st;
-	struct image img = { 0 };
-	_cleanup_json_ cJSON *refs = NULL;
-	char digest[SHA256_DIGEST_STR_LEN], path[700], upper[700], work[700];
-	_cleanup_free_ char *opts = NULL;
-	size_t olen = 0, ocap = 8192;
+	char path[700], upper[700], work[700];
+	struct rootfs_opts o = { .upper = upper, .work = work };
 	struct stat a, b;
-	int rc = -1;
+	int rc;
 
 	snprintf(path, sizeof(path), "%s/rootfs", dir);
 	if (stat(path, &a) == 0 && stat(dir, &b) == 0 && a.st_dev != b.st_dev)
 		return 0; /* still mounted */
-	if (image_store_open(&st, err))
-		return -1;
-	if (refs_read(&st, &refs, err) || image_resolve(&st, refs, c->image_id[0] ? c->image_id : c->image, digest, err) ||
-	    image_read(&st, digest, &img, err))
-		goto out;
-	opts = malloc(ocap);
 	snprintf(upper, sizeof(upper), "%s/upper", dir);
 	snprintf(work, sizeof(work), "%s/work", dir);
-	if (mkdir_p(upper, 0755, err) || mkdir_p(work, 0700, err) || mkdir_p(path, 0755, err))
-		goto out;
-	olen = (size_t)snprintf(opts, ocap, "lowerdir=");
-	for (size_t i = img.nlayers; i-- > 0;) {
-		char ld[160];
-
-		layer_dir(img.chain_ids[i], ld, sizeof(ld));
-		olen += (size_t)snprintf(opts + olen, ocap - olen, "%s%s/%s/root",
-					 i == img.nlayers - 1 ? "" : ":", st.root, ld);
-	}
-	if (!img.nlayers) {
-		/* overlay needs a lower layer; an empty image gets an empty one. */
-		char empty[700];
-
-		snprintf(empty, sizeof(empty), "%s/empty", dir);
-		mkdir_p(empty, 0755, err);
-		olen += (size_t)snprintf(opts + olen, ocap - olen, "%s", empty);
-	}
-	snprintf(opts + olen, ocap - olen, ",upperdir=%s,workdir=%s", upper, work);
-	if (olen >= ocap - 1500) {
-		tug_err_set(err, E2BIG, "too many layers for one overlay mount");
-		goto out;
-	}
-	if (mount("overlay", path, "overlay", 0, opts)) {
-		tug_err_sys(err, "mount overlay on %s", path);
-		goto out;
-	}
-	rc = 0;
-out:
-	image_free(&img);
+	if (mkdir_p(path, 0755, err) || image_store_open(&st, err))
+		return -1;
+	rc = image_rootfs_mount(&st, c->image_id[0] ? c->image_id : c->image, &o, path, err);
 	image_store_close(&st);
 	return rc;
 }

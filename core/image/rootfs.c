@@ -1,8 +1,11 @@
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/image/image.h"
 #include "core/image/rootfs.h"
@@ -13,21 +16,36 @@
 #include "platform/loop.h"
 #include "platform/overlay.h"
 
-/* A squashfs layer is mounted once per boot and shared by every container. */
+/*
+ * A squashfs layer is mounted once per boot and shared by every container;
+ * a lock keeps two containers starting together from mounting it twice.
+ */
 static int squashfs_layer_path(struct image_store *s, const char *chain, const char *blob,
 			       char *out, size_t size, struct tug_err *err)
 {
 	char file[PATH_MAX], parent[PATH_MAX];
+	_cleanup_close_ int lock = -1;
 	struct stat st, pst;
 
 	snprintf(parent, sizeof(parent), "%s/layers", tug_run_dir());
 	snprintf(out, size, "%s/%s", parent, chain + 7);
 	if (mkdir_p(out, 0700, err) < 0)
 		return -1;
+	snprintf(file, sizeof(file), "%s/.lock", parent);
+	lock = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lock < 0 || flock(lock, LOCK_EX) < 0)
+		return tug_err_sys(err, "lock %s", file);
 	if (stat(out, &st) == 0 && stat(parent, &pst) == 0 && st.st_dev != pst.st_dev)
 		return 0; /* already mounted */
 	snprintf(file, sizeof(file), "%s/blobs/sha256/%s", s->root, blob + 7);
 	return squashfs_mount(file, out, err);
+}
+
+/* overlayfs needs at least one lower layer: an image without layers gets an empty one. */
+static int empty_layer_path(char *out, size_t size, struct tug_err *err)
+{
+	snprintf(out, size, "%s/layers/empty", tug_run_dir());
+	return mkdir_p(out, 0755, err);
 }
 
 int image_rootfs_mount(struct image_store *s, const char *image, const struct rootfs_opts *o,
@@ -44,8 +62,8 @@ int image_rootfs_mount(struct image_store *s, const char *image, const struct ro
 	if (refs_read(s, &refs, err) < 0 || image_resolve(s, refs, image, md, err) < 0 ||
 	    image_read(s, md, &img, err) < 0)
 		return tug_err_wrap(err, "rootfs");
-	paths = calloc(img.nlayers, sizeof(*paths));
-	lowers = calloc(img.nlayers, sizeof(*lowers));
+	paths = calloc(img.nlayers + 1, sizeof(*paths));
+	lowers = calloc(img.nlayers + 1, sizeof(*lowers));
 	if (!paths || !lowers) {
 		tug_err_set(err, ENOMEM, "rootfs");
 		goto out;
@@ -70,9 +88,14 @@ int image_rootfs_mount(struct image_store *s, const char *image, const struct ro
 		}
 		lowers[top] = paths[top];
 	}
+	if (!img.nlayers) {
+		if (empty_layer_path(paths[0], PATH_MAX, err) < 0)
+			goto out;
+		lowers[0] = paths[0];
+	}
 	ov = (struct overlay_opts){
 		.lowers = lowers,
-		.nlowers = img.nlayers,
+		.nlowers = img.nlayers ? img.nlayers : 1,
 		.upper = o->upper,
 		.work = o->work,
 		.readonly = o->readonly,
