@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "core/api/api.h"
+#include "core/daemon/health.h"
 #include "core/image/image.h"
 #include "core/image/store.h"
 #include "core/oci/runtime.h"
@@ -56,7 +57,8 @@ static void status_text(struct container *ctr, char *out, size_t size)
 	case CS_RUNNING:
 	case CS_PAUSED:
 		human_duration(now - parse_rfc3339(ctr->started_at), dur, sizeof(dur));
-		snprintf(out, size, "Up %s%s", dur, ctr->state == CS_PAUSED ? " (Paused)" : "");
+		snprintf(out, size, "Up %s%s", dur,
+			 ctr->state == CS_PAUSED ? " (Paused)" : health_ps_suffix(ctr->health));
 		break;
 	case CS_RESTARTING:
 		human_duration(now - parse_rfc3339(ctr->finished_at), dur, sizeof(dur));
@@ -124,6 +126,8 @@ static bool filter_match(struct container *ctr, const cJSON *filters)
 				any |= strstr(ctr->name + 1, s[0] == '/' ? s + 1 : s) != NULL;
 			else if (!strcmp(f->string, "id"))
 				any |= !strncmp(ctr->id, s, strlen(s));
+			else if (!strcmp(f->string, "health"))
+				any |= !strcmp(s, ctr->health ? health_status_name(ctr->health->status) : "none");
 			else if (!strcmp(f->string, "ancestor"))
 				any |= !strcmp(ctr->image, s) || !strncmp(ctr->image_id, s, strlen(s));
 			else if (!strcmp(f->string, "exited")) {
@@ -296,6 +300,8 @@ void h_ctr_inspect(struct daemon *d, struct conn *c)
 	cJSON_AddStringToObject(st, "Error", ctr->error);
 	cJSON_AddStringToObject(st, "StartedAt", ctr->started_at);
 	cJSON_AddStringToObject(st, "FinishedAt", ctr->finished_at);
+	if (ctr->health)
+		cJSON_AddItemToObject(st, "Health", health_inspect(ctr->health));
 	cJSON_AddStringToObject(o, "Image", ctr->image_id);
 	cJSON_AddStringToObject(o, "ResolvConfPath", "");
 	cJSON_AddStringToObject(o, "HostnamePath", "");

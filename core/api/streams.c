@@ -207,6 +207,20 @@ void api_container_removed(struct daemon *d, struct container *ctr)
 		}
 }
 
+/* As Docker: "health_status" also matches "health_status: healthy". */
+static bool action_matches(const char *want, const char *action)
+{
+	size_t n = strlen(want);
+
+	if (!action)
+		return false;
+	if (!strcmp(want, action))
+		return true;
+	return (!strcmp(want, "health_status") || !strcmp(want, "exec_create") ||
+		!strcmp(want, "exec_start")) &&
+	       !strncmp(action, want, n) && action[n] == ':';
+}
+
 static bool event_matches(const cJSON *filters, const cJSON *ev)
 {
 	const cJSON *f;
@@ -225,7 +239,7 @@ static bool event_matches(const cJSON *filters, const cJSON *ev)
 			if (!strcmp(f->string, "type"))
 				any |= !strcmp(s, cJSON_GetStringValue(cJSON_GetObjectItem(ev, "Type")));
 			else if (!strcmp(f->string, "event"))
-				any |= !strcmp(s, cJSON_GetStringValue(cJSON_GetObjectItem(ev, "Action")));
+				any |= action_matches(s, cJSON_GetStringValue(cJSON_GetObjectItem(ev, "Action")));
 			else if (!strcmp(f->string, "container"))
 				any |= !strncmp(cJSON_GetStringValue(cJSON_GetObjectItem(actor, "ID")), s, strlen(s)) ||
 				       !strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(attrs, "name")) ?: "", s);

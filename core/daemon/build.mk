@@ -1,6 +1,7 @@
 # core/daemon: tugd, its keeper, supervision, logs.
-obj-y += core/daemon/state.o core/daemon/restart.o core/daemon/logfile.o
+obj-y += core/daemon/state.o core/daemon/restart.o core/daemon/logfile.o core/daemon/health.o
 obj-$(CONFIG_DAEMON) += core/daemon/main.o core/daemon/loop.o core/daemon/container.o \
 	core/daemon/lifecycle.o core/daemon/keeper.o core/daemon/keeper_client.o \
-	core/daemon/bundle.o core/daemon/events.o core/daemon/exec.o
-tests-y += test_daemon_state test_logfile
+	core/daemon/bundle.o core/daemon/events.o core/daemon/exec.o \
+	core/daemon/health_probe.o
+tests-y += test_daemon_state test_logfile test_health

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/daemon/daemon.h"
+#include "core/daemon/health.h"
 #include "platform/cleanup.h"
 #include "platform/fsutil.h"
 #include "platform/json.h"
@@ -172,6 +173,13 @@ int ctr_create(struct daemon *d, const char *name, const cJSON *body, struct con
 		return tug_err_set(err, EINVAL, "config: Image is required");
 	if (restart_policy_parse(rpname ? rpname : "", rpmax ? (int)rpmax->valuedouble : 0, &pol, err))
 		return -1;
+	{
+		struct health_config hcfg;
+
+		if (health_config_merge(NULL, cJSON_GetObjectItem(body, "Healthcheck"), &hcfg, err) < 0)
+			return -1;
+		health_config_free(&hcfg);
+	}
 	if (name && *name) {
 		if (*name == '/')
 			name++;
@@ -355,6 +363,7 @@ void ctr_free(struct container *c)
 		return;
 	cJSON_Delete(c->config);
 	cJSON_Delete(c->host_config);
+	health_free(c->health);
 	if (c->pidfd >= 0)
 		close(c->pidfd);
 	if (c->stdin_fd >= 0)

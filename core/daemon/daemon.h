@@ -15,6 +15,7 @@
 #include "platform/err.h"
 
 struct conn;
+struct health;
 
 struct container {
 	char id[65];
@@ -45,6 +46,7 @@ struct container {
 	uint64_t kill_at_ms;	/* stop: SIGKILL after the grace period */
 	int stdin_fd;		/* container stdin (pipe or pty master), or -1 */
 	char log_path[512];
+	struct health *health;	/* NULL without a health check */
 	struct container *next;
 };
 
@@ -53,6 +55,7 @@ struct exec_inst {
 	struct container *ctr;
 	cJSON *config;		/* Docker ExecConfig */
 	bool tty, attach_stdin, running, detach;
+	bool probe;		/* a health check's, not a client's */
 	pid_t pid;
 	int pidfd;
 	int exit_code;

@@ -1,4 +1,5 @@
 /* Docker-style events ("die", not "died") to every /events subscriber. */
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -24,7 +25,13 @@ void event_emit(struct daemon *d, const char *type, const char *action, const ch
 		cJSON_AddStringToObject(ev, "id", id);
 	}
 	cJSON_AddNumberToObject(ev, "time", (double)ts.tv_sec);
-	cJSON_AddNumberToObject(ev, "timeNano", (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec);
+	{
+		/* Past 2^53 a double prints as 1.79e+18, which Go will not read as int64. */
+		char nano[32];
+
+		snprintf(nano, sizeof(nano), "%lld%09ld", (long long)ts.tv_sec, ts.tv_nsec);
+		cJSON_AddRawToObject(ev, "timeNano", nano);
+	}
 	api_event_publish(d, ev);
 	cJSON_Delete(ev);
 }

@@ -9,6 +9,7 @@
 
 #include "core/api/api.h"
 #include "core/daemon/daemon.h"
+#include "core/daemon/health.h"
 #include "core/oci/runtime.h"
 #include "platform/cleanup.h"
 #include "platform/json.h"
@@ -127,7 +128,19 @@ static void maybe_done(struct daemon *d, struct exec_inst *e)
 	if (e->running || e->out_fd >= 0 || e->err_fd >= 0)
 		return;
 	close_io(d, e, &e->in_fd);
-	api_exec_done(d, e);
+	if (e->probe)
+		health_probe_done(d, e); /* frees e */
+	else
+		api_exec_done(d, e);
+}
+
+/* A health probe's output goes to its log entry, a client's to its stream. */
+static void output(struct daemon *d, struct exec_inst *e, int stream, const char *data, size_t len)
+{
+	if (e->probe)
+		health_probe_output(e, data, len);
+	else
+		api_exec_output(d, e, stream, data, len);
 }
 
 void exec_io(struct daemon *d, struct exec_inst *e, int fd, uint32_t events)
@@ -136,7 +149,7 @@ void exec_io(struct daemon *d, struct exec_inst *e, int fd, uint32_t events)
 	ssize_t n = read(fd, data, sizeof(data));
 
 	if (n > 0) {
-		api_exec_output(d, e, fd == e->err_fd ? 2 : 1, data, (size_t)n);
+		output(d, e, fd == e->err_fd ? 2 : 1, data, (size_t)n);
 		return;
 	}
 	if (n < 0 && errno == EAGAIN)
@@ -169,7 +182,7 @@ void exec_pidfd_ready(struct daemon *d, struct exec_inst *e)
 				close_io(d, e, fd);
 				break;
 			}
-			api_exec_output(d, e, i ? 2 : 1, data, (size_t)n);
+			output(d, e, i ? 2 : 1, data, (size_t)n);
 		}
 	}
 	maybe_done(d, e);

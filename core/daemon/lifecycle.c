@@ -13,6 +13,7 @@
 
 #include "core/api/api.h"
 #include "core/daemon/daemon.h"
+#include "core/daemon/health.h"
 #include "core/image/store.h"
 #include "core/oci/runtime.h"
 #include "core/oci/state.h"
@@ -75,6 +76,7 @@ int ctr_start(struct daemon *d, struct container *c, struct tug_err *err)
 	rfc3339_now(c->started_at);
 	watch_pid(d, c);
 	ctr_transition(d, c, CE_START);
+	health_on_start(d, c);
 	event_emit_ctr(d, c, "start", NULL, NULL);
 	return 0;
 fail:
@@ -341,5 +343,6 @@ void ctr_adopt(struct daemon *d, struct container *c)
 		return;
 	}
 	c->started_ms = mono_ms();
+	health_on_start(d, c);
 	fprintf(stderr, "tugd: container %.12s adopted (pid %d)\n", c->id, c->pid);
 }

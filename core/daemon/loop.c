@@ -17,6 +17,7 @@
 
 #include "core/api/api.h"
 #include "core/daemon/daemon.h"
+#include "core/daemon/health.h"
 
 struct watch {
 	enum watch_kind kind;
@@ -161,6 +162,7 @@ static void on_tick(struct daemon *d)
 	if (read(d->timer_fd, &exp, sizeof(exp)) < 0)
 		return;
 	ctr_tick(d);
+	health_tick(d);
 	for (struct conn *c = d->conns; c; c = c->next) {
 		api_conn_tick(d, c);
 		if (c->stream == SK_LOGS || c->stream == SK_ATTACH)
