@@ -30,6 +30,7 @@ enum conn_mode { CONN_HEAD, CONN_BODY, CONN_STREAM, CONN_HIJACK };
 enum stream_kind { SK_NONE, SK_WAIT, SK_LOGS, SK_EVENTS, SK_ATTACH, SK_EXEC };
 
 struct route;
+struct registry_job;
 
 struct conn {
 	int fd;
@@ -55,6 +56,7 @@ struct conn {
 	int64_t since, until;
 	struct log_cursor cursor;
 	cJSON *filters;
+	struct registry_job *job;	/* pull/push/login running for this request */
 	struct conn *next;
 };
 
@@ -100,6 +102,10 @@ void api_exec_output(struct daemon *d, struct exec_inst *e, int stream, const ch
 		     size_t len);
 void api_exec_done(struct daemon *d, struct exec_inst *e);
 
+/* registry.c: pull/push/login children and their output. */
+void api_registry_job_io(struct daemon *d, struct registry_job *j);
+void api_registry_job_cancel(struct daemon *d, struct conn *c);
+
 /* Handlers. */
 void h_ping(struct daemon *d, struct conn *c);
 void h_version(struct daemon *d, struct conn *c);
@@ -132,5 +138,8 @@ void h_img_get(struct daemon *d, struct conn *c);
 void h_img_inspect(struct daemon *d, struct conn *c);
 void h_img_tag(struct daemon *d, struct conn *c);
 void h_img_delete(struct daemon *d, struct conn *c);
+void h_img_create(struct daemon *d, struct conn *c);
+void h_img_push(struct daemon *d, struct conn *c);
+void h_auth(struct daemon *d, struct conn *c);
 
 #endif

@@ -1,4 +1,5 @@
 # core/api: the Docker Engine API subset served by tugd.
 obj-$(CONFIG_DAEMON) += core/api/router.o core/api/conn.o core/api/system.o \
-	core/api/containers.o core/api/streams.o core/api/exec.o core/api/images.o
+	core/api/containers.o core/api/streams.o core/api/exec.o core/api/images.o \
+	core/api/registry.o
 tests-$(CONFIG_DAEMON) += test_api_router

@@ -348,6 +348,7 @@ void api_conn_close(struct daemon *d, struct conn *c)
 {
 	if (c->exec && c->exec->conn == c)
 		c->exec->conn = NULL;
+	api_registry_job_cancel(d, c);
 	log_cursor_close(&c->cursor);
 	cJSON_Delete(c->filters);
 	http_request_free(&c->req);

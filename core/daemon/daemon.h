@@ -150,7 +150,8 @@ void exec_pidfd_ready(struct daemon *d, struct exec_inst *e);
 void exec_drop_conn(struct daemon *d, struct exec_inst *e);
 
 /* loop.c: watch kinds for epoll data. */
-enum watch_kind { W_LISTEN, W_SIGNAL, W_TIMER, W_KEEPER, W_CONN, W_CTR_PIDFD, W_EXEC_PIDFD, W_EXEC_IO };
+enum watch_kind { W_LISTEN, W_SIGNAL, W_TIMER, W_KEEPER, W_CONN, W_CTR_PIDFD, W_EXEC_PIDFD, W_EXEC_IO,
+		  W_REGISTRY_JOB };
 int loop_watch(struct daemon *d, int fd, uint32_t events, enum watch_kind kind, void *obj);
 void loop_unwatch(struct daemon *d, int fd);
 int loop_run(struct daemon *d);

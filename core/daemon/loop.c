@@ -214,6 +214,9 @@ int loop_run(struct daemon *d)
 			case W_EXEC_IO:
 				exec_io(d, w->obj, fd, evs[i].events);
 				break;
+			case W_REGISTRY_JOB:
+				api_registry_job_io(d, w->obj);
+				break;
 			}
 		}
 		sweep_conns(d);

@@ -244,8 +244,8 @@ out:
 	return rc;
 }
 
-int registry_login(const char *server, const char *username, const char *password,
-		   const struct registry_opts *opts, struct tug_err *err)
+static int check_login(const char *server, const char *username, const char *password,
+		       const struct registry_opts *opts, bool store, struct tug_err *err)
 {
 	struct registry_auth auth = { .username = username, .password = password };
 	struct registry_opts o = { 0 };
@@ -273,12 +273,24 @@ int registry_login(const char *server, const char *username, const char *passwor
 	}
 	reg_discard(&s.http, &rs, err);
 	reg_resp_free(&rs);
-	rc = reg_creds_put(name, username, password, err);
+	rc = store ? reg_creds_put(name, username, password, err) : 0;
 out:
 	reg_session_close(&s);
 	if (rc < 0)
 		tug_err_wrap(err, "login %s", name);
 	return rc;
+}
+
+int registry_login(const char *server, const char *username, const char *password,
+		   const struct registry_opts *opts, struct tug_err *err)
+{
+	return check_login(server, username, password, opts, true, err);
+}
+
+int registry_check_login(const char *server, const char *username, const char *password,
+			 const struct registry_opts *opts, struct tug_err *err)
+{
+	return check_login(server, username, password, opts, false, err);
 }
 
 int registry_logout(const char *server, struct tug_err *err)

@@ -99,6 +99,9 @@ int registry_push(const char *ref, const struct registry_opts *opts, struct regi
 /* Check credentials against server ("reg:5000", default docker.io) and store them. */
 int registry_login(const char *server, const char *username, const char *password,
 		   const struct registry_opts *opts, struct tug_err *err);
+/* The same check, nothing stored (the daemon's POST /auth: the docker CLI keeps them). */
+int registry_check_login(const char *server, const char *username, const char *password,
+			 const struct registry_opts *opts, struct tug_err *err);
 /* Forget the credentials of server; ENOENT when there were none. */
 int registry_logout(const char *server, struct tug_err *err);
 
