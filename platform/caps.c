@@ -214,13 +214,18 @@ int caps_apply_oci(const cJSON *capabilities, struct tug_err *err)
 	/* Ambient may be unsupported (kernel < 4.3): then there is none to clear. */
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return tug_err_sys(err, "clear the ambient capabilities");
+	/*
+	 * The kernel raises an ambient cap only when it is both permitted and
+	 * inheritable. `runc spec` lists ambient caps without an inheritable
+	 * set: runc and crun skip those (EPERM) rather than fail, and so do we;
+	 * the container then shows CapAmb 0 under all three.
+	 */
 	for (cap = 0; cap <= last; cap++) {
 		if (!(amb & (UINT64_C(1) << cap)))
 			continue;
-		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
-			return tug_err_sys(err,
-					   "process.capabilities.ambient: raise %s (it must also "
-					   "be permitted and inheritable)",
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0 && errno != EPERM &&
+		    errno != EINVAL)
+			return tug_err_sys(err, "process.capabilities.ambient: raise %s",
 					   caps_name(cap));
 	}
 	return 0;

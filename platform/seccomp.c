@@ -412,12 +412,10 @@ int seccomp_apply_oci(const cJSON *seccomp, struct tug_err *err)
 	if (walk(seccomp, ctx, err) < 0)
 		return -1;
 	r = seccomp_load(ctx);
-	if (r == -EACCES || r == -EPERM) {
-		/* Without CAP_SYS_ADMIN the kernel only takes a filter from a
-		 * no_new_privs task; set it rather than run unfiltered. */
-		seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1);
-		r = seccomp_load(ctx);
-	}
+	if (r == -EACCES || r == -EPERM)
+		return tug_err_set(err, -r,
+				   "load the seccomp filter (without process.noNewPrivileges it "
+				   "needs CAP_SYS_ADMIN)");
 	if (r < 0)
 		return tug_err_set(err, -r, "load the seccomp filter");
 	return 0;

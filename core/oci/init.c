@@ -54,8 +54,8 @@ static int become_ns_root(struct tug_err *err)
 
 static int join_paths(const struct oci_spec *s, struct tug_err *err)
 {
-	static const int order[] = { CLONE_NEWUSER, CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWNET,
-				     CLONE_NEWNS,   CLONE_NEWCGROUP, CLONE_NEWTIME };
+	static const int order[] = {CLONE_NEWUSER, CLONE_NEWIPC,    CLONE_NEWUTS, CLONE_NEWNET,
+				    CLONE_NEWNS,   CLONE_NEWCGROUP, CLONE_NEWTIME};
 
 	for (size_t o = 0; o < sizeof(order) / sizeof(order[0]); o++)
 		for (size_t i = 0; i < s->n_ns; i++) {
@@ -169,6 +169,14 @@ int oci_exec_process(const struct oci_process *p, const cJSON *seccomp, const ch
 		return -1;
 	if (p->has_oom_score_adj && process_set_oom_score_adj(p->oom_score_adj, err) < 0)
 		return -1;
+	/*
+	 * As runc and crun: without noNewPrivileges the kernel takes a filter
+	 * only from a task with CAP_SYS_ADMIN, so load it now, before the caps
+	 * and the uid change; with it, load it last, so that as few of our own
+	 * syscalls as possible run under the user's filter.
+	 */
+	if (!p->no_new_privileges && seccomp_apply_oci(seccomp, err) < 0)
+		return tug_err_wrap(err, "linux.seccomp");
 	if (caps_drop_bounding_oci(p->capabilities, err) < 0 || caps_prepare_uid_change(err) < 0)
 		return -1;
 	if (process_set_user(p->uid, p->gid, p->additional_gids, p->n_additional_gids, err) < 0)
@@ -179,10 +187,12 @@ int oci_exec_process(const struct oci_process *p, const cJSON *seccomp, const ch
 		umask((mode_t)p->umask);
 	if (chdir(p->cwd) < 0)
 		return tug_err_sys(err, "process.cwd: chdir %s", p->cwd);
-	if (p->no_new_privileges && process_set_no_new_privs(err) < 0)
-		return -1;
-	if (seccomp_apply_oci(seccomp, err) < 0)
-		return tug_err_wrap(err, "linux.seccomp");
+	if (p->no_new_privileges) {
+		if (process_set_no_new_privs(err) < 0)
+			return -1;
+		if (seccomp_apply_oci(seccomp, err) < 0)
+			return tug_err_wrap(err, "linux.seccomp");
+	}
 	execve(path, (char *const *)p->args, (char *const *)p->env);
 	return tug_err_sys(err, "exec %s", path);
 }
@@ -190,7 +200,7 @@ int oci_exec_process(const struct oci_process *p, const cJSON *seccomp, const ch
 void oci_container_init(const struct oci_init_args *a)
 {
 	const struct oci_spec *s = a->spec;
-	struct tug_err err = { 0 };
+	struct tug_err err = {0};
 	char exe[PATH_MAX];
 	int fifo = -1, slave = -1;
 	const char *cgns = NULL;
@@ -205,7 +215,7 @@ void oci_container_init(const struct oci_init_args *a)
 		fail(a->sync, &err);
 	/* The init outlives create: it must not hold the caller's other fds (pipes) open. */
 	{
-		const int keep[] = { a->sync, a->fifo };
+		const int keep[] = {a->sync, a->fifo};
 
 		process_close_fds(3 + a->preserve_fds, keep, 2);
 	}

@@ -8,7 +8,7 @@ oci_setup() {
 	WORK=$(tmpdir)
 	export WORK
 	busybox_rootfs "$WORK/rootfs"
-	trap 'for id in $(oci list -q 2>/dev/null); do oci delete -f "$id" >/dev/null 2>&1; done; rm -rf "$OCI_ROOT"; for d in $TMPDIRS; do umount -R -l "$d" 2>/dev/null; rm -rf "$d"; done' EXIT
+	trap 'for id in $(oci list -q 2>/dev/null); do oci delete -f "$id" >/dev/null 2>&1; done; rm -rf "$OCI_ROOT"; tug_cleanup_tmp' EXIT
 }
 
 # bundle NAME PYTHON... : a bundle dir from `tug oci spec`, args set by the

@@ -53,6 +53,19 @@ run_both seccomp 'c["process"]["args"]=["sh","-c","grep -E \"^(Seccomp|NoNewPriv
 	'c["root"]["readonly"]=False' \
 	'c["linux"]["seccomp"]={"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86_64"],"syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO","errnoRet":1}]}'
 same same_seccomp seccomp
+# The runc spec's ambient caps (no inheritable set), ambient caps that can
+# be raised for a user, and seccomp without noNewPrivileges.
+ST='c["process"]["args"]=["sh","-c","grep -E \"^(Cap|Seccomp|NoNewPrivs)\" /proc/self/status"]'
+run_both ambient_spec "$ST" \
+	'c["process"]["capabilities"]={k:["CAP_AUDIT_WRITE","CAP_KILL","CAP_NET_BIND_SERVICE"] for k in ["bounding","effective","permitted","ambient"]}'
+same same_status_runc_spec_ambient ambient_spec
+run_both ambient_user "$ST" \
+	'c["process"]["capabilities"]={k:["CAP_KILL","CAP_NET_RAW"] for k in ["bounding","permitted","inheritable","ambient"]}' \
+	'c["process"]["user"]={"uid":1000,"gid":1000}'
+same same_status_ambient_user ambient_user
+run_both seccomp_nonnp "$ST" 'c["process"]["noNewPrivileges"]=False' 'c["process"]["user"]={"uid":1000,"gid":1000}' \
+	'c["linux"]["seccomp"]={"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_ERRNO"}]}'
+same same_seccomp_without_nnp seccomp_nonnp
 # Mount table: fields 1-4 (source, target, type, options); cgroup and masks included.
 run_both mounts 'c["process"]["args"]=["sh","-c","cut -d\" \" -f1-4 /proc/self/mounts"]'
 same same_mount_table mounts

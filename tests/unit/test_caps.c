@@ -1,5 +1,6 @@
 /* Capability names and OCI capability sets, as a bundle author meets them. */
 #include <stdint.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/capability.h>
@@ -122,6 +123,26 @@ TEST(apply_lowers_to_the_requested_sets)
 	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
+/* `runc spec` lists ambient caps but no inheritable set: like runc and crun,
+ * the ones the kernel refuses (EPERM) are skipped, not an error. */
+TEST(ambient_outside_inheritable_is_skipped)
+{
+	pid_t pid = fork();
+	int st;
+
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		cJSON *c =
+		    cJSON_Parse("{\"effective\":[],\"permitted\":[],\"ambient\":[\"CAP_KILL\"]}");
+
+		if (caps_apply_oci(c, &err) < 0)
+			_exit(2);
+		_exit(prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, CAP_KILL, 0, 0) == 1 ? 3 : 0);
+	}
+	CHECK(waitpid(pid, &st, 0) == pid);
+	CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
 TEST(effective_outside_permitted_is_refused)
 {
 	_cleanup_json_ cJSON *c = cJSON_Parse("{\"effective\":[\"CAP_KILL\"],\"permitted\":[]}");
@@ -142,6 +163,7 @@ int main(void)
 	RUN(null_and_empty_are_valid);
 	RUN(kernel_last_cap_is_sane);
 	RUN(apply_lowers_to_the_requested_sets);
+	RUN(ambient_outside_inheritable_is_skipped);
 	RUN(effective_outside_permitted_is_refused);
 	return test_done();
 }

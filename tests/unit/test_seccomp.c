@@ -1,8 +1,11 @@
 /* linux.seccomp as a bundle author meets it: typos are named at create time,
  * and a loaded filter really changes what a syscall returns. */
 #include <stdarg.h>
+#include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/capability.h>
 
 #include "platform/cleanup.h"
 #include "platform/json.h"
@@ -137,7 +140,8 @@ TEST(bad_arches_ops_flags_and_args)
 }
 
 /* Load a filter in a child: 0 = syscall saw the errno, 77 = the kernel (or
- * qemu-user) cannot load filters here. */
+ * qemu-user) cannot load filters here. no_new_privs first, as the runtime
+ * does with process.noNewPrivileges, so this runs without CAP_SYS_ADMIN. */
 static int child_with_filter(const char *text)
 {
 	pid_t pid = fork();
@@ -147,6 +151,8 @@ static int child_with_filter(const char *text)
 		cJSON *j = cJSON_Parse(text);
 		long r;
 
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			_exit(77);
 		if (seccomp_apply_oci(j, &err) < 0)
 			_exit(err.code == EINVAL || err.code == ENOSYS || err.code == EFAULT ? 77
 											     : 2);
@@ -177,6 +183,37 @@ TEST(loaded_filter_returns_errno)
 	CHECK(r == 0);
 }
 
+/* Without no_new_privs and without CAP_SYS_ADMIN the load fails and says
+ * why; it must not set no_new_privs behind the bundle's back. */
+TEST(without_nnp_or_sys_admin_fails_clearly)
+{
+	pid_t pid;
+	int st;
+
+	NEED_SECCOMP();
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		cJSON *j = cJSON_Parse("{\"defaultAction\":\"SCMP_ACT_ALLOW\"}");
+		struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+		struct __user_cap_data_struct data[2] = {0};
+
+		if (syscall(SYS_capset, &hdr, data) < 0)
+			_exit(77);
+		if (seccomp_apply_oci(j, &err) == 0)
+			_exit(2);
+		if (err.code == EINVAL || err.code == ENOSYS || err.code == EFAULT)
+			_exit(77);
+		if (!strstr(err.msg, "noNewPrivileges"))
+			_exit(3);
+		_exit(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 0 ? 0 : 4);
+	}
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st));
+	if (WEXITSTATUS(st) == 77)
+		SKIP("this kernel or emulator does not load seccomp filters");
+	CHECK(WEXITSTATUS(st) == 0);
+}
+
 int main(void)
 {
 	RUN(compiled_out_refuses);
@@ -187,5 +224,6 @@ int main(void)
 	RUN(errno_ret_only_with_errno_or_trace);
 	RUN(bad_arches_ops_flags_and_args);
 	RUN(loaded_filter_returns_errno);
+	RUN(without_nnp_or_sys_admin_fails_clearly);
 	return test_done();
 }
