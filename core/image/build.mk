@@ -17,3 +17,10 @@ tests-$(CONFIG_IMAGE_ARCHIVE) += test_image_unpack
 obj-y += platform/overlay.o
 obj-y += core/image/rootfs.o
 obj-$(CONFIG_SQUASHFS) += platform/loop.o
+fuzz-$(CONFIG_IMAGE_ARCHIVE) += fuzz_image_manifest fuzz_archive
+fuzz_image_manifest-objs := core/image/load.o core/image/image.o core/image/layers.o \
+	core/image/store.o core/image/ref.o core/image/gc.o core/paths.o platform/archive.o \
+	platform/unpack.o platform/sha256.o $(if $(CONFIG_TLS_MBEDTLS),platform/sha256_mbedtls.o) \
+	platform/json.o platform/err.o platform/fsutil.o
+fuzz_archive-objs := platform/archive.o platform/unpack.o platform/sha256.o \
+	$(if $(CONFIG_TLS_MBEDTLS),platform/sha256_mbedtls.o) platform/err.o platform/fsutil.o
