@@ -1,5 +1,7 @@
 /* The multi-call CLI: a table of commands, each under its Kconfig symbol. */
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/commands.h"
@@ -24,6 +26,26 @@ const struct tug_command tug_commands[] = {
 	CMD("logout", registry_cmd_logout, CONFIG_REGISTRY, "Log out from a registry"),
 	CMD("network", net_cmd_network, CONFIG_NET_BRIDGE, "Manage networks"),
 	{ "volume", volume_cmd_volume, NULL, "Manage volumes" },
+	CMD("run", client_cmd_run, CONFIG_CLI, "Create and start a container"),
+	CMD("create", client_cmd_create, CONFIG_CLI, "Create a container"),
+	CMD("start", client_cmd_start, CONFIG_CLI, "Start containers"),
+	CMD("stop", client_cmd_stop, CONFIG_CLI, "Stop containers"),
+	CMD("restart", client_cmd_restart, CONFIG_CLI, "Restart containers"),
+	CMD("kill", client_cmd_kill, CONFIG_CLI, "Send a signal to containers"),
+	CMD("rm", client_cmd_rm, CONFIG_CLI, "Remove containers"),
+	CMD("ps", client_cmd_ps, CONFIG_CLI, "List containers"),
+	CMD("logs", client_cmd_logs, CONFIG_CLI, "Show a container's output"),
+	CMD("exec", client_cmd_exec, CONFIG_CLI, "Run a command in a running container"),
+	CMD("wait", client_cmd_wait, CONFIG_CLI, "Wait for containers to stop, print exit codes"),
+	CMD("inspect", client_cmd_inspect, CONFIG_CLI, "Show containers or images as JSON"),
+	CMD("events", client_cmd_events, CONFIG_CLI, "Follow the engine's events"),
+	CMD("info", client_cmd_info, CONFIG_CLI, "Show the engine's information"),
+	CMD("pause", client_cmd_pause, CONFIG_CLI, "Freeze containers"),
+	CMD("unpause", client_cmd_unpause, CONFIG_CLI, "Thaw containers"),
+	CMD("rename", client_cmd_rename, CONFIG_CLI, "Rename a container"),
+	CMD("top", client_cmd_top, CONFIG_CLI, "List a container's processes"),
+	CMD("stats", client_cmd_stats, CONFIG_CLI, "Show containers' resource use"),
+	CMD("attach", client_cmd_attach, CONFIG_CLI, "Attach to a running container"),
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -58,6 +80,16 @@ int cli_main(int argc, char **argv)
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		usage(stdout);
 		return EXIT_OK;
+	}
+	/* tug -H unix:///path CMD ...: the daemon's socket for client commands. */
+	while (argc > 2 && (!strcmp(argv[1], "-H") || !strcmp(argv[1], "--host") ||
+			    !strncmp(argv[1], "--host=", 7))) {
+		bool eq = !strncmp(argv[1], "--host=", 7);
+
+		setenv("TUG_HOST", eq ? argv[1] + 7 : argv[2], 1);
+		argv[eq ? 1 : 2] = argv[0];
+		argv += eq ? 1 : 2;
+		argc -= eq ? 1 : 2;
 	}
 	if (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--version"))
 		return cmd_version(1, argv + 1);

@@ -42,6 +42,27 @@ int registry_cmd_logout(int argc, char **argv);
 /* core/net: networks. core/volume: volumes. */
 int net_cmd_network(int argc, char **argv);
 int volume_cmd_volume(int argc, char **argv);
+/* core/client: the CLI as a client of tugd's API. */
+int client_cmd_run(int argc, char **argv);
+int client_cmd_create(int argc, char **argv);
+int client_cmd_start(int argc, char **argv);
+int client_cmd_stop(int argc, char **argv);
+int client_cmd_restart(int argc, char **argv);
+int client_cmd_kill(int argc, char **argv);
+int client_cmd_rm(int argc, char **argv);
+int client_cmd_ps(int argc, char **argv);
+int client_cmd_logs(int argc, char **argv);
+int client_cmd_exec(int argc, char **argv);
+int client_cmd_wait(int argc, char **argv);
+int client_cmd_inspect(int argc, char **argv);
+int client_cmd_events(int argc, char **argv);
+int client_cmd_info(int argc, char **argv);
+int client_cmd_pause(int argc, char **argv);
+int client_cmd_unpause(int argc, char **argv);
+int client_cmd_rename(int argc, char **argv);
+int client_cmd_top(int argc, char **argv);
+int client_cmd_stats(int argc, char **argv);
+int client_cmd_attach(int argc, char **argv);
 
 /* Exit codes, as Docker uses them. */
 enum {

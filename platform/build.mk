@@ -20,3 +20,5 @@ fuzz_json-objs := platform/json.o platform/err.o platform/fsutil.o
 obj-y += platform/cgroup_resources.o
 obj-y += platform/cgroup_devices.o
 tests-y += test_cgroup
+# The CLI's terminal (raw mode, window size).
+obj-$(CONFIG_CLI) += platform/term.o

@@ -1,0 +1,5 @@
+# core/client: the tug CLI as a client of tugd (run, ps, logs, exec, ...).
+obj-$(CONFIG_CLI) += core/client/api.o core/client/util.o core/client/opts.o \
+	core/client/stream.o core/client/run.o core/client/ctr.o core/client/ps.o \
+	core/client/logs.o core/client/exec.o
+tests-$(CONFIG_CLI) += test_client

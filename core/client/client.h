@@ -1,0 +1,111 @@
+/*
+ * The tug CLI as a client of tugd: the same Docker Engine API the docker CLI
+ * speaks, over the daemon's UNIX socket (-H, TUG_HOST, DOCKER_HOST, or
+ * RUN_DIR/tug.sock). Exit codes follow Docker's: 125 when the daemon cannot
+ * be reached or refuses, 1 for a failed operation, the container's own code
+ * for `run`.
+ */
+#ifndef TUG_CLIENT_H
+#define TUG_CLIENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <cjson/cJSON.h>
+
+#include "core/http/buf.h"
+#include "core/http/client.h"
+#include "platform/err.h"
+
+/* The socket to use; the result lives in static storage. */
+const char *cli_host(void);
+int cli_connect(struct http_client *c, struct tug_err *err);
+
+/*
+ * One request with an optional JSON body. Returns the HTTP status and, when
+ * reply is given, the parsed JSON (NULL for an empty body); -1 with err set
+ * when the daemon cannot be reached or answers garbage.
+ */
+int cli_request(const char *method, const char *target, const cJSON *body, cJSON **reply,
+		struct tug_err *err);
+/* Daemon unreachable: print the error and a hint; returns 125. */
+int cli_daemon_error(const struct tug_err *err);
+/* A 4xx/5xx: "Error response from daemon: <message>"; returns rc. */
+int cli_status_error(int status, const cJSON *reply, int rc);
+/* Docker's message of an error reply ("" when absent). */
+const char *cli_message(const cJSON *reply);
+
+/* Percent-encode s into a static-free caller buffer for a path segment. */
+void cli_escape(const char *s, char *out, size_t size);
+
+/*
+ * Hijacked attach/exec stream: pump stdin (when in_fd >= 0) to the socket
+ * and the socket to stdout/stderr, demultiplexing the 8-byte frames when mux.
+ * resize_target: "/containers/ID/resize" or "/exec/ID/resize" to call on
+ * SIGWINCH (tty only); kill_target: where to forward SIGINT/SIGTERM (no tty).
+ * Returns 0 when the daemon closed the stream.
+ */
+struct cli_stream {
+	struct http_client *conn;
+	bool mux, tty;
+	int in_fd;
+	const char *resize_target;
+	const char *kill_target;
+};
+int cli_stream_pump(struct cli_stream *s, struct tug_err *err);
+/* Send the terminal's size to resize_target (tty only). */
+void cli_resize(const char *target);
+/*
+ * Demultiplex frames from data[0..len) kept across calls in st; writes
+ * stream 1 (and 0) to out_fd, 2 to err_fd. Returns -1 on a malformed frame.
+ */
+struct cli_demux {
+	uint8_t hdr[8];
+	size_t hdr_len;
+	uint32_t left;
+	int stream;
+};
+int cli_demux_feed(struct cli_demux *st, const char *data, size_t len, int out_fd, int err_fd);
+
+/* Options shared by run and create; parsing fills the create body. */
+struct cli_run_opts {
+	bool detach, rm, interactive, tty, quiet;
+	const char *name;
+	const char *platform;
+	cJSON *body;		/* the create request */
+	char **args;		/* IMAGE [COMMAND ARGS...] */
+	int nargs;
+};
+/* argv of `run`/`create`; -1 after printing a usage error (exit 125). */
+int cli_parse_run(int argc, char **argv, bool is_run, struct cli_run_opts *o);
+/* Create a container from o; prints nothing. id receives the full ID. */
+int cli_create(struct cli_run_opts *o, char *id, size_t size, int *exit_code);
+
+/* Pure helpers (tests/unit/test_client.c). */
+int cli_parse_bytes(const char *s, int64_t *out);		/* "512m" -> bytes */
+int cli_parse_nanocpus(const char *s, int64_t *out);		/* "1.5" -> 1500000000 */
+int cli_parse_duration_ns(const char *s, int64_t *out);	/* "30s", "1m30s", "500ms" */
+/* "10m" (ago), "2026-01-02T03:04:05Z", "1700000000[.5]" -> unix seconds. */
+int cli_parse_time(const char *s, int64_t now, double *out);
+/* "[ip:][host:]ctr[/proto]" into key "80/tcp", host ip and port. */
+int cli_parse_port(const char *s, char *key, size_t ksize, char *ip, size_t ipsize, char *host,
+		   size_t hsize);
+/* "2 minutes", "About an hour", as docker's units.HumanDuration. */
+void cli_human_duration(int64_t secs, char *out, size_t size);
+/* 1.5GiB, 12.3MiB, 512KiB, 12B (binary units, as docker stats). */
+void cli_human_bytes_binary(double b, char *out, size_t size);
+/* Render a Go-template-like format ({{.A.B}}, {{json .X}}, {{.X}}\t) over j. */
+int cli_template(const char *fmt, const cJSON *j, struct buf *out);
+/* Truncate to width columns with "..." (ASCII: serial consoles). */
+void cli_truncate(const char *s, size_t width, char *out, size_t size);
+
+/* A left-aligned text table with 3-space gutters, widths from the content. */
+struct cli_table {
+	size_t ncols, nrows;
+	char **cells;		/* nrows * ncols, owned */
+};
+void cli_table_add(struct cli_table *t, size_t ncols, const char *const *row);
+void cli_table_print(struct cli_table *t, FILE *out);
+void cli_table_free(struct cli_table *t);
+
+#endif

@@ -1,0 +1,390 @@
+/* `run` and `create` options into the Docker create body. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/client/client.h"
+#include "core/commands.h"
+
+enum {
+	O_RM = 256, O_NAME, O_NETWORK, O_RESTART, O_HEALTH_CMD, O_HEALTH_INTERVAL,
+	O_HEALTH_TIMEOUT, O_HEALTH_RETRIES, O_HEALTH_START, O_NO_HEALTH, O_PIDS, O_CPUS,
+	O_ENTRYPOINT, O_READ_ONLY, O_TMPFS, O_STOP_SIGNAL, O_STOP_TIMEOUT, O_PRIVILEGED,
+	O_CAP_ADD, O_CAP_DROP, O_PLATFORM, O_MEMORY_SWAP, O_HELP, O_INIT, O_SIG_PROXY,
+};
+
+static const struct option run_options[] = {
+	{ "detach", no_argument, NULL, 'd' },
+	{ "interactive", no_argument, NULL, 'i' },
+	{ "tty", no_argument, NULL, 't' },
+	{ "env", required_argument, NULL, 'e' },
+	{ "volume", required_argument, NULL, 'v' },
+	{ "publish", required_argument, NULL, 'p' },
+	{ "memory", required_argument, NULL, 'm' },
+	{ "user", required_argument, NULL, 'u' },
+	{ "workdir", required_argument, NULL, 'w' },
+	{ "hostname", required_argument, NULL, 'h' },
+	{ "label", required_argument, NULL, 'l' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "attach", required_argument, NULL, 'a' },
+	{ "rm", no_argument, NULL, O_RM },
+	{ "name", required_argument, NULL, O_NAME },
+	{ "network", required_argument, NULL, O_NETWORK },
+	{ "net", required_argument, NULL, O_NETWORK },
+	{ "restart", required_argument, NULL, O_RESTART },
+	{ "health-cmd", required_argument, NULL, O_HEALTH_CMD },
+	{ "health-interval", required_argument, NULL, O_HEALTH_INTERVAL },
+	{ "health-timeout", required_argument, NULL, O_HEALTH_TIMEOUT },
+	{ "health-retries", required_argument, NULL, O_HEALTH_RETRIES },
+	{ "health-start-period", required_argument, NULL, O_HEALTH_START },
+	{ "no-healthcheck", no_argument, NULL, O_NO_HEALTH },
+	{ "pids-limit", required_argument, NULL, O_PIDS },
+	{ "cpus", required_argument, NULL, O_CPUS },
+	{ "memory-swap", required_argument, NULL, O_MEMORY_SWAP },
+	{ "entrypoint", required_argument, NULL, O_ENTRYPOINT },
+	{ "read-only", no_argument, NULL, O_READ_ONLY },
+	{ "tmpfs", required_argument, NULL, O_TMPFS },
+	{ "stop-signal", required_argument, NULL, O_STOP_SIGNAL },
+	{ "stop-timeout", required_argument, NULL, O_STOP_TIMEOUT },
+	{ "privileged", no_argument, NULL, O_PRIVILEGED },
+	{ "cap-add", required_argument, NULL, O_CAP_ADD },
+	{ "cap-drop", required_argument, NULL, O_CAP_DROP },
+	{ "platform", required_argument, NULL, O_PLATFORM },
+	{ "init", no_argument, NULL, O_INIT },
+	{ "sig-proxy", optional_argument, NULL, O_SIG_PROXY },
+	{ "help", no_argument, NULL, O_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(FILE *out, bool is_run)
+{
+	fprintf(out,
+		"Usage: tug %s [OPTIONS] IMAGE [COMMAND] [ARG...]\n\n"
+		"%s a container through tugd.\n\n"
+		"Options:\n"
+		"%s"
+		"      --rm                 Remove the container when it exits\n"
+		"  -i, --interactive        Keep stdin open\n"
+		"  -t, --tty                Allocate a pseudo-TTY\n"
+		"      --name NAME          Container name\n"
+		"  -e, --env K=V            Environment variable\n"
+		"  -v, --volume SRC:DST[:ro] Bind mount or named volume\n"
+		"  -p, --publish [IP:]HOST:CTR[/PROTO]  Publish a port\n"
+		"      --network NAME       Network (bridge, host, none, ...)\n"
+		"      --restart POLICY     no, always, unless-stopped, on-failure[:N]\n"
+		"      --health-cmd CMD     Health check (and --health-interval, -timeout,\n"
+		"                           -retries, -start-period, --no-healthcheck)\n"
+		"  -m, --memory BYTES       Memory limit (512m, 1g)\n"
+		"      --pids-limit N       Process limit\n"
+		"      --cpus N             CPUs (1.5)\n"
+		"      --entrypoint CMD     Override the image's entrypoint\n"
+		"  -w, --workdir DIR        Working directory\n"
+		"  -u, --user USER[:GROUP]  User\n"
+		"      --read-only          Read-only root filesystem\n"
+		"      --tmpfs DIR[:OPTS]   tmpfs mount\n"
+		"  -l, --label K=V          Label\n"
+		"  -h, --hostname NAME      Hostname\n",
+		is_run ? "run" : "create", is_run ? "Create and run" : "Create",
+		is_run ? "  -d, --detach             Run in the background, print the ID\n" : "");
+}
+
+static cJSON *obj(cJSON *parent, const char *key)
+{
+	cJSON *o = cJSON_GetObjectItem(parent, key);
+
+	return o ? o : cJSON_AddObjectToObject(parent, key);
+}
+
+static cJSON *arr(cJSON *parent, const char *key)
+{
+	cJSON *a = cJSON_GetObjectItem(parent, key);
+
+	return a ? a : cJSON_AddArrayToObject(parent, key);
+}
+
+static void add_str(cJSON *a, const char *s)
+{
+	cJSON_AddItemToArray(a, cJSON_CreateString(s));
+}
+
+static int bad(const char *what, const char *val)
+{
+	fprintf(stderr, "tug: invalid %s: %s\nSee 'tug run --help'.\n", what, val);
+	return -1;
+}
+
+static int set_duration(cJSON *hc, const char *key, const char *val)
+{
+	int64_t ns;
+
+	if (cli_parse_duration_ns(val, &ns))
+		return bad(key, val);
+	cJSON_AddNumberToObject(hc, key, (double)ns);
+	return 0;
+}
+
+static int add_restart(cJSON *hostcfg, const char *v)
+{
+	cJSON *rp = cJSON_AddObjectToObject(hostcfg, "RestartPolicy");
+	const char *colon = strchr(v, ':');
+	char name[32];
+	long n = 0;
+
+	snprintf(name, sizeof(name), "%.*s", colon ? (int)(colon - v) : (int)strlen(v), v);
+	if (strcmp(name, "no") && strcmp(name, "always") && strcmp(name, "unless-stopped") &&
+	    strcmp(name, "on-failure"))
+		return bad("restart policy", v);
+	if (colon) {
+		char *e;
+
+		n = strtol(colon + 1, &e, 10);
+		if (strcmp(name, "on-failure") || *e || n < 0)
+			return bad("restart policy", v);
+	}
+	cJSON_AddStringToObject(rp, "Name", name);
+	cJSON_AddNumberToObject(rp, "MaximumRetryCount", (double)n);
+	return 0;
+}
+
+static int add_port(cJSON *body, cJSON *hostcfg, const char *v)
+{
+	char key[32], ip[64], host[16];
+	cJSON *binds, *b;
+
+	if (cli_parse_port(v, key, sizeof(key), ip, sizeof(ip), host, sizeof(host)))
+		return bad("publish", v);
+	if (!cJSON_GetObjectItem(obj(body, "ExposedPorts"), key))
+		cJSON_AddObjectToObject(obj(body, "ExposedPorts"), key);
+	binds = arr(obj(hostcfg, "PortBindings"), key);
+	b = cJSON_CreateObject();
+	cJSON_AddStringToObject(b, "HostIp", ip);
+	cJSON_AddStringToObject(b, "HostPort", host);
+	cJSON_AddItemToArray(binds, b);
+	return 0;
+}
+
+int cli_parse_run(int argc, char **argv, bool is_run, struct cli_run_opts *o)
+{
+	cJSON *body = cJSON_CreateObject(), *hc = cJSON_AddObjectToObject(body, "HostConfig");
+	cJSON *health = NULL;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->body = body;
+	optind = 1;
+	opterr = 1;
+	while ((c = getopt_long(argc, argv, "+dite:v:p:m:u:w:h:l:qa:", run_options, NULL)) != -1) {
+		int64_t n;
+		char *e;
+
+		switch (c) {
+		case 'd':
+			if (!is_run)
+				goto usage;
+			o->detach = true;
+			break;
+		case 'i':
+			o->interactive = true;
+			break;
+		case 't':
+			o->tty = true;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'a':
+		case O_PLATFORM:
+		case O_INIT:
+		case O_SIG_PROXY:
+			break; /* accepted for compatibility */
+		case 'e':
+			if (!strchr(optarg, '=')) {
+				const char *v = getenv(optarg);
+				char *kv;
+
+				if (!v)
+					break;
+				if (asprintf(&kv, "%s=%s", optarg, v) < 0)
+					return -1;
+				add_str(arr(body, "Env"), kv);
+				free(kv);
+				break;
+			}
+			add_str(arr(body, "Env"), optarg);
+			break;
+		case 'v':
+			if (!strchr(optarg, ':')) {
+				/* An anonymous volume: a mount point only. */
+				cJSON_AddObjectToObject(obj(body, "Volumes"), optarg);
+				break;
+			}
+			add_str(arr(hc, "Binds"), optarg);
+			break;
+		case 'p':
+			if (add_port(body, hc, optarg))
+				return -1;
+			break;
+		case 'm':
+			if (cli_parse_bytes(optarg, &n))
+				return bad("memory", optarg);
+			cJSON_AddNumberToObject(hc, "Memory", (double)n);
+			break;
+		case O_MEMORY_SWAP:
+			if (!strcmp(optarg, "-1"))
+				n = -1;
+			else if (cli_parse_bytes(optarg, &n))
+				return bad("memory-swap", optarg);
+			cJSON_AddNumberToObject(hc, "MemorySwap", (double)n);
+			break;
+		case 'u':
+			cJSON_AddStringToObject(body, "User", optarg);
+			break;
+		case 'w':
+			cJSON_AddStringToObject(body, "WorkingDir", optarg);
+			break;
+		case 'h':
+			cJSON_AddStringToObject(body, "Hostname", optarg);
+			break;
+		case 'l': {
+			const char *eq = strchr(optarg, '=');
+			char key[256];
+
+			snprintf(key, sizeof(key), "%.*s", eq ? (int)(eq - optarg) : (int)strlen(optarg),
+				 optarg);
+			cJSON_AddStringToObject(obj(body, "Labels"), key, eq ? eq + 1 : "");
+			break;
+		}
+		case O_RM:
+			o->rm = true;
+			break;
+		case O_NAME:
+			o->name = optarg;
+			break;
+		case O_NETWORK:
+			cJSON_AddStringToObject(hc, "NetworkMode", optarg);
+			break;
+		case O_RESTART:
+			if (add_restart(hc, optarg))
+				return -1;
+			break;
+		case O_HEALTH_CMD:
+			if (!health)
+				health = cJSON_AddObjectToObject(body, "Healthcheck");
+			cJSON_DeleteItemFromObject(health, "Test");
+			{
+				cJSON *t = cJSON_AddArrayToObject(health, "Test");
+
+				add_str(t, "CMD-SHELL");
+				add_str(t, optarg);
+			}
+			break;
+		case O_HEALTH_INTERVAL:
+		case O_HEALTH_TIMEOUT:
+		case O_HEALTH_START:
+			if (!health)
+				health = cJSON_AddObjectToObject(body, "Healthcheck");
+			if (set_duration(health,
+					 c == O_HEALTH_INTERVAL ? "Interval"
+					 : c == O_HEALTH_TIMEOUT ? "Timeout" : "StartPeriod",
+					 optarg))
+				return -1;
+			break;
+		case O_HEALTH_RETRIES:
+			if (!health)
+				health = cJSON_AddObjectToObject(body, "Healthcheck");
+			n = strtol(optarg, &e, 10);
+			if (*e || n < 0)
+				return bad("health-retries", optarg);
+			cJSON_AddNumberToObject(health, "Retries", (double)n);
+			break;
+		case O_NO_HEALTH:
+			if (!health)
+				health = cJSON_AddObjectToObject(body, "Healthcheck");
+			cJSON_DeleteItemFromObject(health, "Test");
+			add_str(cJSON_AddArrayToObject(health, "Test"), "NONE");
+			break;
+		case O_PIDS:
+			n = strtoll(optarg, &e, 10);
+			if (*e || !*optarg)
+				return bad("pids-limit", optarg);
+			cJSON_AddNumberToObject(hc, "PidsLimit", (double)n);
+			break;
+		case O_CPUS:
+			if (cli_parse_nanocpus(optarg, &n))
+				return bad("cpus", optarg);
+			cJSON_AddNumberToObject(hc, "NanoCpus", (double)n);
+			break;
+		case O_ENTRYPOINT:
+			add_str(cJSON_AddArrayToObject(body, "Entrypoint"), optarg);
+			break;
+		case O_READ_ONLY:
+			cJSON_AddBoolToObject(hc, "ReadonlyRootfs", true);
+			break;
+		case O_TMPFS: {
+			const char *colon = strchr(optarg, ':');
+			char dir[512];
+
+			snprintf(dir, sizeof(dir), "%.*s",
+				 colon ? (int)(colon - optarg) : (int)strlen(optarg), optarg);
+			cJSON_AddStringToObject(obj(hc, "Tmpfs"), dir, colon ? colon + 1 : "");
+			break;
+		}
+		case O_STOP_SIGNAL:
+			cJSON_AddStringToObject(body, "StopSignal", optarg);
+			break;
+		case O_STOP_TIMEOUT:
+			n = strtol(optarg, &e, 10);
+			if (*e || !*optarg)
+				return bad("stop-timeout", optarg);
+			cJSON_AddNumberToObject(body, "StopTimeout", (double)n);
+			break;
+		case O_PRIVILEGED:
+			cJSON_AddBoolToObject(hc, "Privileged", true);
+			break;
+		case O_CAP_ADD:
+		case O_CAP_DROP:
+			add_str(arr(hc, c == O_CAP_ADD ? "CapAdd" : "CapDrop"), optarg);
+			break;
+		case O_HELP:
+			usage(stdout, is_run);
+			cJSON_Delete(body);
+			o->body = NULL;
+			return 1;
+		default:
+			goto usage;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "tug: \"%s\" requires at least 1 argument.\n"
+				"Usage: tug %s [OPTIONS] IMAGE [COMMAND] [ARG...]\n",
+			is_run ? "run" : "create", is_run ? "run" : "create");
+		return -1;
+	}
+	if (o->rm && cJSON_GetObjectItem(hc, "RestartPolicy") &&
+	    strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(hc, "RestartPolicy"),
+							    "Name")), "no")) {
+		fprintf(stderr, "tug: conflicting options: cannot specify both --restart and --rm\n");
+		return -1;
+	}
+	o->args = argv + optind;
+	o->nargs = argc - optind;
+	cJSON_AddStringToObject(body, "Image", o->args[0]);
+	if (o->nargs > 1) {
+		cJSON *cmd = cJSON_AddArrayToObject(body, "Cmd");
+
+		for (int i = 1; i < o->nargs; i++)
+			add_str(cmd, o->args[i]);
+	}
+	cJSON_AddBoolToObject(body, "Tty", o->tty);
+	cJSON_AddBoolToObject(body, "OpenStdin", o->interactive);
+	cJSON_AddBoolToObject(body, "StdinOnce", o->interactive && !o->detach);
+	cJSON_AddBoolToObject(body, "AttachStdin", o->interactive && !o->detach);
+	cJSON_AddBoolToObject(body, "AttachStdout", !o->detach);
+	cJSON_AddBoolToObject(body, "AttachStderr", !o->detach);
+	cJSON_AddBoolToObject(hc, "AutoRemove", o->rm);
+	return 0;
+usage:
+	usage(stderr, is_run);
+	return -1;
+}

@@ -1,0 +1,368 @@
+/* run, create, start, attach: create, attach, wait, start, pump, exit code. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/client/client.h"
+#include "core/commands.h"
+#include "platform/cleanup.h"
+#include "platform/json.h"
+#include "platform/term.h"
+
+int cli_create(struct cli_run_opts *o, char *id, size_t size, int *exit_code)
+{
+	char target[400] = "/containers/create", name[300];
+	_cleanup_json_ cJSON *reply = NULL;
+	const cJSON *w;
+	struct tug_err err;
+	int st;
+
+	if (o->name) {
+		cli_escape(o->name, name, sizeof(name));
+		snprintf(target, sizeof(target), "/containers/create?name=%s", name);
+	}
+	st = cli_request("POST", target, o->body, &reply, &err);
+	if (st < 0) {
+		*exit_code = cli_daemon_error(&err);
+		return -1;
+	}
+	if (st == 404 && strstr(cli_message(reply), "image")) {
+		fprintf(stderr, "Unable to find image '%s' locally (tug pull or tug load it)\n",
+			o->args[0]);
+		*exit_code = cli_status_error(st, reply, EXIT_DAEMON);
+		return -1;
+	}
+	if (st != 201 && st != 200) {
+		*exit_code = cli_status_error(st, reply, EXIT_DAEMON);
+		return -1;
+	}
+	cJSON_ArrayForEach(w, cJSON_GetObjectItem(reply, "Warnings"))
+		if (cJSON_IsString(w) && *w->valuestring)
+			fprintf(stderr, "WARNING: %s\n", w->valuestring);
+	snprintf(id, size, "%s", cJSON_GetStringValue(cJSON_GetObjectItem(reply, "Id")) ?: "");
+	if (!*id) {
+		fprintf(stderr, "tug: the daemon answered create without an Id\n");
+		*exit_code = EXIT_DAEMON;
+		return -1;
+	}
+	return 0;
+}
+
+static void to_buf(void *ctx, const char *d, size_t n)
+{
+	buf_add(ctx, d, n);
+}
+
+/* POST a hijacking request; the connection then carries raw stream bytes. */
+static int hijack(struct http_client *c, const char *target, const cJSON *body, bool *mux,
+		  int *exit_code)
+{
+	_cleanup_free_ char *text = body ? cJSON_PrintUnformatted(body) : NULL;
+	struct http_response r;
+	struct tug_err err;
+	const char *ct;
+
+	if (cli_connect(c, &err) ||
+	    http_client_send(c, "POST", target,
+			     body ? "Content-Type: application/json\r\nUpgrade: tcp\r\n"
+				    "Connection: Upgrade\r\n"
+				  : "Upgrade: tcp\r\nConnection: Upgrade\r\n",
+			     text, text ? strlen(text) : 0, &err) ||
+	    http_client_read_head(c, &r, &err)) {
+		http_client_close(c);
+		*exit_code = cli_daemon_error(&err);
+		return -1;
+	}
+	if (r.status != 101 && r.status != 200) {
+		struct buf out = { 0 };
+		_cleanup_json_ cJSON *reply = NULL;
+
+		if (!http_client_read_body(c, &r, to_buf, &out, &err))
+			reply = json_parse(buf_head(&out) ?: "", buf_size(&out), "reply", &err);
+		*exit_code = cli_status_error(r.status, reply, r.status == 404 ? EXIT_RUNTIME : EXIT_DAEMON);
+		buf_free(&out);
+		http_response_free(&r);
+		http_client_close(c);
+		return -1;
+	}
+	ct = http_response_header(&r, "Content-Type");
+	*mux = ct && strstr(ct, "multiplexed");
+	http_response_free(&r);
+	return 0;
+}
+
+struct waiter {
+	struct http_client c;
+	struct http_response r;
+	bool open;
+};
+
+static int wait_open(struct waiter *w, const char *id, const char *cond, int *exit_code)
+{
+	char target[300];
+	struct tug_err err;
+
+	snprintf(target, sizeof(target), "/containers/%s/wait?condition=%s", id, cond);
+	if (cli_connect(&w->c, &err) ||
+	    http_client_send(&w->c, "POST", target, NULL, NULL, 0, &err) ||
+	    http_client_read_head(&w->c, &w->r, &err)) {
+		http_client_close(&w->c);
+		*exit_code = cli_daemon_error(&err);
+		return -1;
+	}
+	w->open = true;
+	return 0;
+}
+
+/* The container's exit code from the wait stream; 125 when it cannot be had. */
+static int wait_finish(struct waiter *w)
+{
+	struct buf out = { 0 };
+	_cleanup_json_ cJSON *reply = NULL;
+	struct tug_err err;
+	int code = EXIT_DAEMON;
+
+	if (!w->open)
+		return code;
+	if (http_client_read_body(&w->c, &w->r, to_buf, &out, &err)) {
+		tug_err_print(&err);
+	} else if (w->r.status != 200) {
+		reply = json_parse(buf_head(&out) ?: "", buf_size(&out), "wait", &err);
+		cli_status_error(w->r.status, reply, 0);
+	} else if ((reply = json_parse(buf_head(&out) ?: "", buf_size(&out), "wait", &err))) {
+		const char *msg = cJSON_GetStringValue(
+			cJSON_GetObjectItem(cJSON_GetObjectItem(reply, "Error"), "Message"));
+
+		if (msg && *msg)
+			fprintf(stderr, "tug: %s\n", msg);
+		code = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(reply, "StatusCode"));
+	}
+	buf_free(&out);
+	http_response_free(&w->r);
+	http_client_close(&w->c);
+	w->open = false;
+	return code;
+}
+
+/* The docker CLI's mapping of start failures to 127 / 126 / 125. */
+static int start_failure_code(int status, const char *msg)
+{
+	if (status == 404 || strstr(msg, "not found") || strstr(msg, "no such file") ||
+	    strstr(msg, "No such file"))
+		return EXIT_NOT_FOUND;
+	if (strstr(msg, "ermission denied") || strstr(msg, "not a directory"))
+		return EXIT_CANNOT_INVOKE;
+	return EXIT_DAEMON;
+}
+
+static int start_one(const char *id, int *exit_code)
+{
+	char target[300];
+	_cleanup_json_ cJSON *reply = NULL;
+	struct tug_err err;
+	int st;
+
+	snprintf(target, sizeof(target), "/containers/%s/start", id);
+	st = cli_request("POST", target, NULL, &reply, &err);
+	if (st < 0) {
+		*exit_code = cli_daemon_error(&err);
+		return -1;
+	}
+	if (st >= 400) {
+		*exit_code = cli_status_error(st, reply, start_failure_code(st, cli_message(reply)));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Attach to id (already attached through conn), start it when start is set,
+ * pump the streams and return the exit code from the wait stream.
+ */
+static int attached_session(const char *id, bool tty, bool in, bool start, const char *cond)
+{
+	struct http_client conn;
+	struct waiter w = { 0 };
+	struct term_state ts = { .fd = -1 };
+	struct cli_stream s = { 0 };
+	char target[300], resize[300], kill[300];
+	struct tug_err err;
+	bool mux = false;
+	int code = 0;
+
+	snprintf(target, sizeof(target), "/containers/%s/attach?stream=1&stdout=1&stderr=1%s", id,
+		 in ? "&stdin=1" : "");
+	if (hijack(&conn, target, NULL, &mux, &code))
+		return code;
+	if (wait_open(&w, id, cond, &code)) {
+		http_client_close(&conn);
+		return code;
+	}
+	if (start && start_one(id, &code)) {
+		http_client_close(&conn);
+		http_client_close(&w.c);
+		return code;
+	}
+	snprintf(resize, sizeof(resize), "/containers/%s/resize", id);
+	snprintf(kill, sizeof(kill), "/containers/%s/kill", id);
+	if (tty && in && term_raw(0, &ts, &err))
+		tug_err_print(&err);
+	if (tty)
+		cli_resize(resize);
+	s.conn = &conn;
+	s.mux = mux;
+	s.tty = tty;
+	s.in_fd = in ? 0 : -1;
+	s.resize_target = tty ? resize : NULL;
+	s.kill_target = tty ? NULL : kill;
+	if (cli_stream_pump(&s, &err))
+		tug_err_print(&err);
+	term_restore(&ts);
+	http_client_close(&conn);
+	return wait_finish(&w);
+}
+
+int client_cmd_run(int argc, char **argv)
+{
+	struct cli_run_opts o;
+	char id[80];
+	int code = 0, rc = cli_parse_run(argc, argv, true, &o);
+
+	if (rc)
+		return rc > 0 ? EXIT_OK : EXIT_DAEMON;
+	if (o.detach) {
+		if (cli_create(&o, id, sizeof(id), &code) || start_one(id, &code))
+			return code;
+		printf("%s\n", id);
+		return EXIT_OK;
+	}
+	if (cli_create(&o, id, sizeof(id), &code))
+		return code;
+	cJSON_Delete(o.body);
+	return attached_session(id, o.tty, o.interactive, true, o.rm ? "removed" : "next-exit");
+}
+
+int client_cmd_create(int argc, char **argv)
+{
+	struct cli_run_opts o;
+	char id[80];
+	int code = 0, rc = cli_parse_run(argc, argv, false, &o);
+
+	if (rc)
+		return rc > 0 ? EXIT_OK : EXIT_DAEMON;
+	if (cli_create(&o, id, sizeof(id), &code))
+		return code;
+	cJSON_Delete(o.body);
+	printf("%s\n", id);
+	return EXIT_OK;
+}
+
+/* Tty and OpenStdin of a container, from inspect; -1 after printing why not. */
+static int container_io(const char *ref, bool *tty, bool *open_stdin, int *code)
+{
+	char target[300], esc[260];
+	_cleanup_json_ cJSON *reply = NULL;
+	const cJSON *cfg;
+	struct tug_err err;
+	int st;
+
+	cli_escape(ref, esc, sizeof(esc));
+	snprintf(target, sizeof(target), "/containers/%s/json", esc);
+	st = cli_request("GET", target, NULL, &reply, &err);
+	if (st < 0) {
+		*code = cli_daemon_error(&err);
+		return -1;
+	}
+	if (st != 200) {
+		*code = cli_status_error(st, reply, EXIT_RUNTIME);
+		return -1;
+	}
+	cfg = cJSON_GetObjectItem(reply, "Config");
+	*tty = cJSON_IsTrue(cJSON_GetObjectItem(cfg, "Tty"));
+	*open_stdin = cJSON_IsTrue(cJSON_GetObjectItem(cfg, "OpenStdin"));
+	return 0;
+}
+
+int client_cmd_start(int argc, char **argv)
+{
+	static const struct option opts[] = { { "attach", no_argument, NULL, 'a' },
+					      { "interactive", no_argument, NULL, 'i' },
+					      { "help", no_argument, NULL, 'H' },
+					      { NULL, 0, NULL, 0 } };
+	bool attach = false, interactive = false;
+	int c, code = EXIT_OK;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+ai", opts, NULL)) != -1) {
+		if (c == 'a')
+			attach = true;
+		else if (c == 'i')
+			interactive = true;
+		else {
+			fprintf(c == 'H' ? stdout : stderr,
+				"Usage: tug start [-a] [-i] CONTAINER...\n\nStart stopped containers.\n");
+			return c == 'H' ? EXIT_OK : EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "tug: \"start\" requires at least 1 argument.\n");
+		return EXIT_USAGE;
+	}
+	if (attach || interactive) {
+		bool tty, open_stdin;
+		char esc[260];
+
+		if (argc - optind > 1) {
+			fprintf(stderr, "tug: you cannot start and attach multiple containers at once\n");
+			return EXIT_USAGE;
+		}
+		if (container_io(argv[optind], &tty, &open_stdin, &code))
+			return code;
+		cli_escape(argv[optind], esc, sizeof(esc));
+		return attached_session(esc, tty, interactive && open_stdin, true, "next-exit");
+	}
+	for (int i = optind; i < argc; i++) {
+		char esc[260];
+		int one = 0;
+
+		cli_escape(argv[i], esc, sizeof(esc));
+		if (start_one(esc, &one))
+			code = EXIT_RUNTIME;
+		else
+			printf("%s\n", argv[i]);
+	}
+	return code;
+}
+
+int client_cmd_attach(int argc, char **argv)
+{
+	static const struct option opts[] = { { "no-stdin", no_argument, NULL, 'n' },
+					      { "sig-proxy", optional_argument, NULL, 's' },
+					      { "help", no_argument, NULL, 'H' },
+					      { NULL, 0, NULL, 0 } };
+	bool no_stdin = false, tty, open_stdin;
+	char esc[260];
+	int c, code = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		if (c == 'n')
+			no_stdin = true;
+		else if (c != 's') {
+			fprintf(c == 'H' ? stdout : stderr,
+				"Usage: tug attach [--no-stdin] CONTAINER\n\n"
+				"Attach the terminal to a running container.\n");
+			return c == 'H' ? EXIT_OK : EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc) {
+		fprintf(stderr, "tug: \"attach\" requires exactly 1 argument.\n");
+		return EXIT_USAGE;
+	}
+	if (container_io(argv[optind], &tty, &open_stdin, &code))
+		return code;
+	cli_escape(argv[optind], esc, sizeof(esc));
+	return attached_session(esc, tty, open_stdin && !no_stdin, false, "next-exit");
+}

@@ -1,0 +1,164 @@
+/*
+ * Hijacked attach and exec streams: stdin to the daemon, the daemon's frames
+ * to stdout and stderr, the terminal's size on SIGWINCH, and (without a tty)
+ * SIGINT/SIGTERM forwarded to the container as docker's sig-proxy does.
+ */
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/client/client.h"
+#include "platform/fsutil.h"
+#include "platform/term.h"
+
+int cli_demux_feed(struct cli_demux *st, const char *data, size_t len, int out_fd, int err_fd)
+{
+	while (len) {
+		if (!st->left) {
+			size_t take = 8 - st->hdr_len;
+
+			if (take > len)
+				take = len;
+			memcpy(st->hdr + st->hdr_len, data, take);
+			st->hdr_len += take;
+			data += take;
+			len -= take;
+			if (st->hdr_len < 8)
+				return 0;
+			st->hdr_len = 0;
+			if (st->hdr[0] > 3 || st->hdr[1] || st->hdr[2] || st->hdr[3])
+				return -1;
+			st->stream = st->hdr[0];
+			st->left = (uint32_t)st->hdr[4] << 24 | (uint32_t)st->hdr[5] << 16 |
+				   (uint32_t)st->hdr[6] << 8 | st->hdr[7];
+			continue;
+		}
+		{
+			size_t take = len < st->left ? len : st->left;
+
+			/* stdin echoes (stream 0) go to stdout as docker does. */
+			write_all(st->stream == 2 ? err_fd : out_fd, data, take);
+			data += take;
+			len -= take;
+			st->left -= (uint32_t)take;
+		}
+	}
+	return 0;
+}
+
+void cli_resize(const char *target)
+{
+	unsigned rows, cols;
+	char t[400];
+	struct tug_err err;
+
+	if (!target || (term_size(1, &rows, &cols) && term_size(0, &rows, &cols)))
+		return;
+	snprintf(t, sizeof(t), "%s?h=%u&w=%u", target, rows, cols);
+	cli_request("POST", t, NULL, NULL, &err);
+}
+
+static void forward_signal(const char *target, int sig)
+{
+	char t[400];
+	struct tug_err err;
+
+	snprintf(t, sizeof(t), "%s?signal=%d", target, sig);
+	cli_request("POST", t, NULL, NULL, &err);
+}
+
+static int output(struct cli_stream *s, struct cli_demux *dm, const char *data, size_t len,
+		  struct tug_err *err)
+{
+	if (!s->mux) {
+		write_all(1, data, len);
+		return 0;
+	}
+	if (cli_demux_feed(dm, data, len, 1, 2))
+		return tug_err_set(err, EPROTO, "malformed stream frame from the daemon");
+	return 0;
+}
+
+int cli_stream_pump(struct cli_stream *s, struct tug_err *err)
+{
+	struct http_client *c = s->conn;
+	struct cli_demux dm = { 0 };
+	sigset_t mask, old;
+	int sfd, rc = 0;
+	bool in_open = s->in_fd >= 0;
+	char data[16384];
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGWINCH);
+	if (s->kill_target) {
+		sigaddset(&mask, SIGINT);
+		sigaddset(&mask, SIGTERM);
+		sigaddset(&mask, SIGHUP);
+		sigaddset(&mask, SIGQUIT);
+		sigaddset(&mask, SIGUSR1);
+		sigaddset(&mask, SIGUSR2);
+	}
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	/* Bytes that came with the response head. */
+	if (buf_size(&c->in)) {
+		rc = output(s, &dm, buf_head(&c->in), buf_size(&c->in), err);
+		buf_consume(&c->in, buf_size(&c->in));
+	}
+	while (!rc) {
+		struct pollfd p[3] = { { c->fd, POLLIN, 0 },
+				       { in_open ? s->in_fd : -1, POLLIN, 0 },
+				       { sfd, POLLIN, 0 } };
+		ssize_t n;
+
+		if (poll(p, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = tug_err_sys(err, "poll");
+			break;
+		}
+		if (p[2].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo == SIGWINCH)
+					cli_resize(s->resize_target);
+				else if (s->kill_target)
+					forward_signal(s->kill_target, (int)si.ssi_signo);
+			}
+		}
+		if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+			n = read(s->in_fd, data, sizeof(data));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				/* End of input: the container's stdin closes (StdinOnce). */
+				in_open = false;
+				shutdown(c->fd, SHUT_WR);
+			} else if (write_all(c->fd, data, (size_t)n)) {
+				in_open = false;
+			}
+		}
+		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			n = read(c->fd, data, sizeof(data));
+			if (n < 0 && errno == EINTR)
+				continue;
+			/* A reset after the container ended is the end of the stream too. */
+			if (n == 0 || (n < 0 && errno == ECONNRESET))
+				break;
+			if (n < 0) {
+				rc = tug_err_sys(err, "read stream");
+				break;
+			}
+			rc = output(s, &dm, data, (size_t)n, err);
+		}
+	}
+	if (sfd >= 0)
+		close(sfd);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
