@@ -4,6 +4,7 @@
 # busybox image made here by hand (docker-save layout) and `docker load`ed.
 SUITE=oci_docker
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/oci_lib.sh"
 require_root run_echo
 CASES="run_echo runtime_is_tug run_exit_code detach_exec stop run_it_pty"
 skip_all() {
@@ -70,31 +71,7 @@ trap 'exit 1' INT TERM HUP
 printf '#!/bin/sh\necho "$*" >>"%s"\nexec "%s" oci "$@"\n' "$D/calls" "$TUG" >"$D/tug-runc"
 chmod +x "$D/tug-runc"
 
-# A docker-save archive: one layer (the busybox rootfs), a config, a manifest.
-busybox_rootfs "$D/img/rootfs"
-/usr/bin/python3 - "$D/img" <<'PYEOF'
-import hashlib, io, json, os, sys, tarfile
-d = sys.argv[1]
-layer = io.BytesIO()
-with tarfile.open(fileobj=layer, mode="w") as t:
-    t.add(os.path.join(d, "rootfs"), arcname=".")
-data = layer.getvalue()
-diff = "sha256:" + hashlib.sha256(data).hexdigest()
-cfg = {"architecture": "amd64", "os": "linux",
-       "config": {"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], "Cmd": ["sh"]},
-       "rootfs": {"type": "layers", "diff_ids": [diff]}, "history": [{"created_by": "tug test"}]}
-cfgb = json.dumps(cfg).encode()
-cfgname = hashlib.sha256(cfgb).hexdigest() + ".json"
-with tarfile.open(os.path.join(d, "busybox.tar"), "w") as out:
-    def add(name, b):
-        ti = tarfile.TarInfo(name)
-        ti.size = len(b)
-        out.addfile(ti, io.BytesIO(b))
-    add("layer0/layer.tar", data)
-    add(cfgname, cfgb)
-    add("manifest.json", json.dumps([{"Config": cfgname, "RepoTags": ["busybox:latest"],
-                                      "Layers": ["layer0/layer.tar"]}]).encode())
-PYEOF
+busybox_docker_archive "$D/img"
 
 # Our own containerd: dockerd would otherwise join a system containerd
 # whenever /run/containerd/containerd.sock exists.

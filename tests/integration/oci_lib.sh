@@ -32,3 +32,33 @@ json.dump(c, open(p, "w"), indent=1)
 PYEOF
 	echo "$_b"
 }
+
+# busybox_docker_archive DIR: DIR/busybox.tar, a docker-save archive
+# (busybox:latest: one layer with the busybox rootfs, a config, a manifest)
+# for `docker load` and `podman load`.
+busybox_docker_archive() {
+	busybox_rootfs "$1/rootfs"
+	$PY - "$1" <<'PYEOF'
+import hashlib, io, json, os, sys, tarfile
+d = sys.argv[1]
+layer = io.BytesIO()
+with tarfile.open(fileobj=layer, mode="w") as t:
+    t.add(os.path.join(d, "rootfs"), arcname=".")
+data = layer.getvalue()
+diff = "sha256:" + hashlib.sha256(data).hexdigest()
+cfg = {"architecture": "amd64", "os": "linux",
+       "config": {"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], "Cmd": ["sh"]},
+       "rootfs": {"type": "layers", "diff_ids": [diff]}, "history": [{"created_by": "tug test"}]}
+cfgb = json.dumps(cfg).encode()
+cfgname = hashlib.sha256(cfgb).hexdigest() + ".json"
+with tarfile.open(os.path.join(d, "busybox.tar"), "w") as out:
+    def add(name, b):
+        ti = tarfile.TarInfo(name)
+        ti.size = len(b)
+        out.addfile(ti, io.BytesIO(b))
+    add("layer0/layer.tar", data)
+    add(cfgname, cfgb)
+    add("manifest.json", json.dumps([{"Config": cfgname, "RepoTags": ["busybox:latest"],
+                                      "Layers": ["layer0/layer.tar"]}]).encode())
+PYEOF
+}
