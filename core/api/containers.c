@@ -317,6 +317,13 @@ void h_ctr_inspect(struct daemon *d, struct conn *c)
 	cJSON_AddStringToObject(o, "AppArmorProfile", "");
 	cJSON_AddNullToObject(o, "ExecIDs");
 	cJSON_AddItemToObject(o, "HostConfig", cJSON_Duplicate(ctr->host_config, true));
+	if (!cJSON_GetObjectItem(cJSON_GetObjectItem(o, "HostConfig"), "LogConfig")) {
+		/* docker-py's containers.run() reads the log driver from here. */
+		cJSON *lc = cJSON_AddObjectToObject(cJSON_GetObjectItem(o, "HostConfig"), "LogConfig");
+
+		cJSON_AddStringToObject(lc, "Type", "json-file");
+		cJSON_AddObjectToObject(lc, "Config");
+	}
 	gd = cJSON_AddObjectToObject(o, "GraphDriver");
 	cJSON_AddStringToObject(gd, "Name", "overlay2");
 	cJSON_AddObjectToObject(gd, "Data");
