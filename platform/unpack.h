@@ -45,7 +45,8 @@ enum whiteout_kind {
 /* For a cleaned path; *target is the path to hide (or the opaque dir). */
 enum whiteout_kind unpack_whiteout_kind(const char *clean, char *target, size_t size);
 
-/* Tests: force the component walk used on kernels without openat2. */
+/* Tests: force the component walk used on kernels without openat2 (also
+ * TUG_UNPACK_NO_OPENAT2=1 in the environment). */
 void unpack_force_walk(bool on);
 
 #endif

@@ -498,41 +498,108 @@ static int cmd_inspect(int argc, char **argv)
 	return rc;
 }
 
-static int drop_dangling(cJSON *refs, void *arg, struct tug_err *err)
+struct prune_args {
+	struct image_store *s;
+	bool all;	/* -a: every image no container uses, not only untagged ones */
+	cJSON *report;	/* "untagged: x" / "deleted: sha256:..." lines, printed once written */
+};
+
+/* Docker's prune: dangling (untagged) images, or with -a all unused ones; leased images stay. */
+static int prune_change(cJSON *refs, void *arg, struct tug_err *err)
 {
-	struct image_store *s = arg;
+	struct prune_args *a = arg;
 	cJSON *images = cJSON_GetObjectItem(refs, "images");
-	const cJSON *tags = cJSON_GetObjectItem(refs, "tags");
+	cJSON *tags = cJSON_GetObjectItem(refs, "tags");
 
 	for (cJSON *it = images ? images->child : NULL, *next; it; it = next) {
 		_cleanup_free_ char *holder = NULL;
+		const char *cfg = cJSON_GetStringValue(cJSON_GetObjectItem(it, "config"));
+		char line[500];
 
 		next = it->next;
-		if (count_tags(tags, it->string))
+		if (!a->all && count_tags(tags, it->string))
 			continue;
-		holder = image_lease_holder(s, it->string);
-		if (!holder) {
-			printf("Deleted: %s\n", it->string);
-			cJSON_Delete(cJSON_DetachItemViaPointer(images, it));
+		holder = image_lease_holder(a->s, it->string);
+		if (holder)
+			continue;
+		for (cJSON *t = tags ? tags->child : NULL, *tn; t; t = tn) {
+			tn = t->next;
+			if (strcmp(cJSON_GetStringValue(t) ?: "", it->string))
+				continue;
+			snprintf(line, sizeof(line), "untagged: %s", t->string);
+			cJSON_AddItemToArray(a->report, cJSON_CreateString(line));
+			cJSON_Delete(cJSON_DetachItemViaPointer(tags, t));
 		}
+		snprintf(line, sizeof(line), "deleted: %s", cfg ? cfg : it->string);
+		cJSON_AddItemToArray(a->report, cJSON_CreateString(line));
+		cJSON_Delete(cJSON_DetachItemViaPointer(images, it));
 	}
 	(void)err;
 	return 0;
 }
 
-static int cmd_prune(int argc, char **argv)
+/* Docker asks before pruning; here only on a terminal, so scripts never hang. */
+static bool confirm(const char *warning)
 {
+	char answer[16] = "";
+
+	if (!isatty(0))
+		return true;
+	printf("WARNING! %s\nAre you sure you want to continue? [y/N] ", warning);
+	fflush(stdout);
+	if (!fgets(answer, sizeof(answer), stdin))
+		return false;
+	return answer[0] == 'y' || answer[0] == 'Y';
+}
+
+/* tug image prune [-a] [-f]; tug system prune [-a] [-f] */
+static int cmd_prune(const char *parent, int argc, char **argv)
+{
+	_cleanup_json_ cJSON *report = cJSON_CreateArray();
+	struct prune_args a = { .report = report };
 	struct image_store s;
 	struct tug_err err;
 	struct gc_stats st;
+	const cJSON *line;
+	bool force = false;
 	char size[32];
 
-	if (open_store(&s, &err) < 0 || refs_change(&s, drop_dangling, &s, &err) < 0 ||
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-a") || !strcmp(argv[i], "--all"))
+			a.all = true;
+		else if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--force"))
+			force = true;
+		else if (!strcmp(argv[i], "-af") || !strcmp(argv[i], "-fa"))
+			a.all = force = true;
+		else {
+			fprintf(!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help") ? stdout : stderr,
+				"Usage: tug %s prune [-a] [-f]\n"
+				"Remove unused images: untagged ones, or with -a every image no "
+				"container uses.\n  -a, --all    all unused images, not only "
+				"dangling ones\n  -f, --force  do not prompt for confirmation\n",
+				parent);
+			return !strcmp(argv[i], "-h") || !strcmp(argv[i], "--help") ? EXIT_OK
+										      : EXIT_USAGE;
+		}
+	}
+	if (!report)
+		return EXIT_RUNTIME;
+	if (!force && !confirm(a.all ? "This will remove all images without at least one "
+				       "container associated to them."
+				     : "This will remove all dangling images."))
+		return EXIT_OK;
+	a.s = &s;
+	if (open_store(&s, &err) < 0 || refs_change(&s, prune_change, &a, &err) < 0 ||
 	    image_gc(&s, &st, &err) < 0)
 		return fail(&err);
+	if (cJSON_GetArraySize(report)) {
+		printf("Deleted Images:\n");
+		cJSON_ArrayForEach(line, report)
+			printf("%s\n", line->valuestring);
+		printf("\n");
+	}
 	human_size(st.bytes, size, sizeof(size));
-	printf("Removed %u blobs and %u layers\nTotal reclaimed space: %s\n", st.blobs, st.layers,
-	       size);
+	printf("Total reclaimed space: %s\n", size);
 	image_store_close(&s);
 	return EXIT_OK;
 }
@@ -625,7 +692,7 @@ int image_cmd_image(int argc, char **argv)
 	if (!strcmp(sub, "tag"))
 		return image_cmd_tag(argc - 1, argv + 1);
 	if (!strcmp(sub, "prune"))
-		return cmd_prune(argc - 1, argv + 1);
+		return cmd_prune("image", argc - 1, argv + 1);
 	if (!strcmp(sub, "mount"))
 		return cmd_mount(argc - 1, argv + 1);
 	if (!strcmp(sub, "load") || !strcmp(sub, "save")) {
@@ -640,7 +707,7 @@ int image_cmd_image(int argc, char **argv)
 	fprintf(stderr, "Usage: tug image COMMAND\n\nCommands:\n"
 			"  ls       List images\n  inspect  Show image details (JSON)\n"
 			"  rm       Remove images\n  tag      Give an image another name\n"
-			"  prune    Remove untagged images and unused data\n"
+			"  prune    Remove untagged (-a: all unused) images and unused data\n"
 			"  mount    Assemble an image's rootfs (overlayfs) at a directory\n"
 			"  load     Load images from an archive\n  save     Save images to an archive\n");
 	return sub[0] && strcmp(sub, "--help") ? EXIT_USAGE : EXIT_OK;
@@ -653,11 +720,11 @@ int image_cmd_system(int argc, char **argv)
 	if (!strcmp(sub, "check"))
 		return cmd_check();
 	if (!strcmp(sub, "prune"))
-		return cmd_prune(argc - 1, argv + 1);
+		return cmd_prune("system", argc - 1, argv + 1);
 	if (!strcmp(sub, "df"))
 		return cmd_df();
 	fprintf(stderr, "Usage: tug system COMMAND\n\nCommands:\n"
 			"  check    Verify every blob, image and layer in the store\n"
-			"  prune    Remove unused data\n  df       Show disk usage\n");
+			"  prune    Remove unused data (-a: all unused images)\n  df       Show disk usage\n");
 	return sub[0] && strcmp(sub, "--help") ? EXIT_USAGE : EXIT_OK;
 }

@@ -1,4 +1,5 @@
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 
 #include "core/image/gc.h"
 #include "core/image/image.h"
+#include "core/image/layers.h"
 #include "core/image/ref.h"
 #include "platform/cleanup.h"
 #include "platform/fsutil.h"
@@ -83,9 +85,18 @@ static int sweep(struct image_store *s, const char *dir, const char *prefix, cJS
 		snprintf(key, sizeof(key), "%s%s", prefix, de->d_name);
 		if (cJSON_GetObjectItem(keep, key))
 			continue;
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISREG(st.st_mode))
-			*bytes += (uint64_t)st.st_size;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			char chain[SHA256_DIGEST_STR_LEN], marker[200];
+
+			/* An unpacked layer counts its recorded size; a squashfs one is its blob. */
+			snprintf(marker, sizeof(marker), "%s/root", de->d_name);
+			snprintf(chain, sizeof(chain), "sha256:%.64s", de->d_name);
+			if (S_ISREG(st.st_mode))
+				*bytes += (uint64_t)st.st_size;
+			else if (S_ISDIR(st.st_mode) && !*prefix &&
+				 faccessat(dirfd(d), marker, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+				*bytes += layer_size(s, chain);
+		}
 		if (remove_tree(dirfd(d), de->d_name, err) == 0)
 			(*count)++;
 	}
@@ -113,6 +124,42 @@ int image_gc(struct image_store *s, struct gc_stats *st, struct tug_err *err)
 	if (sweep(s, "blobs/sha256", "sha256:", blobs, &st->blobs, &st->bytes, err) < 0 ||
 	    sweep(s, "layers", "", layers, &st->layers, &st->bytes, err) < 0)
 		return tug_err_wrap(err, "gc");
+	return 0;
+}
+
+int image_gc_these(struct image_store *s, const char (*blobs)[SHA256_DIGEST_STR_LEN],
+		   size_t nblobs, const char (*layers)[SHA256_DIGEST_STR_LEN], size_t nlayers,
+		   struct tug_err *err)
+{
+	_cleanup_json_ cJSON *refs = NULL;
+	_cleanup_json_ cJSON *keep_blobs = cJSON_CreateObject();
+	_cleanup_json_ cJSON *keep_layers = cJSON_CreateObject();
+	const cJSON *it;
+	char path[200];
+
+	if (!keep_blobs || !keep_layers)
+		return tug_err_set(err, ENOMEM, "gc");
+	if (image_store_lock_exclusive(s, err) < 0 || refs_read(s, &refs, err) < 0)
+		return -1;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(refs, "images"))
+		mark_image(s, it->string, keep_blobs, keep_layers);
+	mark_leases(s, keep_blobs, keep_layers);
+	for (size_t i = 0; i < nlayers; i++) {
+		if (cJSON_GetObjectItem(keep_layers, layers[i] + 7))
+			continue;
+		layer_dir(layers[i], path, sizeof(path));
+		if (remove_tree(s->dirfd, path, err) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < nblobs; i++) {
+		if (cJSON_GetObjectItem(keep_blobs, blobs[i]))
+			continue;
+		blob_path(blobs[i], path, sizeof(path));
+		if (unlinkat(s->dirfd, path, 0) < 0 && errno != ENOENT)
+			return tug_err_sys(err, "remove %s", path);
+	}
+	if (fsync_path(s->dirfd, "blobs/sha256", err) < 0 || fsync_path(s->dirfd, "layers", err) < 0)
+		return -1;
 	return 0;
 }
 

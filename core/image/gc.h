@@ -15,6 +15,14 @@ struct gc_stats {
 
 /* Remove blobs and layers no image or lease reaches. Takes the exclusive lock. */
 int image_gc(struct image_store *s, struct gc_stats *st, struct tug_err *err);
+/*
+ * Remove those of the given blobs and layers (a failed load's additions)
+ * that no image or lease reaches. Takes the exclusive lock, so a load of the
+ * same content running beside it finishes and registers first.
+ */
+int image_gc_these(struct image_store *s, const char (*blobs)[SHA256_DIGEST_STR_LEN],
+		   size_t nblobs, const char (*layers)[SHA256_DIGEST_STR_LEN], size_t nlayers,
+		   struct tug_err *err);
 /* Verify every blob's digest, every image's parts and layer markers.
  * Prints one line per damage on out; returns the number of problems. */
 int image_check(struct image_store *s, FILE *out, struct tug_err *err);

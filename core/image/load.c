@@ -12,6 +12,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "core/image/gc.h"
 #include "core/image/image.h"
 #include "core/image/layers.h"
 #include "core/image/load.h"
@@ -531,22 +532,18 @@ static int load_oci(struct loader *l, struct tug_err *err)
 	return 0;
 }
 
-/* Take back what a failed load added (nothing refers to it yet). */
+/*
+ * Take back what a failed load added. A load of the same content may be
+ * running beside this one and count on those blobs and layers: they go only
+ * if no image or lease reaches them once the other loads are done.
+ */
 static void undo(struct loader *l)
 {
 	struct tug_err ignore;
-	char path[200];
 
-	for (size_t i = 0; i < l->nnew_layers; i++) {
-		layer_dir(l->new_layers[i], path, sizeof(path));
-		remove_tree(l->s->dirfd, path, &ignore);
-	}
-	for (size_t i = 0; i < l->ncreated; i++) {
-		blob_path(l->created[i], path, sizeof(path));
-		unlinkat(l->s->dirfd, path, 0);
-	}
-	fsync_path(l->s->dirfd, "blobs/sha256", &ignore);
-	fsync_path(l->s->dirfd, "layers", &ignore);
+	image_gc_these(l->s, (const char (*)[SHA256_DIGEST_STR_LEN])l->created, l->ncreated,
+		       (const char (*)[SHA256_DIGEST_STR_LEN])l->new_layers, l->nnew_layers,
+		       &ignore);
 }
 
 int image_load(struct image_store *s, int fd, FILE *out, struct tug_err *err)

@@ -1,6 +1,8 @@
 /* The store's layout, lock, blobs, refs index and leases. See store.h. */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,12 +19,50 @@
 
 #define REFS_MAX (16 << 20)
 
-static void sweep_tmp(struct image_store *s)
+/*
+ * Whose temp file is this? tmp/ holds "blob-<pid>-<n>" and "layer-<pid>-<n>",
+ * other directories ".<name>.tmp-<pid>" (atomic_write_file). 0: unknown.
+ */
+static pid_t temp_owner(const char *name)
+{
+	const char *p = NULL;
+	char *end;
+	long pid;
+
+	if (!strncmp(name, "blob-", 5))
+		p = name + 5;
+	else if (!strncmp(name, "layer-", 6))
+		p = name + 6;
+	else if (name[0] == '.' && (p = strstr(name, TUG_TMP_INFIX)))
+		p += strlen(TUG_TMP_INFIX);
+	if (!p)
+		return 0;
+	pid = strtol(p, &end, 10);
+	if (end == p || pid <= 0 || (*end && *end != '-'))
+		return 0;
+	return (pid_t)pid;
+}
+
+/*
+ * Only leftovers of processes that are gone: the store lock already keeps
+ * loads apart, but the state directory is shared (auths.json, the boot
+ * manifest...) and a live writer's temp file must never vanish under it.
+ */
+static bool temp_stale(const char *name, bool anonymous_ok)
+{
+	pid_t pid = temp_owner(name);
+
+	if (!pid)
+		return anonymous_ok;
+	return pid != getpid() && kill(pid, 0) < 0 && errno == ESRCH;
+}
+
+static void sweep_dir(struct image_store *s, const char *dir, bool all_temp)
 {
 	struct tug_err ignore;
 	DIR *d;
 	struct dirent *de;
-	int fd = openat(s->dirfd, "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = openat(s->dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0)
 		return;
@@ -31,17 +71,23 @@ static void sweep_tmp(struct image_store *s)
 		close(fd);
 		return;
 	}
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		/* Everything in tmp/ is temporary; elsewhere only atomic_write_file's temps. */
+		if (!all_temp && !(de->d_name[0] == '.' && strstr(de->d_name, TUG_TMP_INFIX)))
+			continue;
+		if (temp_stale(de->d_name, all_temp))
 			remove_tree(dirfd(d), de->d_name, &ignore);
-	closedir(d);
-	sweep_temp_files(s->root, &ignore);
-	{
-		char p[600];
-
-		snprintf(p, sizeof(p), "%s/leases", s->root);
-		sweep_temp_files(p, &ignore);
 	}
+	closedir(d);
+}
+
+static void sweep_tmp(struct image_store *s)
+{
+	sweep_dir(s, "tmp", true);
+	sweep_dir(s, ".", false);
+	sweep_dir(s, "leases", false);
 }
 
 int image_store_open(struct image_store *s, struct tug_err *err)

@@ -5,7 +5,8 @@
 SUITE=image_load
 . "$(dirname "$0")/../lib.sh"
 MK="/usr/bin/python3 $(dirname "$0")/image_mkarchive.py"
-require_root docker_save oci_skopeo hostile full_disk squashfs save_roundtrip
+require_root docker_save oci_skopeo hostile hostile_no_openat2 no_openat2_fallback_taken full_disk \
+	squashfs save_roundtrip
 
 T=$(tmpdir)
 export TUG_STATE_DIR=$T/store TUG_RUN_DIR=$T/run
@@ -77,23 +78,42 @@ else
 	skip oci_skopeo "skopeo or docker archive missing"
 fi
 
-# (c) hostile archives: refused with a clear error, store unchanged
-before=$(store_state)
-bad=
-for k in dotdot:leaves absolute:absolute symlink-write:symlink hardlink-out:absolute \
-	hardlink-dotdot:leaves huge-size:"No space" truncated-gzip:truncated \
-	wrong-digest:"wrong digest" wrong-diffid:"wrong digest"; do
-	kind=${k%%:*} want=${k#*:}
-	$MK "$kind" "$T/h.tar" evil:1
-	if out=$($TUG load -i "$T/h.tar" 2>&1); then
-		bad="$bad $kind(accepted)"
-	elif ! printf '%s' "$out" | grep -qi "$want"; then
-		bad="$bad $kind(unclear: $out)"
+# (c) hostile archives: refused with a clear error, store unchanged. Run once
+# through openat2 RESOLVE_IN_ROOT and once through the component walk kept
+# for kernels before 5.6 (TUG_UNPACK_NO_OPENAT2=1 forces it).
+hostile_set() { # NAME: runs every case, passes or fails NAME
+	before=$(store_state)
+	bad=
+	for k in dotdot:leaves absolute:absolute symlink-write:symlink hardlink-out:absolute \
+		hardlink-dotdot:leaves huge-size:"No space" truncated-gzip:truncated \
+		wrong-digest:"wrong digest" wrong-diffid:"wrong digest"; do
+		kind=${k%%:*} want=${k#*:}
+		$MK "$kind" "$T/h.tar" evil:1
+		if out=$($TUG load -i "$T/h.tar" 2>&1); then
+			bad="$bad $kind(accepted)"
+		elif ! printf '%s' "$out" | grep -qi "$want"; then
+			bad="$bad $kind(unclear: $out)"
+		fi
+		[ "$(store_state)" = "$before" ] || bad="$bad $kind(store changed)"
+	done
+	[ ! -e /tmp/tug-evil-abs ] && [ ! -e /tmp/tug-evil-sym ] || bad="$bad (file written outside)"
+	if [ -z "$bad" ]; then pass "$1"; else fail "$1" "$bad"; fi
+}
+hostile_set hostile
+TUG_UNPACK_NO_OPENAT2=1 hostile_set hostile_no_openat2
+# ... and the variable really takes the fallback: no openat2 call at all.
+if command -v strace >/dev/null; then
+	$MK oci "$T/o.tar" walk:1
+	n_on=$(TUG_STATE_DIR=$T/st-on strace -f -e trace=openat2 $TUG load -q -i "$T/o.tar" 2>&1 | grep -c '^openat2\|] openat2')
+	n_off=$(TUG_STATE_DIR=$T/st-off TUG_UNPACK_NO_OPENAT2=1 strace -f -e trace=openat2 $TUG load -q -i "$T/o.tar" 2>&1 | grep -c '^openat2\|] openat2')
+	if [ "$n_on" -gt 0 ] && [ "$n_off" = 0 ] && same_tree "$T/st-on/layers" "$T/st-off/layers" >/dev/null 2>&1; then
+		pass no_openat2_fallback_taken
+	else
+		fail no_openat2_fallback_taken "openat2 calls: $n_on normally, $n_off with TUG_UNPACK_NO_OPENAT2=1"
 	fi
-	[ "$(store_state)" = "$before" ] || bad="$bad $kind(store changed)"
-done
-[ ! -e /tmp/tug-evil-abs ] && [ ! -e /tmp/tug-evil-sym ] || bad="$bad (file written outside)"
-if [ -z "$bad" ]; then pass hostile; else fail hostile "$bad"; fi
+else
+	skip no_openat2_fallback_taken "strace not installed"
+fi
 
 # (e) full disk: a 32 MB filesystem, a 48 MB image
 mkdir -p "$T/small"
