@@ -56,5 +56,17 @@ check oversized_body sh -c "head -c 2000000 /dev/zero | curl -s --unix-socket $S
 (printf 'GET /_ping HTTP/1.1\r\nHost: x\r\n'; sleep 15) | timeout 16 socat - UNIX-CONNECT:$S >/dev/null 2>&1 &
 sleep 0.5
 check slow_client sh -c "$D version >/dev/null"
-check events sh -c "timeout 5 docker events --since 0 --until \$(date +%s) --filter event=die 2>/dev/null; true"
+# Events seen live by the docker CLI: start and die of one container.
+timeout 20 docker events --filter container=evd >"$T/events.txt" 2>&1 &
+EV=$!
+sleep 0.5
+$D run --rm --name evd busybox sh -c 'exit 3' >/dev/null 2>&1
+sleep 0.5
+kill $EV 2>/dev/null
+if grep -q ' container start [0-9a-f]\{64\} (.*name=evd' "$T/events.txt" &&
+	grep -q ' container die [0-9a-f]\{64\} (exitCode=3, .*name=evd' "$T/events.txt"; then
+	pass events
+else
+	fail events "$(tr '\n' '|' <"$T/events.txt")"
+fi
 exit 0
