@@ -21,6 +21,9 @@
 #include "platform/json.h"
 #include "platform/pty.h"
 
+/* runc's exit code when `exec` itself fails (not the process). */
+#define EXIT_EXEC_FAILED 255
+
 struct oci_cli {
 	const char *root;
 	const char *log;
@@ -117,11 +120,11 @@ static int parse_flags(struct oci_cli *c, const char *cmd, int argc, char **argv
 			*eq = '\0';
 			val = eq + 1;
 		}
-#define NEXT()                                                                          \
-	({                                                                              \
-		if (!val && i + 1 >= argc)                                              \
-			return usage_error(cmd, "flag needs a value");                  \
-		val ? val : argv[++i];                                                  \
+#define NEXT()                                                                                     \
+	({                                                                                         \
+		if (!val && i + 1 >= argc)                                                         \
+			return usage_error(cmd, "flag needs a value");                             \
+		val ? val : argv[++i];                                                             \
 	})
 		if (!strcmp(name, "bundle") || !strcmp(name, "b"))
 			c->bundle = NEXT();
@@ -133,7 +136,8 @@ static int parse_flags(struct oci_cli *c, const char *cmd, int argc, char **argv
 			c->preserve_fds = atoi(NEXT());
 		else if (!strcmp(name, "process") || !strcmp(name, "p"))
 			c->process = NEXT();
-		else if (!strcmp(name, "format") || (!strcmp(name, "f") && (!strcmp(cmd, "ps") || !strcmp(cmd, "list"))))
+		else if (!strcmp(name, "format") ||
+			 (!strcmp(name, "f") && (!strcmp(cmd, "ps") || !strcmp(cmd, "list"))))
 			c->format = NEXT();
 		else if (!strcmp(name, "cwd"))
 			c->cwd = NEXT();
@@ -164,7 +168,8 @@ static int parse_flags(struct oci_cli *c, const char *cmd, int argc, char **argv
 			c->no_new_privs = true;
 		else if (!strcmp(name, "no-new-keyring") || !strcmp(name, "no-subreaper") ||
 			 !strcmp(name, "keep"))
-			; /* accepted for compatibility; tug has no keyring or subreaper of its own */
+			; /* accepted for compatibility; tug has no keyring or subreaper of its own
+			   */
 		else if (!strcmp(name, "cap") || !strcmp(name, "apparmor") ||
 			 !strcmp(name, "process-label") || !strcmp(name, "cgroup"))
 			(void)NEXT();
@@ -202,7 +207,8 @@ static int cmd_create(struct oci_cli *c)
 	if (need_id(c, "create"))
 		return EXIT_USAGE;
 	create_opts(c, &o);
-	if (oci_runtime_create(c->root, c->args[0], c->bundle ? c->bundle : ".", &o, &pid, &err) < 0)
+	if (oci_runtime_create(c->root, c->args[0], c->bundle ? c->bundle : ".", &o, &pid, &err) <
+	    0)
 		return fail(c, &err);
 	return EXIT_OK;
 }
@@ -229,8 +235,8 @@ static void forward_signal(int sig)
 /* Foreground: forward signals, proxy the terminal, return the exit status. */
 static int wait_foreground(pid_t pid, int master)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
-	struct sigaction sa = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
+	struct sigaction sa = {.sa_handler = forward_signal, .sa_flags = SA_RESTART};
 	struct tug_err err;
 	int status = 0;
 
@@ -262,7 +268,8 @@ static int cmd_run(struct oci_cli *c)
 	create_opts(c, &o);
 	if (!c->detach)
 		o.console_master = &master;
-	if (oci_runtime_create(c->root, c->args[0], c->bundle ? c->bundle : ".", &o, &pid, &err) < 0)
+	if (oci_runtime_create(c->root, c->args[0], c->bundle ? c->bundle : ".", &o, &pid, &err) <
+	    0)
 		return fail(c, &err);
 	if (oci_runtime_start(c->root, c->args[0], &err) < 0) {
 		oci_runtime_delete(c->root, c->args[0], true, &ignored);
@@ -296,8 +303,11 @@ static int cmd_kill(struct oci_cli *c)
 
 	if (need_id(c, "kill"))
 		return EXIT_USAGE;
-	if (c->n_args > 1 && (sig = oci_signal_parse(c->args[1])) < 0)
-		return usage_error("kill", "unknown signal");
+	/* runc: an unknown signal is a runtime error (1), not a usage one. */
+	if (c->n_args > 1 && (sig = oci_signal_parse(c->args[1])) < 0) {
+		tug_err_set(&err, EINVAL, "unknown signal \"%s\"", c->args[1]);
+		return fail(c, &err);
+	}
 	if (oci_runtime_kill(c->root, c->args[0], sig, c->all, &err) < 0)
 		return fail(c, &err);
 	return EXIT_OK;
@@ -359,7 +369,8 @@ static int cmd_list(struct oci_cli *c)
 		       cJSON_GetObjectItem(it, "pid")->valueint,
 		       cJSON_GetObjectItem(it, "status")->valuestring,
 		       cJSON_GetObjectItem(it, "bundle")->valuestring,
-		       cJSON_GetObjectItem(it, "created")->valuestring, "root");
+		       cJSON_GetObjectItem(it, "created")->valuestring,
+		       cJSON_GetObjectItem(it, "owner")->valuestring);
 	}
 	return EXIT_OK;
 }
@@ -435,8 +446,9 @@ static cJSON *process_from_flags(struct oci_cli *c, struct tug_err *err)
 	cJSON_AddBoolToObject(p, "terminal", c->tty);
 	for (int i = 1; i < c->n_args; i++)
 		cJSON_AddItemToArray(args, cJSON_CreateString(c->args[i]));
-	cJSON_AddItemToArray(env, cJSON_CreateString(
-					  "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+	cJSON_AddItemToArray(
+	    env, cJSON_CreateString(
+		     "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
 	for (int i = 0; i < c->n_env; i++)
 		cJSON_AddItemToArray(env, cJSON_CreateString(c->env[i]));
 	cJSON_AddStringToObject(p, "cwd", c->cwd ? c->cwd : "/");
@@ -476,8 +488,12 @@ static int cmd_exec(struct oci_cli *c)
 	create_opts(c, &o);
 	if (!c->detach)
 		o.console_master = &master;
-	if (oci_runtime_exec(c->root, c->args[0], proc, &o, &pid, &err) < 0)
-		return fail(c, &err);
+	/* runc exits 255 when exec itself fails, so callers can tell it from
+	 * the process's own exit status. */
+	if (oci_runtime_exec(c->root, c->args[0], proc, &o, &pid, &err) < 0) {
+		fail(c, &err);
+		return EXIT_EXEC_FAILED;
+	}
 	if (c->detach)
 		return EXIT_OK;
 	return wait_foreground(pid, master);
@@ -494,8 +510,8 @@ static int cmd_update(struct oci_cli *c)
 		return EXIT_USAGE;
 	if (!c->resources)
 		return usage_error("update", "needs --resources FILE (or - for stdin)");
-	res = json_parse_file(strcmp(c->resources, "-") ? c->resources : "/dev/stdin", 1 << 20,
-			      &err);
+	res =
+	    json_parse_file(strcmp(c->resources, "-") ? c->resources : "/dev/stdin", 1 << 20, &err);
 	if (!res)
 		return fail(c, &err);
 	if (oci_state_load(c->root, c->args[0], &st, &err) < 0)
@@ -536,27 +552,29 @@ static int cmd_features(struct oci_cli *c)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: tug oci [--root DIR] [--log FILE] [--log-format text|json] COMMAND [ARGS]\n\n"
-		   "An OCI runtime with runc's command line.\n\nCommands:\n"
-		   "  create    create a container (its init waits for start)\n"
-		   "  start     run the user process of a created container\n"
-		   "  run       create and start; wait unless --detach\n"
-		   "  state     print the state of a container as JSON\n"
-		   "  kill      send a signal (default TERM) to the init, or --all\n"
-		   "  delete    remove a stopped container (--force: kill it first)\n"
-		   "  exec      run a process in a running container\n"
-		   "  ps        processes of a container\n"
-		   "  list      containers under --root\n"
-		   "  pause     freeze a container (cgroup v2)\n"
-		   "  resume    thaw a paused container\n"
-		   "  update    change resources (--resources FILE)\n"
-		   "  spec      write a default config.json\n"
-		   "  features  print what this runtime supports as JSON\n");
+	fprintf(
+	    f,
+	    "Usage: tug oci [--root DIR] [--log FILE] [--log-format text|json] COMMAND [ARGS]\n\n"
+	    "An OCI runtime with runc's command line.\n\nCommands:\n"
+	    "  create    create a container (its init waits for start)\n"
+	    "  start     run the user process of a created container\n"
+	    "  run       create and start; wait unless --detach\n"
+	    "  state     print the state of a container as JSON\n"
+	    "  kill      send a signal (default TERM) to the init, or --all\n"
+	    "  delete    remove a stopped container (--force: kill it first)\n"
+	    "  exec      run a process in a running container\n"
+	    "  ps        processes of a container\n"
+	    "  list      containers under --root\n"
+	    "  pause     freeze a container (cgroup v2)\n"
+	    "  resume    thaw a paused container\n"
+	    "  update    change resources (--resources FILE)\n"
+	    "  spec      write a default config.json\n"
+	    "  features  print what this runtime supports as JSON\n");
 }
 
 int oci_main(int argc, char **argv)
 {
-	struct oci_cli c = { .root = OCI_DEFAULT_ROOT };
+	struct oci_cli c = {.root = OCI_DEFAULT_ROOT};
 	const char *cmd;
 	int i, rc;
 
@@ -577,8 +595,9 @@ int oci_main(int argc, char **argv)
 			c.debug = true;
 		else if (!strcmp(name, "systemd-cgroup")) {
 			if (!val || strcmp(val, "false")) {
-				fprintf(stderr, "tug oci: --systemd-cgroup is not supported: tug manages "
-						"cgroup v2 itself (cgroupfs); drop the flag\n");
+				fprintf(stderr,
+					"tug oci: --systemd-cgroup is not supported: tug manages "
+					"cgroup v2 itself (cgroupfs); drop the flag\n");
 				return EXIT_USAGE;
 			}
 		} else if (!strcmp(name, "rootless") || !strcmp(name, "criu"))

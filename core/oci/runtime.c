@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,8 +151,7 @@ static int state_pids(const struct oci_state *st, pid_t **pids, size_t *n, struc
 	return 0;
 }
 
-int oci_runtime_pids(const char *root, const char *id, pid_t **pids, size_t *n,
-		     struct tug_err *err)
+int oci_runtime_pids(const char *root, const char *id, pid_t **pids, size_t *n, struct tug_err *err)
 {
 	struct oci_state st;
 	int rc;
@@ -209,8 +209,9 @@ int oci_runtime_delete(const char *root, const char *id, bool force, struct tug_
 	status = oci_state_status(&st);
 	if (!strcmp(status, "running") || !strcmp(status, "paused")) {
 		if (!force) {
-			tug_err_set(err, EBUSY, "cannot delete container %s that is not stopped: %s",
-				    id, status);
+			tug_err_set(err, EBUSY,
+				    "cannot delete container %s that is not stopped: %s", id,
+				    status);
 			goto out;
 		}
 	}
@@ -221,7 +222,8 @@ int oci_runtime_delete(const char *root, const char *id, bool force, struct tug_
 		kill_state(&st, SIGKILL, true, &ignored);
 		kill(st.pid, SIGKILL);
 		if (process_wait_gone(st.pid, st.start_time, 5000) < 0) {
-			tug_err_set(err, EBUSY, "container %s init %d did not die", id, (int)st.pid);
+			tug_err_set(err, EBUSY, "container %s init %d did not die", id,
+				    (int)st.pid);
 			goto out;
 		}
 	}
@@ -255,14 +257,28 @@ int oci_runtime_list(const char *root, cJSON **list, struct tug_err *err)
 	while ((e = readdir(d))) {
 		struct oci_state st;
 		struct tug_err skip;
+		struct stat sb;
+		cJSON *item;
 
 		if (e->d_name[0] == '.')
 			continue;
 		/* A container being created or deleted right now has no state yet: skip it. */
 		if (oci_state_load(root, e->d_name, &st, &skip) < 0)
 			continue;
-		cJSON_AddItemToArray(*list, oci_state_public(&st, oci_state_status(&st)));
+		item = oci_state_public(&st, oci_state_status(&st));
 		oci_state_free(&st);
+		if (!item)
+			continue;
+		/* As runc: list (not state) names the owner of the state directory. */
+		if (fstatat(dirfd(d), e->d_name, &sb, 0) == 0) {
+			struct passwd *pw = getpwuid(sb.st_uid);
+			char uid[24];
+
+			snprintf(uid, sizeof(uid), "#%u", (unsigned)sb.st_uid);
+			cJSON_ReplaceItemInObject(item, "owner",
+						  cJSON_CreateString(pw ? pw->pw_name : uid));
+		}
+		cJSON_AddItemToArray(*list, item);
 	}
 	closedir(d);
 	return 0;
@@ -314,23 +330,25 @@ int oci_signal_parse(const char *s)
 		const char *name;
 		int sig;
 	} sigs[] = {
-		{ "HUP", SIGHUP },   { "INT", SIGINT },	    { "QUIT", SIGQUIT },   { "ILL", SIGILL },
-		{ "TRAP", SIGTRAP }, { "ABRT", SIGABRT },   { "BUS", SIGBUS },	   { "FPE", SIGFPE },
-		{ "KILL", SIGKILL }, { "USR1", SIGUSR1 },   { "SEGV", SIGSEGV },   { "USR2", SIGUSR2 },
-		{ "PIPE", SIGPIPE }, { "ALRM", SIGALRM },   { "TERM", SIGTERM },   { "CHLD", SIGCHLD },
-		{ "CONT", SIGCONT }, { "STOP", SIGSTOP },   { "TSTP", SIGTSTP },   { "TTIN", SIGTTIN },
-		{ "TTOU", SIGTTOU }, { "URG", SIGURG },	    { "XCPU", SIGXCPU },   { "XFSZ", SIGXFSZ },
-		{ "VTALRM", SIGVTALRM }, { "PROF", SIGPROF }, { "WINCH", SIGWINCH }, { "IO", SIGIO },
-		{ "PWR", SIGPWR },   { "SYS", SIGSYS },
+	    {"HUP", SIGHUP},	   {"INT", SIGINT},   {"QUIT", SIGQUIT},   {"ILL", SIGILL},
+	    {"TRAP", SIGTRAP},	   {"ABRT", SIGABRT}, {"BUS", SIGBUS},	   {"FPE", SIGFPE},
+	    {"KILL", SIGKILL},	   {"USR1", SIGUSR1}, {"SEGV", SIGSEGV},   {"USR2", SIGUSR2},
+	    {"PIPE", SIGPIPE},	   {"ALRM", SIGALRM}, {"TERM", SIGTERM},   {"CHLD", SIGCHLD},
+	    {"CONT", SIGCONT},	   {"STOP", SIGSTOP}, {"TSTP", SIGTSTP},   {"TTIN", SIGTTIN},
+	    {"TTOU", SIGTTOU},	   {"URG", SIGURG},   {"XCPU", SIGXCPU},   {"XFSZ", SIGXFSZ},
+	    {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},
+	    {"PWR", SIGPWR},	   {"SYS", SIGSYS},
 	};
 	char *end;
 	long n;
 
 	if (!s || !*s)
 		return -1;
+	/* A number goes to kill(2) as it is, as runc does: 0 probes, an
+	 * out-of-range one fails there (EINVAL). */
 	n = strtol(s, &end, 10);
 	if (!*end)
-		return n > 0 && n < 65 ? (int)n : -1;
+		return n >= 0 && n <= INT_MAX ? (int)n : -1;
 	if (!strncasecmp(s, "SIG", 3))
 		s += 3;
 	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)

@@ -88,7 +88,7 @@ expect kill_sigterm stopped "$(oci state sig1 | $PY -c 'import json,sys; print(j
 oci delete sig1
 oci run -d -b "$b" sig2 </dev/null >/dev/null 2>&1
 oci kill sig2 nosuchsig >/dev/null 2>&1
-expect kill_bad_signal 2 "$?"
+expect kill_bad_signal 1 "$?"
 oci delete --force sig2
 expect delete_force "" "$(oci list -q)"
 

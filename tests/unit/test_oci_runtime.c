@@ -24,14 +24,16 @@ TEST(signals_by_name_and_number)
 	CHECK(oci_signal_parse("sigusr1") == SIGUSR1);
 	CHECK(oci_signal_parse("9") == 9);
 	CHECK(oci_signal_parse("NOPE") == -1);
-	CHECK(oci_signal_parse("0") == -1);
+	CHECK(oci_signal_parse("0") == 0);
+	CHECK(oci_signal_parse("99") == 99);
+	CHECK(oci_signal_parse("-1") == -1);
 	CHECK(oci_signal_parse("") == -1);
 }
 
 TEST(resolve_stays_in_root)
 {
 	char root[PATH_MAX + 8], p[PATH_MAX + 32], out[PATH_MAX], want[PATH_MAX + 32];
-	struct tug_err err = { 0 };
+	struct tug_err err = {0};
 
 	snprintf(root, sizeof(root), "%s/root", dir);
 	snprintf(p, sizeof(p), "%s/etc", root);
@@ -63,7 +65,7 @@ TEST(resolve_stays_in_root)
 TEST(symlink_loop_fails)
 {
 	char root[PATH_MAX + 8], p[PATH_MAX + 32], out[PATH_MAX];
-	struct tug_err err = { 0 };
+	struct tug_err err = {0};
 
 	snprintf(root, sizeof(root), "%s/loop", dir);
 	CHECK(mkdir(root, 0755) == 0);
@@ -78,7 +80,7 @@ TEST(default_spec_is_valid)
 	cJSON *j = oci_default_spec(false, 0, 0), *r = oci_default_spec(true, 1000, 1000);
 	char *text, bundle[PATH_MAX + 8], rootfs[PATH_MAX + 16];
 	struct oci_spec s;
-	struct tug_err err = { 0 };
+	struct tug_err err = {0};
 
 	CHECK(j && r);
 	snprintf(bundle, sizeof(bundle), "%s/bundle", dir);
@@ -116,7 +118,7 @@ TEST(state_of_a_gone_init_is_stopped)
 {
 	char root[PATH_MAX + 8], p[PATH_MAX + 64];
 	struct oci_state st;
-	struct tug_err err = { 0 };
+	struct tug_err err = {0};
 	cJSON *pub;
 	const char *rec = "{\"ociVersion\":\"1.0.2\",\"id\":\"c1\",\"pid\":2147483000,"
 			  "\"bundle\":\"/b\",\"rootfs\":\"/b/rootfs\",\"created\":\"t\","
