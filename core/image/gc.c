@@ -272,8 +272,8 @@ static int check_image(struct image_store *s, const char *manifest, FILE *out)
 			bad++;
 		}
 		if (!layer_complete(s, img.chain_ids[i])) {
-			fprintf(out, "damaged: image %s: layer %s not unpacked\n", manifest,
-				img.chain_ids[i]);
+			fprintf(out, "damaged: image %s: layer %s is missing or incomplete "
+				"(layers/%.64s)\n", manifest, img.chain_ids[i], img.chain_ids[i] + 7);
 			bad++;
 		}
 	}
