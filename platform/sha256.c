@@ -1,7 +1,26 @@
-/* Built-in SHA-256 (FIPS 180-4) and the choice of backend. */
+/*
+ * Built-in SHA-256 (FIPS 180-4), the same on the CPU's SHA instructions
+ * (x86 SHA-NI, ARMv8 crypto extension) when it has them, and the choice of
+ * backend. Pulls hash every byte twice (the blob, then the unpacked layer):
+ * the instructions make that ~8x cheaper than portable C.
+ */
+#include <stdbool.h>
 #include <string.h>
 
 #include "platform/sha256.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#include <immintrin.h>
+#define SHA256_CPU_X86 1
+#elif defined(__aarch64__)
+#include <arm_neon.h>
+#include <sys/auxv.h>
+#ifndef HWCAP_SHA2
+#define HWCAP_SHA2 (1 << 6)
+#endif
+#define SHA256_CPU_ARM64 1
+#endif
 
 struct sha256_builtin {
 	uint32_t h[8];
@@ -54,6 +73,124 @@ static void sha256_block(struct sha256_builtin *s, const uint8_t *p)
 	s->h[4] += e, s->h[5] += f, s->h[6] += g, s->h[7] += h;
 }
 
+static void blocks_c(struct sha256_builtin *s, const uint8_t *p, size_t n)
+{
+	for (; n; n--, p += 64)
+		sha256_block(s, p);
+}
+
+#if defined(SHA256_CPU_X86)
+static bool cpu_has_sha(void)
+{
+	unsigned a, b, c, d;
+
+	/* SHA (leaf 7 EBX bit 29) plus SSSE3 and SSE4.1 for the shuffles. */
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSSE3) || !(c & bit_SSE4_1))
+		return false;
+	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));
+}
+
+/* Four rounds; W is the schedule vector for them. */
+#define X86_ROUNDS4(W, k)                                                           \
+	do {                                                                         \
+		__m128i m_ = _mm_add_epi32((W), _mm_loadu_si128((const __m128i *)(k))); \
+		st1 = _mm_sha256rnds2_epu32(st1, st0, m_);                           \
+		st0 = _mm_sha256rnds2_epu32(st0, st1, _mm_shuffle_epi32(m_, 0x0E));  \
+	} while (0)
+
+__attribute__((target("sha,sse4.1,ssse3")))
+static void blocks_cpu(struct sha256_builtin *s, const uint8_t *p, size_t n)
+{
+	const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+	__m128i tmp = _mm_loadu_si128((const __m128i *)&s->h[0]);
+	__m128i st1 = _mm_loadu_si128((const __m128i *)&s->h[4]);
+	__m128i st0;
+
+	/* The instructions keep the state as ABEF / CDGH. */
+	tmp = _mm_shuffle_epi32(tmp, 0xB1);
+	st1 = _mm_shuffle_epi32(st1, 0x1B);
+	st0 = _mm_alignr_epi8(tmp, st1, 8);
+	st1 = _mm_blend_epi16(st1, tmp, 0xF0);
+	for (; n; n--, p += 64) {
+		__m128i abef = st0, cdgh = st1, w[4];
+
+		for (int i = 0; i < 4; i++) {
+			w[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * i)), bswap);
+			X86_ROUNDS4(w[i], &K[4 * i]);
+		}
+		for (int g = 4; g < 16; g++) {
+			__m128i *wg = &w[g & 3];
+			const __m128i w1 = w[(g + 1) & 3], w2 = w[(g + 2) & 3], w3 = w[(g + 3) & 3];
+
+			/* W[g] from W[g-4] (*wg), W[g-3], W[g-2], W[g-1]. */
+			*wg = _mm_sha256msg1_epu32(*wg, w1);
+			*wg = _mm_add_epi32(*wg, _mm_alignr_epi8(w3, w2, 4));
+			*wg = _mm_sha256msg2_epu32(*wg, w3);
+			X86_ROUNDS4(*wg, &K[4 * g]);
+		}
+		st0 = _mm_add_epi32(st0, abef);
+		st1 = _mm_add_epi32(st1, cdgh);
+	}
+	tmp = _mm_shuffle_epi32(st0, 0x1B);
+	st1 = _mm_shuffle_epi32(st1, 0xB1);
+	st0 = _mm_blend_epi16(tmp, st1, 0xF0);
+	st1 = _mm_alignr_epi8(st1, tmp, 8);
+	_mm_storeu_si128((__m128i *)&s->h[0], st0);
+	_mm_storeu_si128((__m128i *)&s->h[4], st1);
+}
+#elif defined(SHA256_CPU_ARM64)
+static bool cpu_has_sha(void)
+{
+	return (getauxval(AT_HWCAP) & HWCAP_SHA2) != 0;
+}
+
+__attribute__((target("+crypto")))
+static void blocks_cpu(struct sha256_builtin *s, const uint8_t *p, size_t n)
+{
+	uint32x4_t st0 = vld1q_u32(&s->h[0]), st1 = vld1q_u32(&s->h[4]);
+
+	for (; n; n--, p += 64) {
+		uint32x4_t abcd = st0, efgh = st1, w[4];
+
+		for (int g = 0; g < 16; g++) {
+			uint32x4_t wk, prev = st0;
+
+			if (g < 4)
+				w[g] = vreinterpretq_u32_u8(vrev32q_u8(vld1q_u8(p + 16 * g)));
+			else
+				w[g & 3] = vsha256su1q_u32(vsha256su0q_u32(w[g & 3], w[(g + 1) & 3]),
+							   w[(g + 2) & 3], w[(g + 3) & 3]);
+			wk = vaddq_u32(w[g & 3], vld1q_u32(&K[4 * g]));
+			st0 = vsha256hq_u32(st0, st1, wk);
+			st1 = vsha256h2q_u32(st1, prev, wk);
+		}
+		st0 = vaddq_u32(st0, abcd);
+		st1 = vaddq_u32(st1, efgh);
+	}
+	vst1q_u32(&s->h[0], st0);
+	vst1q_u32(&s->h[4], st1);
+}
+#else
+static bool cpu_has_sha(void)
+{
+	return false;
+}
+
+static void blocks_cpu(struct sha256_builtin *s, const uint8_t *p, size_t n)
+{
+	blocks_c(s, p, n);
+}
+#endif
+
+bool sha256_cpu_available(void)
+{
+	static int has = -1;
+
+	if (has < 0)
+		has = cpu_has_sha();
+	return has;
+}
+
 static void builtin_init(struct sha256_ctx *ctx)
 {
 	static const uint32_t iv[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
@@ -65,7 +202,8 @@ static void builtin_init(struct sha256_ctx *ctx)
 	s->used = 0;
 }
 
-static void builtin_update(struct sha256_ctx *ctx, const void *buf, size_t len)
+static void update_with(struct sha256_ctx *ctx, const void *buf, size_t len,
+			void (*blocks)(struct sha256_builtin *, const uint8_t *, size_t))
 {
 	struct sha256_builtin *s = (void *)ctx->state;
 	const uint8_t *p = buf;
@@ -78,16 +216,28 @@ static void builtin_update(struct sha256_ctx *ctx, const void *buf, size_t len)
 		s->used += n, p += n, len -= n;
 		if (s->used < 64)
 			return;
-		sha256_block(s, s->buf);
+		blocks(s, s->buf, 1);
 		s->used = 0;
 	}
-	for (; len >= 64; p += 64, len -= 64)
-		sha256_block(s, p);
+	blocks(s, p, len / 64);
+	p += len / 64 * 64;
+	len %= 64;
 	memcpy(s->buf, p, len);
 	s->used = len;
 }
 
-static void builtin_final(struct sha256_ctx *ctx, uint8_t out[SHA256_DIGEST_LEN])
+static void builtin_update(struct sha256_ctx *ctx, const void *buf, size_t len)
+{
+	update_with(ctx, buf, len, blocks_c);
+}
+
+static void cpu_update(struct sha256_ctx *ctx, const void *buf, size_t len)
+{
+	update_with(ctx, buf, len, blocks_cpu);
+}
+
+static void final_with(struct sha256_ctx *ctx, uint8_t out[SHA256_DIGEST_LEN],
+		       void (*update)(struct sha256_ctx *, const void *, size_t))
 {
 	struct sha256_builtin *s = (void *)ctx->state;
 	uint64_t bits = s->len * 8;
@@ -96,13 +246,23 @@ static void builtin_final(struct sha256_ctx *ctx, uint8_t out[SHA256_DIGEST_LEN]
 
 	for (int i = 0; i < 8; i++)
 		pad[padlen + i] = (uint8_t)(bits >> (56 - 8 * i));
-	builtin_update(ctx, pad, padlen + 8);
+	update(ctx, pad, padlen + 8);
 	for (int i = 0; i < 8; i++) {
 		out[4 * i] = (uint8_t)(s->h[i] >> 24);
 		out[4 * i + 1] = (uint8_t)(s->h[i] >> 16);
 		out[4 * i + 2] = (uint8_t)(s->h[i] >> 8);
 		out[4 * i + 3] = (uint8_t)s->h[i];
 	}
+}
+
+static void builtin_final(struct sha256_ctx *ctx, uint8_t out[SHA256_DIGEST_LEN])
+{
+	final_with(ctx, out, builtin_update);
+}
+
+static void cpu_final(struct sha256_ctx *ctx, uint8_t out[SHA256_DIGEST_LEN])
+{
+	final_with(ctx, out, cpu_update);
 }
 
 const struct sha256_ops sha256_builtin_ops = {
@@ -112,8 +272,18 @@ const struct sha256_ops sha256_builtin_ops = {
 	.final = builtin_final,
 };
 
+/* The built-in buffering around the CPU's instructions (use only when available). */
+const struct sha256_ops sha256_cpu_ops = {
+	.name = "cpu",
+	.init = builtin_init,
+	.update = cpu_update,
+	.final = cpu_final,
+};
+
 const struct sha256_ops *sha256_default(void)
 {
+	if (sha256_cpu_available())
+		return &sha256_cpu_ops;
 	if (IS_ENABLED(CONFIG_TLS_MBEDTLS))
 		return SHA256_MBEDTLS_OPS;
 	return &sha256_builtin_ops;

@@ -6,6 +6,7 @@
 #ifndef TUG_SHA256_H
 #define TUG_SHA256_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,9 @@ struct sha256_ops {
 };
 
 extern const struct sha256_ops sha256_builtin_ops;
+/* Built-in on the CPU's SHA-256 instructions (x86 SHA-NI, ARMv8 crypto). */
+extern const struct sha256_ops sha256_cpu_ops;
+bool sha256_cpu_available(void);
 #ifdef CONFIG_TLS_MBEDTLS
 extern const struct sha256_ops sha256_mbedtls_ops;
 #define SHA256_MBEDTLS_OPS (&sha256_mbedtls_ops)

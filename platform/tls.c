@@ -19,15 +19,36 @@
 
 #include "platform/tls.h"
 
+#define TLS_READ_AHEAD 32768
+
 struct tls_conn {
 	int fd;
 	mbedtls_ssl_context ssl;
 	mbedtls_ssl_config conf;
-	mbedtls_x509_crt ca;
+	mbedtls_x509_crt ca;		/* used when the CA set is not cached */
+	mbedtls_x509_crt *cas;		/* ca or a cached set */
 	mbedtls_entropy_context entropy;
 	mbedtls_ctr_drbg_context drbg;
 	int io_errno;
+	/* mbedtls reads a record's 5-byte header, then its body: one recv each. */
+	size_t roff, rlen;
+	unsigned char rbuf[TLS_READ_AHEAD];
 };
+
+/*
+ * Parsed CA sets, per (CA file, certs.d directory): parsing the system
+ * bundle (~140 PEM certificates) costs more than a handshake, and a pull
+ * opens a connection per parallel download (the children inherit the
+ * parsed set). A few sets at most, kept for the life of the process (a
+ * CLI run, or one pull's child of the daemon).
+ */
+#define TLS_CA_CACHE 4
+static struct {
+	char key[1400];
+	mbedtls_x509_crt ca;
+	int count;
+} ca_cache[TLS_CA_CACHE];
+static int ca_cached;
 
 static void tls_errstr(int rc, char *buf, size_t size)
 {
@@ -94,9 +115,23 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
 	struct tls_conn *c = ctx;
 	ssize_t n;
 
+	if (c->roff < c->rlen) {
+		n = (ssize_t)(c->rlen - c->roff < len ? c->rlen - c->roff : len);
+		memcpy(buf, c->rbuf + c->roff, (size_t)n);
+		c->roff += (size_t)n;
+		return (int)n;
+	}
 	do
-		n = recv(c->fd, buf, len, 0);
+		n = len >= sizeof(c->rbuf) ? recv(c->fd, buf, len, 0)
+					   : recv(c->fd, c->rbuf, sizeof(c->rbuf), 0);
 	while (n < 0 && errno == EINTR);
+	if (n > 0 && len < sizeof(c->rbuf)) {
+		c->roff = 0;
+		c->rlen = (size_t)n;
+		n = (ssize_t)((size_t)n < len ? (size_t)n : len);
+		memcpy(buf, c->rbuf, (size_t)n);
+		c->roff = (size_t)n;
+	}
 	if (n < 0) {
 		c->io_errno = (errno == EAGAIN || errno == EWOULDBLOCK) ? ETIMEDOUT : errno;
 		return errno == ECONNRESET ? MBEDTLS_ERR_NET_CONN_RESET : MBEDTLS_ERR_NET_RECV_FAILED;
@@ -116,7 +151,7 @@ static const char *certs_dir(void)
 }
 
 /* Every *.crt in certs.d/<host:port>/ is a CA for that registry. */
-static int load_registry_cas(struct tls_conn *c, const char *host_port)
+static int load_registry_cas(mbedtls_x509_crt *ca, const char *host_port)
 {
 	char dir[512], path[800];
 	DIR *d;
@@ -133,11 +168,49 @@ static int load_registry_cas(struct tls_conn *c, const char *host_port)
 		if (n < 5 || strcmp(de->d_name + n - 4, ".crt"))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (mbedtls_x509_crt_parse_file(&c->ca, path) >= 0)
+		if (mbedtls_x509_crt_parse_file(ca, path) >= 0)
 			loaded++;
 	}
 	closedir(d);
 	return loaded;
+}
+
+static int load_cas(mbedtls_x509_crt *ca, const char *ca_file, const char *host_port)
+{
+	int n = 0;
+
+	if (access(ca_file, R_OK) == 0 && mbedtls_x509_crt_parse_file(ca, ca_file) >= 0)
+		n++;
+	return n + load_registry_cas(ca, host_port);
+}
+
+/* The CA set for this registry: cached, or parsed into c->ca. Returns how many sources. */
+static int cas_for(struct tls_conn *c, const char *ca_file, const char *host_port)
+{
+	char key[sizeof(ca_cache[0].key)];
+	int i;
+
+	snprintf(key, sizeof(key), "%s\n%s/%s", ca_file, certs_dir(), host_port);
+	for (i = 0; i < ca_cached; i++)
+		if (!strcmp(ca_cache[i].key, key)) {
+			c->cas = &ca_cache[i].ca;
+			return ca_cache[i].count;
+		}
+	if (ca_cached == TLS_CA_CACHE) {
+		c->cas = &c->ca;
+		return load_cas(&c->ca, ca_file, host_port);
+	}
+	mbedtls_x509_crt_init(&ca_cache[i].ca);
+	ca_cache[i].count = load_cas(&ca_cache[i].ca, ca_file, host_port);
+	if (!ca_cache[i].count) {
+		mbedtls_x509_crt_free(&ca_cache[i].ca);
+		c->cas = &c->ca;
+		return 0;
+	}
+	snprintf(ca_cache[i].key, sizeof(ca_cache[i].key), "%s", key);
+	ca_cached++;
+	c->cas = &ca_cache[i].ca;
+	return ca_cache[i].count;
 }
 
 void tls_close(struct tls_conn *c)
@@ -201,9 +274,7 @@ int tls_connect(struct tls_conn **out, int fd, const char *server, const char *h
 		return fail(c, err, rc, "seed random generator", server);
 	if (!ca_file || !*ca_file)
 		ca_file = TLS_SYSTEM_CA_FILE;
-	if (access(ca_file, R_OK) == 0 && mbedtls_x509_crt_parse_file(&c->ca, ca_file) >= 0)
-		cas++;
-	cas += load_registry_cas(c, host_port);
+	cas = cas_for(c, ca_file, host_port);
 	if (!cas) {
 		tls_close(c);
 		return tug_err_set(err, ENOENT,
@@ -219,7 +290,7 @@ int tls_connect(struct tls_conn **out, int fd, const char *server, const char *h
 	mbedtls_ssl_conf_ciphersuites(&c->conf, aes_in_hardware() ? suites_aes_first
 								  : suites_chacha_first);
 	mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
-	mbedtls_ssl_conf_ca_chain(&c->conf, &c->ca, NULL);
+	mbedtls_ssl_conf_ca_chain(&c->conf, c->cas, NULL);
 	mbedtls_ssl_conf_rng(&c->conf, mbedtls_ctr_drbg_random, &c->drbg);
 	rc = mbedtls_ssl_setup(&c->ssl, &c->conf);
 	if (rc)

@@ -2,14 +2,21 @@
 #ifndef TUG_REGISTRY_BLOB_H
 #define TUG_REGISTRY_BLOB_H
 
+#include "core/image/image.h"
 #include "core/image/store.h"
 #include "core/registry/internal.h"
 
 int reg_blob_fetch(struct reg_session *s, struct image_store *st, const struct reg_descriptor *d,
 		   bool *downloaded, struct tug_err *err);
-/* Blobs d[0..n): up to `parallel` at once in child processes (1: one by one). */
+/*
+ * Blobs d[0..n): up to `parallel` at once in child processes (1: one by one).
+ * With img (whose layer_blobs are d's digests), a child also unpacks its
+ * layer right after the download, so unpacking overlaps the other
+ * downloads; layers not installed here are left to the caller.
+ */
 int reg_blobs_fetch(struct reg_session *s, struct image_store *st, const struct reg_descriptor *d,
-		    size_t n, int parallel, bool *fresh, struct tug_err *err);
+		    size_t n, int parallel, const struct image *img, bool *fresh,
+		    struct tug_err *err);
 /* Upload a stored blob unless the registry has it (or can mount it from another repo). */
 int reg_blob_push(struct reg_session *s, struct image_store *st, const char *digest,
 		  const char *mount_from, struct tug_err *err);

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <dirent.h>
 
+#include "core/image/layers.h"
 #include "core/registry/blob.h"
 #include "platform/fsutil.h"
 
@@ -45,7 +46,7 @@ static void child_progress(void *ctx, const struct registry_progress *p)
 }
 
 static void child_run(struct reg_session *s, struct image_store *st,
-		      const struct reg_descriptor *d, int fd)
+		      const struct reg_descriptor *d, const struct image *img, size_t idx, int fd)
 {
 	struct registry_opts o = *s->opts;
 	struct tug_err err = { 0 };
@@ -58,17 +59,27 @@ static void child_run(struct reg_session *s, struct image_store *st,
 	o.progress = s->opts->progress ? child_progress : NULL;
 	o.progress_ctx = &fd;
 	s->opts = &o;
-	if (reg_blob_fetch(s, st, d, &dl, &err) < 0)
+	if (reg_blob_fetch(s, st, d, &dl, &err) < 0) {
 		n = snprintf(line, sizeof(line), "R %d 0 %s\n", err.code ? err.code : EIO,
 			     err.msg);
-	else
+	} else if (img && !layer_complete(st, img->chain_ids[idx]) &&
+		   (reg_progress(&o, d->digest, REG_ST_EXTRACTING, 0, 0),
+		    layer_install(st, img->layer_blobs[idx], img->diff_ids[idx],
+				  img->chain_ids[idx], &err) < 0)) {
+		tug_err_wrap(&err, "layer %.19s", d->digest);
+		n = snprintf(line, sizeof(line), "R %d 0 %s\n", err.code ? err.code : EIO,
+			     err.msg);
+	} else {
+		if (img && dl)
+			reg_progress(&o, d->digest, REG_ST_PULL_COMPLETE, 0, 0);
 		n = snprintf(line, sizeof(line), "R 0 %d\n", dl ? 1 : 0);
+	}
 	write_all(fd, line, (size_t)(n < (int)sizeof(line) ? n : (int)sizeof(line) - 1));
 	_exit(0);
 }
 
 static int spawn(struct reg_session *s, struct image_store *st, const struct reg_descriptor *d,
-		 struct slot *sl, struct tug_err *err)
+		 const struct image *img, size_t idx, struct slot *sl, struct tug_err *err)
 {
 	int p[2];
 
@@ -83,7 +94,7 @@ static int spawn(struct reg_session *s, struct image_store *st, const struct reg
 	}
 	if (sl->pid == 0) {
 		close(p[0]);
-		child_run(s, st, d, p[1]);
+		child_run(s, st, d, img, idx, p[1]);
 	}
 	close(p[1]);
 	sl->fd = p[0];
@@ -157,7 +168,8 @@ static void remove_spool(struct image_store *st, pid_t pid)
 }
 
 int reg_blobs_fetch(struct reg_session *s, struct image_store *st, const struct reg_descriptor *d,
-		    size_t n, int parallel, bool *fresh, struct tug_err *err)
+		    size_t n, int parallel, const struct image *img, bool *fresh,
+		    struct tug_err *err)
 {
 	struct slot slots[REG_MAX_PARALLEL];
 	struct pollfd pfd[REG_MAX_PARALLEL];
@@ -198,7 +210,7 @@ int reg_blobs_fetch(struct reg_session *s, struct image_store *st, const struct 
 				continue;
 			}
 			slots[i].idx = next;
-			if (spawn(s, st, &d[next], &slots[i], err) < 0) {
+			if (spawn(s, st, &d[next], img, next, &slots[i], err) < 0) {
 				rc = -1;
 				break;
 			}

@@ -170,16 +170,33 @@ static int pull_image(struct pull *p, const struct reg_manifest *m, const char *
 			return tug_err_wrap(err, "config");
 	}
 	fresh |= dl;
-	if (reg_blobs_fetch(&p->s, &p->store, m->items, m->nitems,
-			    p->o->parallel > 0 ? p->o->parallel : REG_DEFAULT_PARALLEL, &fresh,
-			    err) < 0)
-		return -1;
+	/*
+	 * The manifest blob goes in first (unreferenced until the image is
+	 * recorded) so the layers' diff IDs are known and each download
+	 * child can unpack its layer as soon as it is verified.
+	 */
 	if (blob_put(&p->store, buf_head(manifest_body), buf_size(manifest_body), stored, err) < 0)
 		return tug_err_wrap(err, "store manifest");
 	if (strcmp(stored, manifest_digest))
 		return tug_err_set(err, EBADMSG, "manifest changed while stored");
 	if (image_read(&p->store, manifest_digest, &img, err) < 0)
 		return -1;
+	if (img.nlayers != m->nitems) {
+		image_free(&img);
+		return tug_err_set(err, EBADMSG, "manifest: %zu layers, image has %zu", m->nitems,
+				   img.nlayers);
+	}
+	for (size_t i = 0; i < m->nitems; i++)
+		if (strcmp(img.layer_blobs[i], m->items[i].digest)) {
+			image_free(&img);
+			return tug_err_set(err, EBADMSG, "manifest: layer %zu differs", i);
+		}
+	if (reg_blobs_fetch(&p->s, &p->store, m->items, m->nitems,
+			    p->o->parallel > 0 ? p->o->parallel : REG_DEFAULT_PARALLEL, &img,
+			    &fresh, err) < 0) {
+		image_free(&img);
+		return -1;
+	}
 	for (size_t i = 0; i < img.nlayers; i++) {
 		if (layer_complete(&p->store, img.chain_ids[i]))
 			continue;

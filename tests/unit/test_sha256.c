@@ -62,6 +62,34 @@ TEST(mbedtls_fips_vectors)
 	check_backend(SHA256_MBEDTLS_OPS);
 }
 
+TEST(cpu_fips_vectors)
+{
+	if (!sha256_cpu_available())
+		SKIP("this CPU has no SHA-256 instructions");
+	check_backend(&sha256_cpu_ops);
+}
+
+TEST(cpu_agrees_with_builtin_on_long_input)
+{
+	size_t len = 100000;
+	unsigned char *buf = malloc(len);
+	char a[65], b[65];
+
+	if (!sha256_cpu_available()) {
+		free(buf);
+		SKIP("this CPU has no SHA-256 instructions");
+	}
+	CHECK(buf);
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (unsigned char)(i * 131 + (i >> 8));
+	for (size_t chunk = 1; chunk < 70000; chunk = chunk * 5 + 3) {
+		digest_with(&sha256_builtin_ops, buf, len - chunk % 61, 64, a);
+		digest_with(&sha256_cpu_ops, buf, len - chunk % 61, chunk, b);
+		CHECK_STR(a, b);
+	}
+	free(buf);
+}
+
 TEST(million_a)
 {
 	char *buf = malloc(1000000), hex[65];
@@ -104,6 +132,8 @@ int main(void)
 {
 	RUN(builtin_fips_vectors);
 	RUN(mbedtls_fips_vectors);
+	RUN(cpu_fips_vectors);
+	RUN(cpu_agrees_with_builtin_on_long_input);
 	RUN(million_a);
 	RUN(backends_agree_on_odd_lengths);
 	RUN(final_str_has_prefix);
