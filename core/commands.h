@@ -42,6 +42,11 @@ int registry_cmd_logout(int argc, char **argv);
 /* core/net: networks. core/volume: volumes. */
 int net_cmd_network(int argc, char **argv);
 int volume_cmd_volume(int argc, char **argv);
+/* core/update: atomic updates through tugd. */
+int update_cmd_update(int argc, char **argv);
+int update_cmd_rollback(int argc, char **argv);
+int update_cmd_apply(int argc, char **argv);
+int update_cmd_revisions(int argc, char **argv);
 /* core/client: the CLI as a client of tugd's API. */
 int client_cmd_run(int argc, char **argv);
 int client_cmd_create(int argc, char **argv);

@@ -85,6 +85,8 @@ void api_stream_end(struct conn *c);
 void api_hijack(struct conn *c, bool mux);
 void api_frame(struct conn *c, int stream, const void *data, size_t len);
 cJSON *api_body_json(struct conn *c, int *bad);
+/* Resolve a new container's image and lease it (create, updates). */
+int api_ctr_attach_image(struct container *ctr, struct tug_err *err);
 
 /* Connection plumbing used by the loop. */
 void api_conn_input(struct daemon *d, struct conn *c);

@@ -210,7 +210,7 @@ void h_ctr_list(struct daemon *d, struct conn *c)
 }
 
 /* Resolve the image now so create fails with Docker's 404 for an unknown one. */
-static int attach_image(struct container *ctr, struct tug_err *err)
+int api_ctr_attach_image(struct container *ctr, struct tug_err *err)
 {
 	struct image_store st;
 	struct image img = { 0 };
@@ -256,7 +256,7 @@ void h_ctr_create(struct daemon *d, struct conn *c)
 		api_error(c, status, "%s", err.msg);
 		return;
 	}
-	if (attach_image(ctr, &err)) {
+	if (api_ctr_attach_image(ctr, &err)) {
 		char img[256];
 		struct tug_err e2;
 

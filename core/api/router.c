@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/api/api.h"
+#include "core/update/txn.h"
 
 const struct route api_routes[] = {
 	{ "GET", "/_ping", h_ping },
@@ -42,6 +43,11 @@ const struct route api_routes[] = {
 	{ "GET", "/images/{*}/json", h_img_inspect },
 	{ "POST", "/images/{*}/tag", h_img_tag },
 	{ "DELETE", "/images/{*}", h_img_delete },
+	{ "POST", "/tug/v1/containers/{}/update", h_tug_update },
+	{ "POST", "/tug/v1/containers/{}/rollback", h_tug_rollback },
+	{ "POST", "/tug/v1/apply", h_tug_apply },
+	{ "GET", "/tug/v1/progress", h_tug_progress },
+	{ "GET", "/tug/v1/revisions", h_tug_revisions },
 	{ NULL, NULL, NULL },
 };
 

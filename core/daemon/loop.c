@@ -18,6 +18,7 @@
 #include "core/api/api.h"
 #include "core/daemon/daemon.h"
 #include "core/daemon/health.h"
+#include "core/update/update.h"
 
 struct watch {
 	enum watch_kind kind;
@@ -163,6 +164,7 @@ static void on_tick(struct daemon *d)
 		return;
 	ctr_tick(d);
 	health_tick(d);
+	update_tick(d);
 	for (struct conn *c = d->conns; c; c = c->next) {
 		api_conn_tick(d, c);
 		if (c->stream == SK_LOGS || c->stream == SK_ATTACH)

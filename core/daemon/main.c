@@ -15,6 +15,7 @@
 
 #include "core/commands.h"
 #include "core/daemon/daemon.h"
+#include "core/update/update.h"
 #include "core/paths.h"
 #include "platform/fsutil.h"
 
@@ -154,6 +155,7 @@ int daemon_main(int argc, char **argv)
 		goto fail;
 	if (ctr_load_all(&d, &err))
 		goto fail;
+	update_replay(&d); /* a transaction a crash cut off */
 	if (listen_unix(&d, &err))
 		goto fail;
 	snprintf(tmp, sizeof(tmp), "%s/tugd.pid", d.cfg.run_dir);

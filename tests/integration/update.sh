@@ -21,6 +21,8 @@ start_tugd() {
 	return 1
 }
 cleanup_daemon() {
+	ids=$(timeout 10 docker ps -aq 2>/dev/null)
+	[ -n "$ids" ] && timeout 20 docker rm -f $ids >/dev/null 2>&1
 	kill "$(cat "$T/run/tugd.pid" 2>/dev/null)" 2>/dev/null
 	kill "$(cat "$T/run/keeper.pid" 2>/dev/null)" 2>/dev/null
 }
@@ -65,3 +67,59 @@ wait_for 10 health_is htimeout unhealthy
 check health_timeout sh -c "$D inspect -f '{{json .State.Health}}' htimeout | grep -q 'exceeded timeout'"
 check health_bad_config sh -c "! $D create --health-cmd true --health-interval 1ns app:nohc true 2>&1 >/dev/null"
 $D rm -f hc himg hnone htimeout >/dev/null
+
+# --- tug update / tug rollback ----------------------------------------------
+TUGC="timeout 60 $TUG"
+version_of() { $D exec "$1" cat /version 2>/dev/null; }
+running_of() { $D ps --filter "name=^$1\$" --format '{{.Image}}'; }
+$D run -d --name app app:v1 >/dev/null
+wait_for 10 health_is app healthy
+check update_commits sh -c "$TUGC update --deadline 20 app app:v2 >$T/up1.out 2>&1 && grep -q ' committed$' $T/up1.out"
+check update_serves_new sh -c "[ \"\$($D exec app cat /version)\" = v2 ] && [ \$($D ps -a -q | wc -l) = 1 ]"
+check update_events sh -c "grep -q 'stopping *app' $T/up1.out && grep -q 'healthy *app' $T/up1.out"
+$TUGC update --deadline 20 app app:bad >"$T/up2.out" 2>&1
+rc=$?
+[ $rc = 1 ] && grep -q 'rolled back$' "$T/up2.out" && pass update_unhealthy_rolls_back ||
+	fail update_unhealthy_rolls_back "rc=$rc $(tail -3 "$T/up2.out" | tr '\n' ' ')"
+check update_old_serves_again sh -c "[ \"\$($D exec app cat /version)\" = v2 ] && [ \"\$($D inspect -f '{{.State.Running}}' app)\" = true ] && [ \$($D ps -a -q | wc -l) = 1 ]"
+grep 'serving again' "$T/up2.out" | sed 's/^/# /'
+check rollback_command sh -c "$TUGC rollback app >$T/rb.out 2>&1 && [ \"\$($D exec app cat /version)\" = v1 ]"
+check rollback_point_leased sh -c "! $D rmi app:v2 >/dev/null 2>&1"
+check update_missing_image sh -c "! $TUGC update app app:nope >$T/up3.out 2>&1 && grep -q 'No such image' $T/up3.out && [ \"\$($D exec app cat /version)\" = v1 ]"
+check update_no_container sh -c "! $TUGC update nope app:v2 2>&1 | grep -q committed"
+$D run -d --name plain app:nohc >/dev/null
+check update_without_healthcheck_stable sh -c "$TUGC update --stable 1 plain app:nohc >$T/up4.out 2>&1 && grep -q 'stable *plain' $T/up4.out"
+$D rm -f plain app >/dev/null
+
+# --- tug apply / tug revisions -----------------------------------------------
+cat >"$T/s1.json" <<'J'
+{"containers": [
+ {"name": "web", "image": "app:v1", "after": ["db"]},
+ {"name": "db", "image": "app:v1", "labels": {"role": "db"}},
+ {"name": "worker", "image": "app:nohc", "after": ["web"]}
+], "deadline": 20, "stable": 0.5}
+J
+sed 's/"name": "worker", "image": "app:nohc"/"name": "worker", "image": "app:bad"/; s/"image": "app:v1", "after"/"image": "app:v2", "after"/' "$T/s1.json" >"$T/s2.json"
+sed 's/"name": "web", "image": "app:v1"/"name": "web", "image": "app:v2"/' "$T/s1.json" >"$T/s3.json"
+ids() { $D ps -a --format '{{.Names}}={{.ID}}' | sort | tr '\n' ' '; }
+check apply_commits sh -c "$TUGC apply $T/s1.json >$T/ap1.out 2>&1 && grep -q ' committed$' $T/ap1.out"
+check apply_start_order sh -c "grep started $T/ap1.out | awk '{print \$2}' | tr '\n' ' ' | grep -qx 'db web worker '"
+before=$(ids)
+$TUGC apply "$T/s2.json" >"$T/ap2.out" 2>&1
+rc=$?
+[ $rc = 1 ] && grep -q 'worker: health check failed' "$T/ap2.out" && pass apply_failure_rolls_back ||
+	fail apply_failure_rolls_back "rc=$rc $(tail -3 "$T/ap2.out" | tr '\n' ' ')"
+after=$(ids)
+check apply_whole_revision_restored sh -c "[ '$after' = '$before' ] && [ \"\$($D exec web cat /version)\" = v1 ] && [ \$($D ps -q | wc -l) = 3 ]"
+check apply_second_commits sh -c "$TUGC apply $T/s3.json >$T/ap3.out 2>&1 && [ \"\$($D exec web cat /version)\" = v2 ]"
+check revisions_list sh -c "$TUGC revisions | awk 'NR>1{print \$1, \$2}' | tr '\n' ' ' | grep -qx '3 current 2 rolled 1 committed '"
+before=$(ids)
+printf '{"containers":[{"name":"a","image":"app:v1","ports":[]}]}' >"$T/bad1.json"
+printf '{"containers":[{"name":"a","image":"app:missing"}]}' >"$T/bad2.json"
+printf '{"containers":[{"name":"a","image":"app:v1","after":["b"]},{"name":"b","image":"app:v1","after":["a"]}]}' >"$T/bad3.json"
+check apply_rejects_unknown_field sh -c "! $TUGC apply $T/bad1.json 2>&1 | grep -q committed; $TUGC apply $T/bad1.json 2>&1 | grep -q \"unknown field 'ports'\""
+check apply_rejects_missing_image sh -c "$TUGC apply $T/bad2.json 2>&1 | grep -q 'No such image'"
+check apply_rejects_cycle sh -c "$TUGC apply $T/bad3.json 2>&1 | grep -q 'cycle'"
+after=$(ids)
+check apply_bad_input_changes_nothing sh -c "[ '$after' = '$before' ]"
+check api_progress sh -c "curl -s --unix-socket $T/run/tug.sock http://x/tug/v1/progress | grep -q '\"Result\":\"committed\"'"

@@ -1,0 +1,4 @@
+# core/update: atomic updates (tug update/rollback/apply), revisions, journal replay.
+obj-y += core/update/state.o core/update/cmd.o
+obj-$(CONFIG_DAEMON) += core/update/txn.o core/update/api.o
+tests-y += test_update_state
