@@ -66,6 +66,41 @@ same same_status_ambient_user ambient_user
 run_both seccomp_nonnp "$ST" 'c["process"]["noNewPrivileges"]=False' 'c["process"]["user"]={"uid":1000,"gid":1000}' \
 	'c["linux"]["seccomp"]={"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir"],"action":"SCMP_ACT_ERRNO"}]}'
 same same_seccomp_without_nnp seccomp_nonnp
+# More of the config: process fields, sysctl, domainname, oomScoreAdj.
+run_both proc 'c["process"]["args"]=["sh","-c","echo $FOO; pwd; umask; ulimit -n; ulimit -Hn; id; cat /proc/self/oom_score_adj /proc/sys/kernel/domainname /proc/sys/net/ipv4/ip_forward"]' \
+	'c["process"]["env"].append("FOO=bar baz")' 'c["process"]["cwd"]="/tmp"' \
+	'c["process"]["user"]={"uid":1000,"gid":1000,"umask":0o27,"additionalGids":[10,20]}' \
+	'c["process"]["rlimits"]=[{"type":"RLIMIT_NOFILE","soft":321,"hard":1000}]' \
+	'c["process"]["oomScoreAdj"]=123' 'c["domainname"]="example.org"' 'c["linux"]["sysctl"]={"net.ipv4.ip_forward":"1"}'
+same same_process_fields proc
+# Extra mounts and their options, custom masked/readonly paths; mountinfo
+# fields 5-6 (target, options) and the optional fields without peer numbers.
+MI='c["process"]["args"]=["sh","-c","cut -d\" \" -f5-9 /proc/self/mountinfo | sed -E \"s/(shared|master):[0-9]+/\\1/g\""]'
+mkdir -p "$WORK/data" && echo x >"$WORK/data/f"
+run_both mounts2 "$MI" 'c["root"]["readonly"]=False' \
+	'import os; c["mounts"].append({"destination":"/data","type":"bind","source":os.environ["WORK"]+"/data","options":["rbind","ro","nosuid","nodev","noexec"]})' \
+	'c["mounts"].append({"destination":"/scratch","type":"tmpfs","source":"tmpfs","options":["size=1m","mode=1777","nosuid","noatime"]})' \
+	'c["mounts"].append({"destination":"/ro-data","type":"none","source":os.environ["WORK"]+"/data","options":["bind","ro","rprivate"]})' \
+	'c["linux"]["maskedPaths"]=["/proc/kcore","/data/f","/proc/nonexistent"]' \
+	'c["linux"]["readonlyPaths"]=["/proc/sys","/scratch"]'
+same same_mounts_options_masks mounts2
+for prop in shared slave private; do
+	run_both "prop_$prop" 'c["process"]["args"]=["sh","-c","cut -d\" \" -f5-7 /proc/self/mountinfo | grep \"^/ \" | sed -E \"s/(shared|master):[0-9]+/\\1/g\""]' \
+		"c['linux']['rootfsPropagation']='$prop'"
+	same "same_rootfs_propagation_$prop" "prop_$prop"
+done
+# A user namespace: the maps, ids and caps inside.
+chmod 755 "$WORK"
+run_both userns 'c["process"]["args"]=["sh","-c","cat /proc/self/uid_map /proc/self/gid_map; id; grep -E \"^Cap(Eff|Bnd)\" /proc/self/status; ls -ln / | sed \"s/ [A-Z][a-z][a-z] .*:[0-9][0-9]//\" | head -4"]' \
+	'c["linux"]["namespaces"].append({"type":"user"})' \
+	'c["linux"]["uidMappings"]=[{"containerID":0,"hostID":100000,"size":65536}]' \
+	'c["linux"]["gidMappings"]=[{"containerID":0,"hostID":100000,"size":65536}]'
+same same_user_namespace userns
+# seccomp: kill, trap, an argument filter and errnoRet, several arches.
+run_both seccomp2 'c["process"]["args"]=["sh","-c","chmod 777 /tmp 2>&1 | sed s/.*:.//; chmod 755 /tmp && echo chmod-755-ok; (sync) 2>/dev/null; echo sync-rc=$?; (hostname x) 2>/dev/null; echo sethostname-rc=$?; grep ^Seccomp: /proc/self/status"]' \
+	'c["root"]["readonly"]=False' \
+	'c["linux"]["seccomp"]={"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86_64","SCMP_ARCH_X86","SCMP_ARCH_X32"],"syscalls":[{"names":["chmod","fchmodat"],"action":"SCMP_ACT_ERRNO","errnoRet":13,"args":[{"index":1,"value":511,"op":"SCMP_CMP_EQ"}]},{"names":["sync"],"action":"SCMP_ACT_KILL_PROCESS"},{"names":["sethostname"],"action":"SCMP_ACT_TRAP"}]}'
+same same_seccomp_actions_args seccomp2
 # Mount table: fields 1-4 (source, target, type, options); cgroup and masks included.
 run_both mounts 'c["process"]["args"]=["sh","-c","cut -d\" \" -f1-4 /proc/self/mounts"]'
 same same_mount_table mounts
