@@ -4,7 +4,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -20,21 +22,52 @@
 #include "platform/cleanup.h"
 #include "platform/json.h"
 
-int boot_wait_api(const char *socket_path, int timeout_ms)
+/*
+ * Wait for a listening UNIX socket without sleeping in steps: inotify tells
+ * when the name appears; bind-before-listen is the only window in which a
+ * connect can still be refused, and it lasts microseconds.
+ */
+int boot_wait_socket(const char *socket_path, int type, int timeout_ms)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	long long end = init_now_ms() + timeout_ms;
+	_cleanup_close_ int ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	char dir[sizeof(sa.sun_path)], *slash;
 
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", socket_path);
+	snprintf(dir, sizeof(dir), "%s", socket_path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	if (ifd >= 0 && inotify_add_watch(ifd, slash ? dir : ".", IN_CREATE | IN_MOVED_TO) < 0) {
+		close(ifd);
+		ifd = -1;
+	}
 	for (;;) {
-		_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		_cleanup_close_ int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+		long long left;
 
 		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
 			return 0;
-		if (init_now_ms() >= end)
+		left = end - init_now_ms();
+		if (left <= 0)
 			return -1;
-		usleep(2000);
+		if (errno == ENOENT && ifd >= 0) {
+			struct pollfd p = { .fd = ifd, .events = POLLIN };
+			char ev[1024];
+
+			if (poll(&p, 1, (int)left) > 0)
+				while (read(ifd, ev, sizeof(ev)) > 0)
+					;
+		} else {
+			usleep(500);
+		}
 	}
+}
+
+int boot_wait_api(const char *socket_path, int timeout_ms)
+{
+	return boot_wait_socket(socket_path, SOCK_STREAM, timeout_ms);
 }
 
 /* Already in the store under ref? Then a boot need not load it again. */
@@ -117,7 +150,7 @@ static const char *api_message(struct buf *b)
  * container runs.
  */
 static int start_container(const char *sock, const struct manifest_container *c,
-			   struct tug_err *err)
+			   long long *created_us, struct tug_err *err)
 {
 	_cleanup_json_ cJSON *body = manifest_create_body(c, err);
 	char target[300];
@@ -134,6 +167,7 @@ static int start_container(const char *sock, const struct manifest_container *c,
 		buf_free(&out);
 		return tug_err_wrap(err, "container %s", c->name);
 	}
+	*created_us = init_now_us();
 	out.len = out.off = 0;
 	snprintf(target, sizeof(target), "/containers/%s/start", c->name);
 	status = api_call(sock, "POST", target, NULL, &out, err);
@@ -217,38 +251,163 @@ static void console_follow(const char *sock, const char *name)
 	_exit(0);
 }
 
-int boot_run(const struct manifest *m, const char *sock, long long init_start_us)
+/*
+ * The loader child of PID 1 holds the write end of this pipe until every
+ * manifest module is in: EOF means done.
+ */
+static void wait_modules(int *fd)
+{
+	char c;
+
+	if (*fd < 0)
+		return;
+	while (read(*fd, &c, 1) > 0 || errno == EINTR)
+		;
+	close(*fd);
+	*fd = -1;
+}
+
+/* Only overlay (loaded before the engine) is sure: networks need veth and bridge. */
+static bool needs_all_modules(const struct manifest_container *c)
+{
+	const char *net = cJSON_GetStringValue(cJSON_GetObjectItem(c->json, "network"));
+
+	return !net || (strcmp(net, "none") && strcmp(net, "host"));
+}
+
+static double ms_since(long long t, long long start)
+{
+	return (double)(t - start) / 1000.0;
+}
+
+int boot_run(const struct manifest *m, const char *sock, long long init_start_us, int modules_fd)
 {
 	struct tug_err err;
 	int failed = 0;
-	long long first = 0;
+	long long first = 0, created = 0, images, api;
 
 	prctl(PR_SET_NAME, "tug-boot");
 	if (load_images(m, &err) < 0)
 		failed++;
+	images = init_now_us();
 	if (boot_wait_api(sock, 30000) < 0) {
 		init_say("boot: the engine's API (%s) did not answer within 30 s", sock);
 		return 1;
 	}
-	init_say("boot: engine API up at %lld ms after /init", (init_now_us() - init_start_us) / 1000);
+	api = init_now_us();
+	init_say("boot: images ready at %.1f ms, engine API up at %.1f ms after /init",
+		 ms_since(images, init_start_us), ms_since(api, init_start_us));
 	for (size_t k = 0; k < m->ncontainers; k++) {
 		const struct manifest_container *c = &m->containers[m->order[k]];
+		int r;
 
-		if (start_container(sock, c, &err) < 0) {
+		/* The first container goes as soon as it can; the rest wait for every module. */
+		if (first || needs_all_modules(c))
+			wait_modules(&modules_fd);
+		r = start_container(sock, c, &created, &err);
+		if (r < 0 && modules_fd >= 0) {
+			/* Maybe a module it needs (squashfs, loop) was still loading. */
+			init_report(&err);
+			wait_modules(&modules_fd);
+			r = start_container(sock, c, &created, &err);
+		}
+		if (r < 0) {
 			init_report(&err);
 			failed++;
 			continue;
 		}
 		if (!first) {
 			first = init_now_us();
-			init_say("boot: first container (%s) started %lld.%03lld ms after /init",
-				 c->name, (first - init_start_us) / 1000, (first - init_start_us) % 1000);
+			init_say("boot: first container (%s) created at %.1f ms, started %.1f ms after /init",
+				 c->name, ms_since(created, init_start_us), ms_since(first, init_start_us));
+			/* CLOCK_MONOTONIC starts with the kernel's timekeeping. */
+			init_say("boot: kernel hand-off to /init %.1f ms, /init to first container exec %.1f ms",
+				 ms_since(init_start_us, 0), ms_since(first, init_start_us));
 		}
 		/* The log endpoint replays from the start: nothing is missed. */
 		if (c->console)
 			console_follow(sock, c->name);
 	}
+	wait_modules(&modules_fd);
 	init_say("boot: %zu of %zu containers started, %lld ms after /init",
 		 m->ncontainers - (size_t)failed, m->ncontainers, (init_now_us() - init_start_us) / 1000);
 	return failed ? 1 : 0;
+}
+
+/*
+ * Shutdown, first step: every running container stopped the way `docker
+ * stop -t N` does (tugd sends the stop signal, SIGKILL after N s, records
+ * the exit and restarts nothing). All stops are sent at once, one
+ * connection each, and then waited for: the whole takes about the slowest
+ * one, not the sum.
+ */
+int boot_stop_containers(const char *sock, int timeout_s)
+{
+	struct buf out = { 0 };
+	struct tug_err err;
+	_cleanup_json_ cJSON *list = NULL;
+	const cJSON *ctr;
+	struct {
+		struct http_client c;
+		char name[128];
+		bool sent;
+	} *stops = NULL;
+	size_t n = 0, ok = 0;
+	long long t0 = init_now_us();
+	int status;
+
+	prctl(PR_SET_NAME, "tug-stop");
+	status = api_call(sock, "GET", "/containers/json", NULL, &out, &err);
+	if (status != 200) {
+		if (status > 0)
+			tug_err_set(&err, EIO, "list: %d %s", status, api_message(&out));
+		tug_err_wrap(&err, "shutdown: the engine");
+		init_report(&err);
+		buf_free(&out);
+		return 1;
+	}
+	list = cJSON_Parse(buf_size(&out) ? buf_head(&out) : "[]");
+	buf_free(&out);
+	stops = calloc((size_t)cJSON_GetArraySize(list) + 1, sizeof(*stops));
+	if (!stops)
+		return 1;
+	cJSON_ArrayForEach(ctr, list) {
+		const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(ctr, "Id"));
+		const char *name = cJSON_GetStringValue(
+			cJSON_GetArrayItem(cJSON_GetObjectItem(ctr, "Names"), 0));
+		char target[200];
+
+		if (!id)
+			continue;
+		snprintf(stops[n].name, sizeof(stops[n].name), "%s",
+			 name ? name + (name[0] == '/') : id);
+		snprintf(target, sizeof(target), "/containers/%s/stop?t=%d", id, timeout_s);
+		if (client_open(&stops[n].c, sock, &err) < 0 ||
+		    http_client_send(&stops[n].c, "POST", target, NULL, NULL, 0, &err) < 0) {
+			tug_err_wrap(&err, "shutdown: stop %s", stops[n].name);
+			init_report(&err);
+			continue;
+		}
+		stops[n++].sent = true;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct http_response r = { 0 };
+
+		if (http_client_read_head(&stops[i].c, &r, &err) < 0) {
+			tug_err_wrap(&err, "shutdown: stop %s", stops[i].name);
+			init_report(&err);
+		} else if (r.status != 204 && r.status != 304) {
+			init_say("shutdown: stop %s: status %d", stops[i].name, r.status);
+		} else {
+			init_say("shutdown: container %s stopped (%.0f ms)", stops[i].name,
+				 ms_since(init_now_us(), t0));
+			ok++;
+		}
+		http_response_free(&r);
+		http_client_close(&stops[i].c);
+	}
+	free(stops);
+	init_say("shutdown: %zu of %zu running containers stopped through the engine in %.0f ms", ok,
+		 n, ms_since(init_now_us(), t0));
+	return ok == n ? 0 : 1;
 }

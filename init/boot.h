@@ -11,10 +11,26 @@
 
 #include "init/manifest.h"
 
-/* Runs in the child; returns its exit code (0: every container started). */
-int boot_run(const struct manifest *m, const char *socket_path, long long init_start_us);
+/*
+ * Runs in the child; returns its exit code (0: every container started).
+ * modules_fd: read end of a pipe whose writer (the module loader) closes it
+ * when every manifest module is loaded, or -1. The first container starts
+ * without waiting for it when its network is none or host.
+ */
+int boot_run(const struct manifest *m, const char *socket_path, long long init_start_us,
+	     int modules_fd);
 
 /* The API socket answers (a connect succeeds) within timeout_ms. */
 int boot_wait_api(const char *socket_path, int timeout_ms);
+
+/* Same for any UNIX socket type (SOCK_STREAM, SOCK_SEQPACKET): inotify, no sleep steps. */
+int boot_wait_socket(const char *socket_path, int type, int timeout_ms);
+
+/*
+ * Shutdown: stop every running container through the engine (POST
+ * /containers/{id}/stop?t=timeout_s, all at once), report each. Runs in a
+ * child of PID 1; returns its exit code (0: all stopped).
+ */
+int boot_stop_containers(const char *socket_path, int timeout_s);
 
 #endif

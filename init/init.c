@@ -28,11 +28,14 @@
 #include <sys/prctl.h>
 #include <sys/reboot.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "core/commands.h"
+#include "core/daemon/daemon.h"
 #include "core/paths.h"
 #include "init/boot.h"
 #include "init/early.h"
@@ -54,12 +57,14 @@ struct init {
 	struct manifest manifest;
 	bool have_manifest;
 	struct watchdog wd;
-	pid_t engine, boot, test, shell;
+	pid_t engine, boot, test, shell, keeper, modules;
+	int modules_fd;		/* read end for the runner: EOF when the loader is done */
 	long long engine_started_ms, engine_next_ms;
 	int engine_backoff_ms, engine_quick_deaths;
 	char socket[256];
 	char test_path[256];
 	bool verbose, want_shell;
+	char *argv0;		/* our command line, for what ps shows of forked faces */
 	unsigned long orphans;
 };
 
@@ -71,8 +76,14 @@ static void child_setup(const struct init *in)
 	sigprocmask(SIG_SETMASK, &in->child_mask, NULL);
 }
 
-static pid_t spawn(const struct init *in, const char *path, char *const argv[], const char *log,
-		   bool session)
+/*
+ * Fork a child with the kernel's signal mask back, maybe a session of its
+ * own and its output in log; then exec path, or, when path is NULL, run
+ * fn(argv) in the forked copy of this binary (no exec: nothing to map and
+ * fault in again, which a board under emulation pays dearly for).
+ */
+static pid_t spawn_main(const struct init *in, const char *path, int (*fn)(int, char **),
+			char *const argv[], const char *log, bool session)
 {
 	pid_t pid = fork();
 
@@ -89,12 +100,63 @@ static pid_t spawn(const struct init *in, const char *path, char *const argv[], 
 			dup2(fd, STDERR_FILENO);
 		}
 	}
+	if (!path) {
+		int argc = 0;
+
+		while (argv[argc])
+			argc++;
+		/* What ps shows: our "/init" command line, rewritten in this copy. */
+		if (in->argv0 && strlen(in->argv0) >= strlen(argv[0]))
+			memset(stpcpy(in->argv0, argv[0]), 0, strlen(in->argv0) - strlen(argv[0]));
+		prctl(PR_SET_NAME, argv[0]);
+		_exit(fn(argc, (char **)argv));
+	}
 	execve(path, argv, (char *const *)child_env);
 	init_say("exec %s: %s", path, strerror(errno));
 	_exit(127);
 }
 
-static void engine_start(struct init *in)
+static pid_t spawn(const struct init *in, const char *path, char *const argv[], const char *log,
+		   bool session)
+{
+	return spawn_main(in, path, NULL, argv, log, session);
+}
+
+/*
+ * The engine's keeper (the parent of every container, see core/daemon) is
+ * started here, by a fork that runs keeper_main() without an exec, while
+ * PID 1 goes on with the modules: tugd then finds it listening instead of
+ * spawning it and polling for its socket.
+ */
+static void keeper_start(struct init *in)
+{
+	char run[256], log[300];
+	pid_t pid;
+
+	snprintf(run, sizeof(run), "%s", tug_run_dir());
+	snprintf(log, sizeof(log), "%s/tugd.log", run);
+	mkdir(run, 0711);
+	pid = fork();
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+		int fd = in->verbose ? -1 : open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+
+		child_setup(in);
+		setsid();
+		if (nul >= 0) {
+			dup2(nul, STDIN_FILENO);
+			dup2(nul, STDOUT_FILENO);
+		}
+		if (fd >= 0)
+			dup2(fd, STDERR_FILENO);
+		_exit(keeper_main(run));
+	}
+	if (pid < 0)
+		init_say("keeper: fork: %s", strerror(errno));
+	in->keeper = pid > 0 ? pid : 0;
+}
+
+static void engine_start(struct init *in, bool first)
 {
 	char state[256], run[256], log[300];
 	char *argv[] = { "tugd", "--data-root", state, "--exec-root", run, NULL };
@@ -103,7 +165,19 @@ static void engine_start(struct init *in)
 	snprintf(run, sizeof(run), "%s", tug_run_dir());
 	snprintf(log, sizeof(log), "%s/tugd.log", run);
 	mkdir(run, 0711);
-	in->engine = spawn(in, "/proc/self/exe", argv, in->verbose ? NULL : log, false);
+	if (in->keeper) {
+		char ksock[300];
+
+		/* Else tugd, not seeing it listen yet, would start a second keeper. */
+		snprintf(ksock, sizeof(ksock), "%s/keeper.sock", run);
+		if (boot_wait_socket(ksock, SOCK_SEQPACKET, 2000) < 0)
+			init_say("keeper: %s does not answer; tugd starts its own", ksock);
+	}
+	/* The first start forks without exec; a restart gets a fresh image. */
+	if (first)
+		in->engine = spawn_main(in, NULL, daemon_main, argv, in->verbose ? NULL : log, false);
+	else
+		in->engine = spawn(in, "/proc/self/exe", argv, in->verbose ? NULL : log, false);
 	if (in->engine < 0) {
 		init_say("engine: fork: %s", strerror(errno));
 		in->engine = 0;
@@ -126,8 +200,10 @@ static void __attribute__((noreturn)) fatal(struct init *in, const char *what)
 		init_say("rebooting in 10 s");
 		sleep(10);
 	}
-	shutdown_run(SHUTDOWN_REBOOT, in->engine, 2, &in->wd);
+	shutdown_run(SHUTDOWN_REBOOT, in->engine, 2, &in->wd, 0);
 }
+
+static void watchdog_arm(struct init *in);
 
 static void engine_died(struct init *in, int status)
 {
@@ -200,7 +276,7 @@ static void boot_start(struct init *in)
 	pid = fork();
 	if (pid == 0) {
 		child_setup(in);
-		_exit(boot_run(&in->manifest, in->socket, in->start_us));
+		_exit(boot_run(&in->manifest, in->socket, in->start_us, in->modules_fd));
 	}
 	if (pid < 0) {
 		init_say("boot: fork: %s", strerror(errno));
@@ -210,9 +286,62 @@ static void boot_start(struct init *in)
 	in->boot = pid;
 }
 
+/*
+ * Containers first, through the engine's normal stop (signal, SIGKILL at
+ * the deadline, exit recorded, no restart), in a child: HTTP has no place
+ * in PID 1. Returns the seconds left for the signal phase that follows.
+ */
+static int engine_stop_containers(struct init *in, int timeout_s)
+{
+	long long t0 = init_now_ms(), end = t0 + timeout_s * 1000LL + 2000, beat = 0;
+	int left;
+	pid_t pid;
+
+	if (!IS_ENABLED(CONFIG_DAEMON) || !in->engine)
+		return timeout_s;
+	pid = fork();
+	if (pid == 0) {
+		child_setup(in);
+		_exit(boot_stop_containers(in->socket, timeout_s));
+	}
+	if (pid < 0)
+		return timeout_s;
+	/* tugd SIGKILLs at the deadline; it gets 2 s more to record and answer. */
+	for (;;) {
+		int status;
+		pid_t got = waitpid(-1, &status, WNOHANG);
+
+		if (got == pid)
+			break;
+		if (got > 0) {
+			if (got == in->engine)
+				in->engine = 0;
+			continue;
+		}
+		if (init_now_ms() >= end) {
+			init_say("shutdown: the engine did not stop every container in time");
+			kill(pid, SIGKILL);
+			break;
+		}
+		if (init_now_ms() - beat >= 500) {
+			watchdog_beat(&in->wd);
+			beat = init_now_ms();
+		}
+		usleep(5000);
+	}
+	left = timeout_s - (int)((init_now_ms() - t0) / 1000);
+	return left > 1 ? left : 1;
+}
+
 static void __attribute__((noreturn)) shut(struct init *in, enum shutdown_action a)
 {
-	shutdown_run(a, in->engine, in->have_manifest ? in->manifest.stop_timeout : 5, &in->wd);
+	int timeout = in->have_manifest ? in->manifest.stop_timeout : 5;
+	long long t0 = init_now_ms();
+
+	init_say("shutdown (%s): stopping containers through the engine, %d s before SIGKILL",
+		 shutdown_action_name(a), timeout);
+	timeout = engine_stop_containers(in, timeout);
+	shutdown_run(a, in->engine, timeout, &in->wd, t0);
 }
 
 /* Reap until nothing is left to reap; act on the children we know. */
@@ -236,6 +365,12 @@ static void reap(struct init *in)
 			init_say("test exit %d", WIFEXITED(status) ? WEXITSTATUS(status)
 								   : 128 + WTERMSIG(status));
 			shut(in, SHUTDOWN_POWEROFF);
+		} else if (pid == in->modules) {
+			in->modules = 0;
+			watchdog_arm(in);
+		} else if (pid == in->keeper) {
+			in->keeper = 0;
+			init_say("keeper exited: tugd starts a new one when it restarts");
 		} else if (pid == in->shell) {
 			in->shell = 0;
 			init_say("shell exited");
@@ -296,7 +431,7 @@ static void __attribute__((noreturn)) loop(struct init *in)
 			long long due = in->engine_next_ms - init_now_ms();
 
 			if (due <= 0)
-				engine_start(in);
+				engine_start(in, false);
 			else if (due < timeout)
 				timeout = (int)due;
 		}
@@ -331,7 +466,7 @@ static void load_manifest(struct init *in)
 static void bring_up(struct init *in)
 {
 	struct tug_err err = { 0 };
-	char buf[512], dir[300];
+	char buf[512];
 	const char *host = NULL;
 
 	if (read_small_file("/sys/fs/cgroup/cgroup.controllers", buf, sizeof(buf), &err) < 0) {
@@ -343,14 +478,6 @@ static void bring_up(struct init *in)
 	if (cgroup_enable_controllers("cpu memory pids io", &err) < 0)
 		init_report(&err);
 	load_manifest(in);
-	if (in->have_manifest && in->manifest.nmodules) {
-		long long t0 = init_now_us();
-
-		modules_dir(dir, sizeof(dir));
-		modules_load(dir, in->manifest.modules, in->manifest.nmodules);
-		init_say("modules: %zu asked for, loaded in %lld ms", in->manifest.nmodules,
-			 (init_now_us() - t0) / 1000);
-	}
 	if (in->have_manifest && in->manifest.hostname)
 		host = in->manifest.hostname;
 	else if (read_small_file("/etc/hostname", buf, sizeof(buf), &err) == 0 && buf[0])
@@ -359,10 +486,80 @@ static void bring_up(struct init *in)
 		init_report(&err);
 	if (loopback_up(&err) < 0)
 		init_report(&err);
-	if (in->have_manifest && in->manifest.watchdog_timeout &&
+}
+
+/* After the modules: the watchdog's driver may be one of them. */
+static void watchdog_arm(struct init *in)
+{
+	struct tug_err err = { 0 };
+
+	if (in->have_manifest && in->manifest.watchdog_timeout && !in->wd.pid &&
 	    watchdog_start(&in->wd, in->manifest.watchdog_device, in->manifest.watchdog_timeout,
 			   &err) < 0)
 		init_report(&err);
+}
+
+/*
+ * The container rootfs needs overlay before the first start: load it now,
+ * before the engine. Everything else (loop, squashfs, veth, bridge, the
+ * watchdog driver) loads in modules_start()'s child while the engine and the
+ * first container come up.
+ */
+static void modules_early(struct init *in)
+{
+	static const char *const early[] = { "overlay" };
+	char dir[300];
+	long long t0 = init_now_us();
+
+	if (!in->have_manifest)
+		return;
+	for (size_t i = 0; i < in->manifest.nmodules; i++)
+		if (!strcmp(in->manifest.modules[i], early[0])) {
+			modules_dir(dir, sizeof(dir));
+			modules_load(dir, early, 1);
+			init_say("modules: %s loaded in %.1f ms", early[0],
+				 (double)(init_now_us() - t0) / 1000.0);
+			break;
+		}
+}
+
+static void modules_start(struct init *in)
+{
+	int p[2];
+	pid_t pid;
+
+	in->modules_fd = -1;
+	if (!in->have_manifest || !in->manifest.nmodules || pipe2(p, O_CLOEXEC) < 0) {
+		watchdog_arm(in);
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		char dir[300];
+		long long t0 = init_now_us();
+		int failed;
+
+		child_setup(in);
+		prctl(PR_SET_NAME, "tug-modules");
+		close(p[0]);
+		/* finit_module is CPU work: the engine and the first container go first. */
+		(void)!nice(19);
+		modules_dir(dir, sizeof(dir));
+		failed = modules_load(dir, in->manifest.modules, in->manifest.nmodules);
+		init_say("modules: %zu asked for, %zu loaded in the background in %.1f ms",
+			 in->manifest.nmodules, in->manifest.nmodules - (size_t)failed,
+			 (double)(init_now_us() - t0) / 1000.0);
+		_exit(failed ? 1 : 0);
+	}
+	close(p[1]);
+	if (pid < 0) {
+		init_say("modules: fork: %s", strerror(errno));
+		close(p[0]);
+		watchdog_arm(in);
+		return;
+	}
+	in->modules = pid;
+	in->modules_fd = p[0];
 }
 
 int init_main(int argc, char **argv)
@@ -372,6 +569,7 @@ int init_main(int argc, char **argv)
 	struct timespec rt;
 	sigset_t all;
 	char buf[16];
+	bool engine;
 
 	if (getpid() != 1) {
 		dprintf(STDERR_FILENO, "tug-init: not PID 1 (pid %d), refusing to take over\n",
@@ -379,6 +577,7 @@ int init_main(int argc, char **argv)
 		return 1;
 	}
 	in.start_us = init_now_us();
+	in.argv0 = argc > 0 ? argv[0] : NULL;
 	clock_gettime(CLOCK_REALTIME, &rt);
 	/* PID 1 takes signals only when it asks for them; children get the old mask. */
 	sigfillset(&all);
@@ -396,9 +595,18 @@ int init_main(int argc, char **argv)
 	in.want_shell = cmdline_get("tug.shell", buf, sizeof(buf), &err) > 0;
 	bring_up(&in);
 	snprintf(in.socket, sizeof(in.socket), "%s/tug.sock", tug_run_dir());
-	if (IS_ENABLED(CONFIG_DAEMON) && (in.have_manifest || !in.test_path[0] ||
-					   cmdline_get("tug.engine", buf, sizeof(buf), &err) > 0))
-		engine_start(&in);
+	engine = IS_ENABLED(CONFIG_DAEMON) &&
+		 (in.have_manifest || !in.test_path[0] ||
+		  cmdline_get("tug.engine", buf, sizeof(buf), &err) > 0);
+	if (engine)
+		keeper_start(&in);
+	modules_early(&in);
+	if (engine)
+		engine_start(&in, true);
+	modules_start(&in);
 	boot_start(&in);
+	if (in.modules_fd >= 0)
+		close(in.modules_fd);
+	in.modules_fd = -1;
 	loop(&in);
 }

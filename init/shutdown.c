@@ -151,11 +151,17 @@ void shutdown_now(enum shutdown_action a)
 		pause();
 }
 
-void shutdown_run(enum shutdown_action a, pid_t engine, int stop_timeout_s, struct watchdog *w)
+const char *shutdown_action_name(enum shutdown_action a)
 {
-	long long t0 = init_now_ms();
+	return action_names[a];
+}
 
-	init_say("shutdown (%s): stopping containers, %d s before SIGKILL", action_names[a],
+void shutdown_run(enum shutdown_action a, pid_t engine, int stop_timeout_s, struct watchdog *w,
+		  long long since_ms)
+{
+	long long t0 = since_ms ? since_ms : init_now_ms();
+
+	init_say("shutdown (%s): stopping the processes left, %d s before SIGKILL", action_names[a],
 		 stop_timeout_s);
 	/* The engine first, so it restarts nothing it sees dying. */
 	if (engine > 0 && kill(engine, SIGTERM) == 0) {

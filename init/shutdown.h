@@ -17,8 +17,11 @@ int count_user_processes(pid_t skip);
 /* Zombies among them (state Z), for the tests. */
 int count_zombies(void);
 
+/* since_ms: when the shutdown began (CLOCK_MONOTONIC ms), for its report; 0: now. */
 void __attribute__((noreturn)) shutdown_run(enum shutdown_action a, pid_t engine,
-					    int stop_timeout_s, struct watchdog *w);
+					    int stop_timeout_s, struct watchdog *w,
+					    long long since_ms);
+const char *shutdown_action_name(enum shutdown_action a);
 /* The syscall alone, after sync: for fatal paths that cannot do better. */
 void __attribute__((noreturn)) shutdown_now(enum shutdown_action a);
 

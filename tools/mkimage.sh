@@ -15,6 +15,7 @@
 #                    boots without unpacking it
 #   --no-watchdog    leave the watchdog out of the demo manifest
 # The busybox .deb is fetched once into build/busybox/<debarch>/.
+# TUG_BUILD=DIR takes tug from DIR/<board>/tug instead of build/<board>/tug.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -44,7 +45,7 @@ debarch=$(board_var BOARD_DEBARCH)
 kfile=$(board_var BOARD_KERNEL_FILE)
 wdt_dev=$(board_var BOARD_QEMU_WATCHDOG)
 out=${out:-build/$board/image}
-tug=build/$board/tug
+tug=${TUG_BUILD:-build}/$board/tug
 [ -x "$tug" ] || die "$tug not built (make BOARD=$board)"
 
 # 1. Kernel and modules (tools/qemu-kernel.sh caches them).
@@ -151,7 +152,7 @@ cp "$manifest" "$stage/etc/tug/manifest.json"
 cp -a "$out/kernel/modules/." "$stage/"
 echo "tug-$board" >"$stage/etc/hostname"
 if [ -n "$preload" ]; then
-	host_tug=build/qemu-x86_64/tug
+	host_tug=${TUG_BUILD:-build}/qemu-x86_64/tug
 	[ -x "$host_tug" ] || die "--preload needs $host_tug (make BOARD=qemu-x86_64)"
 	TUG_STATE_DIR=$stage/var/lib/tug "$host_tug" load -q -i "$archive" >&2 ||
 		die "preloading $archive failed"

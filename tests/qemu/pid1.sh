@@ -3,16 +3,22 @@
 # tools/mkimage.sh with a test manifest, and check on the way to a clean
 # power off:
 #   boot        the manifest's containers start; boot times printed
-#   memory_oom  a 48 MiB allocation under memory "16m" is OOM-killed
+#               (kernel hand-off to /init, /init to first container exec)
+#   memory_oom  a 48 MiB allocation under memory "16m" is OOM-killed: exit
+#               137, `tug inspect` says State.OOMKilled=true, and a second
+#               run brings Docker's oom event to `tug events`
 #   pids_max    a fork loop under pids 8 stops at the limit
 #   restart     on-failure:2 restarts an exiting container twice
 #   orphan      an orphaned grandchild of PID 1 is reaped (no zombies)
-#   sigterm     SIGTERM to PID 1 stops every container, powers off in time
+#   sigterm     SIGTERM to PID 1 stops every running container through the
+#               engine (tugd's stop: signal, SIGKILL at stop_timeout), each
+#               reported on the console, and powers off in time
 #               (with the watchdog armed: a clean shutdown does not reset)
 #   watchdog_kill (boards with BOARD_QEMU_WATCHDOG) killing the feeder
 #               resets the board; this boot uses a store pre-loaded at build
 #               time and reports that boot time too
 # Usage: tests/qemu/pid1.sh [BOARD...] (default: the four QEMU boards)
+# TUG_BUILD=DIR tests DIR/<board>/tug instead of build/<board>/tug.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 SUITE=qemu-pid1
@@ -54,17 +60,27 @@ payload() {
 #!/bin/sh
 # Give the hog, the fork loop and the restarts time to happen.
 sleep 3
-field() { initctl inspect "$1" | tr ',{}' '\n\n\n' | sed -n "s/^\"$2\":\"\{0,1\}\([^\"]*\)\"\{0,1\}$/\1/p" | head -n 1; }
+# Docker-style inspect through the API (tug inspect -f).
+field() { tug inspect -f "{{$2}}" "$1"; }
 echo "== memory_oom"
-echo "exit=$(field hog ExitCode) oomkilled=$(field hog OOMKilled) status=$(field hog Status)"
+echo "exit=$(field hog .State.ExitCode) oomkilled=$(field hog .State.OOMKilled) status=$(field hog .State.Status)"
 echo "kernel_oom=$(dmesg | grep -c 'Memory cgroup out of memory')"
+# Once more with an events follower: Docker's oom event, then die.
+tug events >/tmp/events 2>&1 &
+ev=$!
+sleep 1
+tug start hog >/dev/null
+tug wait hog >/dev/null
+sleep 1
+kill $ev
+echo "oom_event=$(grep ' oom ' /tmp/events | grep -c 'name=hog') again_oomkilled=$(field hog .State.OOMKilled)"
 echo "== pids_max"
-id=$(field forker Id)
+id=$(field forker .Id)
 echo "pids.max=$(cat /sys/fs/cgroup/tug/$id/pids.max 2>/dev/null)"
 echo "pids.current=$(cat /sys/fs/cgroup/tug/$id/pids.current 2>/dev/null)"
 echo "events.max=$(sed -n 's/^max //p' /sys/fs/cgroup/tug/$id/pids.events 2>/dev/null)"
 echo "== restart"
-echo "restarts=$(field flaky RestartCount) exit=$(field flaky ExitCode) status=$(field flaky Status)"
+echo "restarts=$(field flaky .RestartCount) exit=$(field flaky .State.ExitCode) status=$(field flaky .State.Status)"
 echo "== orphan"
 sh -c 'sleep 1 & echo $! >/tmp/orphan'
 sleep 2
@@ -72,7 +88,8 @@ o=$(cat /tmp/orphan)
 if [ -d /proc/$o ]; then echo "orphan=$o still there: $(cat /proc/$o/stat)"; else echo "orphan=reaped"; fi
 echo "zombies=$(initctl zombies)"
 echo "== ps"
-initctl ps
+tug ps -a
+echo "running=$(tug ps -q | wc -l)"
 echo "== sigterm"
 kill -TERM 1
 sleep 60
@@ -90,14 +107,14 @@ SH
 }
 
 boot_times() { # CONSOLE LABEL
-	k=$(printf '%s\n' "$1" | sed -n 's/.*\/init started \([0-9.]*\) ms after the kernel.*/\1/p' | head -n 1)
-	f=$(printf '%s\n' "$1" | sed -n 's/.*first container (.*) started \([0-9.]*\) ms after \/init.*/\1/p' | head -n 1)
-	echo "qemu-pid1: $b boot ($2): kernel -> /init ${k:-?} ms, /init -> first container started ${f:-?} ms" >&2
+	k=$(printf '%s\n' "$1" | sed -n 's/.*kernel hand-off to \/init \([0-9.]*\) ms.*/\1/p' | head -n 1)
+	f=$(printf '%s\n' "$1" | sed -n 's/.*\/init to first container exec \([0-9.]*\) ms.*/\1/p' | head -n 1)
+	echo "qemu-pid1: $b boot ($2): kernel hand-off to /init ${k:-?} ms, /init to first container exec ${f:-?} ms" >&2
 }
 
 run_board() {
 	b=$1
-	O=build/$b
+	O=${TUG_BUILD:-build}/$b
 	work=$O/qemu-pid1
 	qemu=$(board_var "$b" BOARD_QEMU_SYSTEM)
 	[ -n "$qemu" ] && command -v "$qemu" >/dev/null || { skip_all "$b" "no $qemu"; return; }
@@ -131,10 +148,11 @@ run_board() {
 		fail "$b/boot" "$(printf '%s\n' "$con" | grep 'tug-init:' | tail -n 3 | tr '\n' ' ')"
 	fi
 	e=$(val memory_oom exit) o=$(val memory_oom oomkilled) ko=$(val memory_oom kernel_oom)
-	if [ "$e" = 137 ] && [ "${ko:-0}" -gt 0 ] 2>/dev/null; then
+	oe=$(val memory_oom oom_event) o2=$(val memory_oom again_oomkilled)
+	if [ "$e" = 137 ] && [ "$o" = true ] && [ "${ko:-0}" -gt 0 ] 2>/dev/null &&
+		[ "${oe:-0}" -ge 1 ] 2>/dev/null && [ "$o2" = true ]; then
 		pass "$b/memory_oom"
-		[ "$o" = true ] || log "$b: inspect OOMKilled=$o: the daemon does not report it yet (kernel OOM kill seen)"
-	else fail "$b/memory_oom" "exit=$e OOMKilled=$o kernel_oom=$ko"; fi
+	else fail "$b/memory_oom" "exit=$e OOMKilled=$o kernel_oom=$ko oom_event=$oe OOMKilled(2nd run)=$o2"; fi
 	if [ "$(val pids_max pids.max)" = 8 ] && [ "$(val pids_max events.max)" -gt 0 ] 2>/dev/null; then
 		pass "$b/pids_max"
 	else fail "$b/pids_max" "$(section pids_max | tr '\n' ' ')"; fi
@@ -144,13 +162,20 @@ run_board() {
 	if [ "$(val orphan orphan)" = reaped ] && [ "$(val orphan zombies)" = 0 ]; then
 		pass "$b/orphan"
 	else fail "$b/orphan" "$(section orphan | tr '\n' ' ')"; fi
+	# Every running container stopped by the engine (tugd's stop: SIGTERM,
+	# SIGKILL at the deadline), then a clean power off within the deadline.
 	off=$(printf '%s\n' "$con" | sed -n 's/.*shutdown: power off after \([0-9]*\) ms.*/\1/p' | tail -n 1)
+	running=$(val ps running)
+	stopped=$(printf '%s\n' "$con" | sed -n 's/.*shutdown: \([0-9]*\) of \([0-9]*\) running containers stopped through the engine.*/\1 \2/p' | tail -n 1)
 	if [ "$rc" -eq 0 ] && printf '%s\n' "$con" | grep -q 'shutdown (power off)' &&
+		[ "${running:-0}" -ge 2 ] 2>/dev/null && [ "$stopped" = "$running $running" ] &&
+		printf '%s\n' "$con" | grep -q 'shutdown: container steady stopped' &&
+		printf '%s\n' "$con" | grep -q 'shutdown: container forker stopped' &&
 		[ -n "$off" ] && [ "$off" -le $(((STOP_TIMEOUT + 3) * 1000)) ] &&
 		! printf '%s\n' "$con" | grep -q 'watchdog did not stop'; then
 		pass "$b/sigterm"
-		log "$b: SIGTERM -> power off in $off ms (deadline ${STOP_TIMEOUT} s + 3 s)"
-	else fail "$b/sigterm" "qemu-run exit $rc, power off after ${off:-?} ms (see $work/console.log)"; fi
+		log "$b: SIGTERM -> $running containers stopped by the engine, power off in $off ms (deadline ${STOP_TIMEOUT} s + 3 s)"
+	else fail "$b/sigterm" "qemu-run exit $rc, $running running, stopped by the engine: ${stopped:-none}, power off after ${off:-?} ms (see $work/console.log)"; fi
 
 	[ -n "$wdt" ] || return 0
 	# Watchdog expiry: kill the feeder; a pre-loaded store for the boot time.
