@@ -1,14 +1,16 @@
 #!/usr/bin/python3
 """An HTTP CONNECT proxy that cuts tunnels mid-stream, for resume tests.
 
-registry_cutproxy.py PORT CUT_AFTER CUTS LOG
+registry_cutproxy.py PORT CUT_AFTER CUTS LOG [RATE]
 Each tunnel is closed after CUT_AFTER bytes went to the client, until CUTS
 tunnels have been cut; later tunnels pass through. LOG gets one line per
-tunnel: "tunnel <n> <bytes to client> cut|done".
+tunnel: "tunnel <n> <bytes to client> cut|done". RATE (bytes/s per tunnel)
+slows what goes to the client, so a test can stop a pull midway.
 """
-import socket, sys, threading
+import socket, sys, threading, time
 
 port, cut_after, cuts, logpath = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+rate = int(sys.argv[5]) if len(sys.argv) > 5 else 0
 lock = threading.Lock()
 state = {"cuts": 0, "n": 0}
 
@@ -71,6 +73,8 @@ def handle(c):
                     break
             c.sendall(d)
             sent[0] += len(d)
+            if rate:
+                time.sleep(len(d) / rate)
     except OSError:
         pass
     log("tunnel %d %d %s" % (n, sent[0], how))

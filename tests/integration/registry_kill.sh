@@ -1,0 +1,98 @@
+#!/bin/sh
+# A pull killed with SIGKILL midway (slowed down by a rate-limited CONNECT
+# proxy so it can be caught): no half image is visible, the blobs verified
+# before the kill stay, and the next pull completes, fetching only what was
+# missing; the killed pull's spool files are swept.
+SUITE=registry_kill
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/registry_lib.sh"
+NAMES="killed_midway killed_pull_invisible verified_blobs_kept next_pull_completes
+next_pull_skips_verified tmp_swept"
+require_root $NAMES
+for t in docker-registry skopeo openssl; do
+	command -v $t >/dev/null || { for n in $NAMES; do skip $n "$t missing"; done; exit 0; }
+done
+unset HTTPS_PROXY https_proxy HTTP_PROXY http_proxy NO_PROXY no_proxy
+
+reg_setup || { for n in $NAMES; do fail $n "setup"; done; exit 0; }
+reg_start || { for n in $NAMES; do fail $n "registry did not start"; done; exit 0; }
+reg_rootfs amd64 "$WORK/rootfs"
+$PY "$(dirname "$0")/registry_mkoci.py" "$WORK/oci" big "linux/amd64=$WORK/rootfs" \
+	--random 3:1500000 >"$WORK/big.txt"
+reg_skopeo_push "$WORK/oci" big big:1 ||
+	{ for n in $NAMES; do fail $n "skopeo push: $(tail -2 "$WORK/skopeo.log")"; done; exit 0; }
+want=$(awk '{ print $2 }' "$WORK/big.txt")
+PPORT=$(free_port)
+# No cuts; 1 MB/s per tunnel: the ~6 MB image takes several seconds.
+$PY "$(dirname "$0")/registry_cutproxy.py" "$PPORT" 1000000000 0 "$WORK/proxy.log" 1000000 &
+REG_PIDS="$REG_PIDS $!"
+wait_port "$PPORT" || { for n in $NAMES; do fail $n "proxy did not start"; done; exit 0; }
+
+blobs() { ls "$TUG_STATE_DIR/blobs/sha256" 2>/dev/null | wc -l; }
+spooling() { ls "$TUG_STATE_DIR/tmp" 2>/dev/null | grep -q '^blob-'; }
+
+# One layer at a time, so the kill lands between verified blobs and a spooled one.
+HTTPS_PROXY="http://127.0.0.1:$PPORT" TUG_PULL_PARALLEL=1 "$TUG" pull "$REG/big:1" \
+	>"$WORK/killed.out" 2>&1 &
+pid=$!
+caught=0
+for _ in $(seq 300); do
+	# manifest, config, busybox layer and the first random layer verified; the next spooling
+	if [ "$(blobs)" -ge 4 ] && spooling; then
+		kill -9 "$pid"
+		caught=1
+		break
+	fi
+	kill -0 "$pid" 2>/dev/null || break
+	sleep 0.05
+done
+wait "$pid" 2>/dev/null
+rc=$?
+kept=$(blobs)
+if [ $caught = 1 ] && [ $rc = 137 ]; then
+	pass killed_midway
+else
+	fail killed_midway "caught=$caught rc=$rc blobs=$kept: $(tail -1 "$WORK/killed.out")"
+	for n in killed_pull_invisible verified_blobs_kept next_pull_completes next_pull_skips_verified tmp_swept; do
+		skip $n "the pull was not caught midway"
+	done
+	exit 0
+fi
+
+if [ -z "$(refs_tag "$REG/big:1")" ] && ! "$TUG" images 2>&1 | grep -q "big" &&
+	! "$TUG" image inspect "$REG/big:1" >/dev/null 2>&1; then
+	pass killed_pull_invisible
+else
+	fail killed_pull_invisible "tag $(refs_tag "$REG/big:1"); $("$TUG" images 2>&1 | tr '\n' ' ')"
+fi
+
+# Every blob left in blobs/ is whole: its name is its digest.
+bad=0
+for f in "$TUG_STATE_DIR"/blobs/sha256/*; do
+	[ "$(sha256sum "$f" | cut -d' ' -f1)" = "$(basename "$f")" ] || bad=$((bad + 1))
+done
+if [ "$kept" -ge 4 ] && [ $bad = 0 ]; then
+	pass verified_blobs_kept
+else
+	fail verified_blobs_kept "$kept blobs, $bad not matching their digest"
+fi
+
+out=$("$TUG" pull "$REG/big:1" 2>&1)
+if [ $? = 0 ] && [ "$(refs_tag "$REG/big:1")" = "$want" ]; then
+	pass next_pull_completes
+else
+	fail next_pull_completes "$(echo "$out" | tail -2 | tr '\n' ' ')"
+fi
+# The busybox layer and the first random one were verified before the kill.
+exists=$(echo "$out" | grep -c ': Already exists$')
+if [ "$exists" -ge 2 ]; then
+	pass next_pull_skips_verified
+else
+	fail next_pull_skips_verified "$exists layers reused: $(echo "$out" | tr '\n' ' ')"
+fi
+if [ -z "$(ls -A "$TUG_STATE_DIR/tmp" 2>/dev/null)" ]; then
+	pass tmp_swept
+else
+	fail tmp_swept "left in tmp/: $(ls "$TUG_STATE_DIR/tmp" | tr '\n' ' ')"
+fi
+exit 0
