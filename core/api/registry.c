@@ -290,6 +290,8 @@ static pid_t job_fork(int *rfd)
 		child_close_fds();
 		return 0;
 	}
+	/* Both sides set the group, so a cancel right after fork finds it. */
+	setpgid(pid, pid);
 	close(p[1]);
 	fcntl(p[0], F_SETFL, O_NONBLOCK);
 	*rfd = p[0];

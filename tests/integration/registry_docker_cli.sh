@@ -8,7 +8,7 @@ SUITE=registry_docker_cli
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/registry_lib.sh"
 NAMES="pull pull_progress images_lists run_pulled pull_missing_tag api_during_pull
-push_denied_anonymous login_token login_wrong_password push skopeo_sees_push
+pull_cancelled_with_clientpush_denied_anonymous login_token login_wrong_password push skopeo_sees_push
 login_basic pull_basic pull_basic_needs_login pull_platform"
 require_root $NAMES
 for t in docker docker-registry skopeo openssl htpasswd; do
@@ -75,6 +75,7 @@ $PY "$(dirname "$0")/registry_mkoci.py" "$WORK/oci" other "linux/amd64=$WORK/roo
 	--random 1:1500000 >/dev/null
 reg_skopeo_push "$WORK/oci" bb busybox:1 --dest-creds alice:s3cret &&
 	reg_skopeo_push "$WORK/oci" other other:1 --dest-creds alice:s3cret &&
+	reg_skopeo_push "$WORK/oci" other gone:1 --dest-creds alice:s3cret &&
 	skopeo copy --all --dest-cert-dir "$WORK/certs.d/$BREG" --dest-creds 'bob:b0b pass' \
 		"oci:$WORK/oci:bb" "docker://$BREG/busybox:1" >>"$WORK/skopeo.log" 2>&1 ||
 	{ for n in $NAMES; do fail $n "skopeo push: $(tail -2 "$WORK/skopeo.log")"; done; exit 0; }
@@ -138,6 +139,25 @@ else
 	kill -CONT "$REG_PID"
 	wait "$bg"
 	fail api_during_pull "daemon did not answer while the pull waited"
+fi
+
+# The client goes away mid-pull: the pull stops and records nothing.
+kill -STOP "$REG_PID"
+curl -s -N --unix-socket "$WORK/run/tug.sock" -X POST \
+	"http://x/v1.44/images/create?fromImage=$REG/gone&tag=1" >/dev/null 2>&1 &
+bg=$!
+sleep 0.5
+kill "$bg"
+wait "$bg" 2>/dev/null
+sleep 0.3
+kill -CONT "$REG_PID"
+sleep 1.5
+if $D images --format '{{.Repository}}' | grep -q "/gone$"; then
+	fail pull_cancelled_with_client "the image was recorded after the client left"
+elif ! $D version >/dev/null 2>&1; then
+	fail pull_cancelled_with_client "daemon gone"
+else
+	pass pull_cancelled_with_client
 fi
 
 $D tag "$REG/busybox:1" "$REG/pushed:1" >/dev/null 2>&1
