@@ -1,0 +1,62 @@
+#!/bin/sh
+# Benchmark (not a test): start latency end to end through the engines,
+# client -> daemon -> container -> exit, for one busybox /bin/true:
+#   tug run --rm (tug CLI -> tugd), docker run --rm -> tugd (same engine,
+#   Docker's client), docker run --rm -> a private dockerd (same client).
+# Same docker-save image in both engines, --network none everywhere, the
+# daemons and the timed commands pinned to one core (RUN_CPU, default 1).
+#   tools/bench-run.sh [path/to/tug]      RUNS=N WARMUP=N to change hyperfine's counts
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+TUG=${1:-$top/build/qemu-x86_64/tug}
+RUNS=${RUNS:-30}
+WARMUP=${WARMUP:-5}
+CPU=${RUN_CPU-1}
+[ "$(nproc)" -gt 1 ] || CPU=
+pin() { if [ -n "$CPU" ]; then taskset -c "$CPU" "$@"; else "$@"; fi; }
+W=$(mktemp -d /tmp/bench-run.XXXXXX)
+DK="/usr/bin/docker -H unix://$W/d/sock"
+stop_all() {
+	$DK rm -f $($DK ps -aq 2>/dev/null) >/dev/null 2>&1 || true
+	kill "$(cat "$W/d/pid" 2>/dev/null)" 2>/dev/null || true
+	kill "$(cat "$W/t/run/tugd.pid" 2>/dev/null)" 2>/dev/null || true
+	kill "$(cat "$W/t/run/keeper.pid" 2>/dev/null)" 2>/dev/null || true
+	sleep 1
+	awk -v t="$W/" 'index($2, t) == 1 { print $2 }' /proc/mounts | sort -r | xargs -r umount -l
+	rm -rf "$W"
+}
+trap stop_all EXIT
+mkdir -p "$W/rootfs" "$W/t/state" "$W/t/run" "$W/d"
+(. "$top/tests/lib.sh" && busybox_rootfs "$W/rootfs")
+/usr/bin/python3 "$top/tests/integration/mkbusybox_tar.py" "$W/rootfs" "$W/busybox.tar" bench/busybox:1
+
+export TUG_STATE_DIR=$W/t/state TUG_RUN_DIR=$W/t/run
+"$TUG" load -q -i "$W/busybox.tar"
+ln -s "$TUG" "$W/tugd"
+pin "$W/tugd" >"$W/t/tugd.log" 2>&1 &
+pin dockerd --data-root "$W/d/data" --exec-root "$W/d/exec" --host "unix://$W/d/sock" \
+	--pidfile "$W/d/pid" --bridge none --iptables=false --ip6tables=false \
+	--storage-driver overlay2 --log-level warn >"$W/d/log" 2>&1 &
+for _ in $(seq 150); do $DK version >/dev/null 2>&1 && [ -S "$W/t/run/tug.sock" ] && break; sleep 0.2; done
+$DK load -q -i "$W/busybox.tar" >/dev/null
+
+tug_run="$TUG run --rm --network none bench/busybox:1 /bin/true"
+dk_tug="/usr/bin/docker -H unix://$W/t/run/tug.sock run --rm --network none bench/busybox:1 /bin/true"
+dk_dk="$DK run --rm --network none bench/busybox:1 /bin/true"
+for c in "$tug_run" "$dk_tug" "$dk_dk"; do
+	$c >/dev/null 2>"$W/probe" || { echo "probe failed: $c: $(tail -1 "$W/probe")"; exit 1; }
+done
+echo "hyperfine: $WARMUP warm-up + $RUNS runs each, pinned to core ${CPU:-none}; $(nproc) cores, $(uname -r)"
+pin hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-json "$W/h.json" \
+	-n "tug run --rm (tug CLI -> tugd)" "$tug_run" \
+	-n "docker run --rm -> tugd" "$dk_tug" \
+	-n "docker run --rm -> dockerd" "$dk_dk" >"$W/h.out" 2>&1 || { cat "$W/h.out"; exit 1; }
+/usr/bin/python3 - "$W/h.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"]
+base = r[0]["mean"]
+print("%-34s %10s %9s %9s %8s" % ("command", "mean ms", "sd ms", "min ms", "x tug"))
+for x in r:
+    print("%-34s %10.2f %9.2f %9.2f %8.1f" % (x["command"], x["mean"] * 1e3, x["stddev"] * 1e3,
+                                             x["min"] * 1e3, x["mean"] / base))
+PY
