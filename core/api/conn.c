@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/api/api.h"
@@ -366,6 +367,11 @@ void api_conn_close(struct daemon *d, struct conn *c)
 
 void api_conn_tick(struct daemon *d, struct conn *c)
 {
+	/* An events stream with an until in the future ends when it passes. */
+	if (c->stream == SK_EVENTS && c->until && (int64_t)time(NULL) > c->until) {
+		api_stream_end(c);
+		return;
+	}
 	if (c->mode == CONN_STREAM || c->mode == CONN_HIJACK)
 		return;
 	if (c->deadline_ms && d->now_ms >= c->deadline_ms) {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/api/api.h"
 
@@ -252,9 +253,25 @@ static bool event_matches(const cJSON *filters, const cJSON *ev)
 	return true;
 }
 
+static void replay_event(void *ctx, const char *json)
+{
+	struct conn *c = ctx;
+	cJSON *ev = c->filters ? cJSON_Parse(json) : NULL;
+
+	if (c->filters && (!ev || !event_matches(c->filters, ev))) {
+		cJSON_Delete(ev);
+		return;
+	}
+	cJSON_Delete(ev);
+	api_stream_write(c, json, strlen(json));
+	api_stream_write(c, "\n", 1);
+}
+
 void h_events(struct daemon *d, struct conn *c)
 {
-	char f[4096] = "";
+	char f[4096] = "", t[64] = "";
+	int64_t now = (int64_t)time(NULL);
+	bool past;
 
 	if (http_query_get(c->req.query, "filters", f, sizeof(f)) && *f) {
 		c->filters = cJSON_Parse(f);
@@ -265,8 +282,19 @@ void h_events(struct daemon *d, struct conn *c)
 			return;
 		}
 	}
+	/* Docker sends seconds, maybe with a fraction: "1700000000.000000000". */
+	c->since = c->until = 0;
+	past = http_query_get(c->req.query, "since", t, sizeof(t)) && *t;
+	if (past)
+		c->since = (int64_t)atof(t);
+	if (http_query_get(c->req.query, "until", t, sizeof(t)) && *t)
+		c->until = (int64_t)atof(t);
 	api_stream_begin(c, "application/json");
 	c->stream = SK_EVENTS;
+	if (past)
+		event_history(c->since, c->until, replay_event, c);
+	if (c->until && c->until < now)
+		api_stream_end(c);
 }
 
 void api_event_publish(struct daemon *d, cJSON *ev)
@@ -277,6 +305,8 @@ void api_event_publish(struct daemon *d, cJSON *ev)
 		if (c->stream != SK_EVENTS || c->dead)
 			continue;
 		if (c->filters && !event_matches(c->filters, ev))
+			continue;
+		if (c->until && (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(ev, "time")) > c->until)
 			continue;
 		if (!s)
 			s = cJSON_PrintUnformatted(ev);

@@ -292,13 +292,14 @@ int client_cmd_events(int argc, char **argv)
 	if (get_stream(&c, &r, target, &code))
 		return code;
 	if (until) {
-		/* The daemon streams until it is told otherwise: stop at --until here. */
+		/* tugd ends the stream at --until; an older one may not: stop here too. */
 		double left = until - (double)time(NULL);
 
-		if (left <= 0)
-			return EXIT_OK;
-		signal(SIGALRM, until_reached);
-		alarm((unsigned)(left + 0.999));
+		/* In the past: the daemon replays what it kept and ends the stream. */
+		if (left > 0) {
+			signal(SIGALRM, until_reached);
+			alarm((unsigned)(left + 1.999));
+		}
 	}
 	if (http_client_read_body(&c, &r, event_data, &sink, &err)) {
 		tug_err_print(&err);

@@ -139,6 +139,13 @@ void event_emit(struct daemon *d, const char *type, const char *action, const ch
 		const cJSON *attrs);
 void event_emit_ctr(struct daemon *d, struct container *c, const char *action,
 		    const char *extra_key, const char *extra_val);
+/*
+ * The last EVENT_HISTORY events are kept (compact JSON) for /events?since=:
+ * fn sees each one whose time (seconds) is within [since, until]; until 0
+ * means no upper bound.
+ */
+#define EVENT_HISTORY 128
+void event_history(int64_t since, int64_t until, void (*fn)(void *ctx, const char *json), void *ctx);
 
 /* exec.c */
 struct exec_inst *exec_find(struct daemon *d, const char *id);

@@ -1,10 +1,45 @@
-/* Docker-style events ("die", not "died") to every /events subscriber. */
+/*
+ * Docker-style events ("die", not "died") to every /events subscriber, and a
+ * small ring of the last ones for subscribers that ask for the past (since).
+ */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "core/api/api.h"
 #include "core/daemon/daemon.h"
+
+static struct {
+	char *json[EVENT_HISTORY];
+	int64_t sec[EVENT_HISTORY];
+	unsigned next;	/* total ever kept; slot = next % EVENT_HISTORY */
+} history;
+
+static void history_keep(const cJSON *ev, int64_t sec)
+{
+	unsigned slot = history.next % EVENT_HISTORY;
+	char *s = cJSON_PrintUnformatted(ev);
+
+	if (!s)
+		return;
+	free(history.json[slot]);
+	history.json[slot] = s;
+	history.sec[slot] = sec;
+	history.next++;
+}
+
+void event_history(int64_t since, int64_t until, void (*fn)(void *ctx, const char *json), void *ctx)
+{
+	unsigned n = history.next < EVENT_HISTORY ? history.next : EVENT_HISTORY;
+
+	for (unsigned i = history.next - n; i != history.next; i++) {
+		unsigned slot = i % EVENT_HISTORY;
+
+		if (history.sec[slot] >= since && (!until || history.sec[slot] <= until))
+			fn(ctx, history.json[slot]);
+	}
+}
 
 void event_emit(struct daemon *d, const char *type, const char *action, const char *id,
 		const cJSON *attrs)
@@ -32,6 +67,7 @@ void event_emit(struct daemon *d, const char *type, const char *action, const ch
 		snprintf(nano, sizeof(nano), "%lld%09ld", (long long)ts.tv_sec, ts.tv_nsec);
 		cJSON_AddRawToObject(ev, "timeNano", nano);
 	}
+	history_keep(ev, (int64_t)ts.tv_sec);
 	api_event_publish(d, ev);
 	cJSON_Delete(ev);
 }

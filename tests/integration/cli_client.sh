@@ -120,7 +120,10 @@ if grep -Eq '^[0-9-]+T[0-9:.]+(Z|[+-][0-9:]+) container start [0-9a-f]{64} \(.*n
 else
 	fail events "$(tr '\n' '|' <"$T/events.txt")"
 fi
-check events_until sh -c "timeout 5 $TUG events --until 1s >/dev/null"
+# The past, from the daemon's kept events: --since/--until end by themselves.
+check events_since_until sh -c "timeout 5 $TUG events --since 5m --until 0s --filter container=evt >$T/past.txt &&
+	grep -q ' container start .*name=evt' $T/past.txt && grep -q ' container die .*name=evt' $T/past.txt"
+check events_format sh -c "timeout 5 $TUG events --since 5m --until 0s --filter event=die --filter container=evt --format '{{.Action}} {{.Actor.Attributes.name}}' | grep -qx 'die evt'"
 
 # Bad input.
 $C stop nope >"$T/out" 2>&1

@@ -69,4 +69,6 @@ if grep -q ' container start [0-9a-f]\{64\} (.*name=evd' "$T/events.txt" &&
 else
 	fail events "$(tr '\n' '|' <"$T/events.txt")"
 fi
+# Past events (kept by tugd): the stream ends by itself at --until.
+check events_since_until sh -c "timeout 5 docker events --since 0 --until \$(date +%s) --filter event=die --filter container=evd | grep -q ' container die .*name=evd'"
 exit 0
