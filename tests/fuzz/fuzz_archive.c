@@ -2,6 +2,8 @@
  * libFuzzer: a layer blob (tar, or gzip'd tar) unpacked by platform/unpack.c
  * never crashes and never writes outside its layer root, through openat2
  * RESOLVE_IN_ROOT and through the component walk used on kernels without it.
+ * Plain tar inputs get their header checksums fixed first, so mutations
+ * reach the unpacker instead of libarchive's checksum test.
  *
  * The containment check is strict: as root, the fuzzer moves into a private
  * mount namespace and chroots into a fresh tmpfs (nodev) that holds the
@@ -30,10 +32,12 @@
 #include "platform/fsutil.h"
 #include "platform/unpack.h"
 
-static char jail[PATH_MAX];	 /* the layer root's parent, as this process sees it */
-static char allowed[16][PATH_MAX]; /* paths inside the jail that may exist (bind points) */
+/* The layer root's parent, as this process sees it. */
+static char jail[PATH_MAX];
+/* Paths inside the jail that may exist: bind points, and the cwd's empty skeleton. */
+static char allowed[16][PATH_MAX];
 static size_t nallowed;
-static char skel[PATH_MAX];	   /* the working directory's path inside the jail: empty dirs */
+static char skel[PATH_MAX];
 static int memfd = -1;
 
 static void allow(const char *p)
@@ -78,7 +82,8 @@ static void check_jail(const char *rel)
 		snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "", de->d_name);
 		e = expected(sub);
 		if (!e) {
-			fprintf(stderr, "fuzz_archive: ESCAPE: %s/%s written outside the layer root\n",
+			fprintf(stderr,
+				"fuzz_archive: ESCAPE: %s/%s written outside the layer root\n",
 				jail, sub);
 			abort();
 		}
@@ -209,15 +214,70 @@ static int unpack_once(const uint8_t *data, size_t size, bool walk)
 	return ret;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* An octal or base-256 tar number field. */
+static uint64_t tar_number(const uint8_t *f, size_t n)
 {
-	int via_openat2 = unpack_once(data, size, false);
-	int via_walk = unpack_once(data, size, true);
+	uint64_t v = 0;
+
+	if (f[0] & 0x80) {
+		for (size_t i = 1; i < n; i++)
+			v = v << 8 | f[i];
+		return v;
+	}
+	for (size_t i = 0; i < n && f[i] >= '0' && f[i] <= '7'; i++)
+		v = v << 3 | (uint64_t)(f[i] - '0');
+	return v;
+}
+
+/*
+ * Mutations would nearly always break a header's checksum and stop
+ * libarchive before unpack.c sees the entry: recompute every header's
+ * checksum in a plain tar, walking entry sizes as the reader does.
+ */
+static void fix_tar_checksums(uint8_t *buf, size_t size)
+{
+	size_t off = 0;
+
+	while (off + 512 <= size) {
+		uint8_t *h = buf + off;
+		unsigned sum = 0;
+		uint64_t len;
+		bool zero = true;
+
+		for (size_t i = 0; i < 512 && zero; i++)
+			zero = !h[i];
+		if (zero)
+			break;
+		memset(h + 148, ' ', 8);
+		for (size_t i = 0; i < 512; i++)
+			sum += h[i];
+		snprintf((char *)h + 148, 8, "%06o", sum & 0777777);
+		h[155] = ' ';
+		len = tar_number(h + 124, 12);
+		if (len > size)
+			break;
+		off += 512 + (size_t)((len + 511) & ~(uint64_t)511);
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
+{
+	uint8_t *data = malloc(size ? size : 1);
+	int via_openat2, via_walk;
+
+	if (!data)
+		return 0;
+	memcpy(data, in, size);
+	if (!(size >= 2 && data[0] == 0x1f && data[1] == 0x8b))
+		fix_tar_checksums(data, size);
+	via_openat2 = unpack_once(data, size, false);
+	via_walk = unpack_once(data, size, true);
+	free(data);
 
 	/* Both resolvers confine the same way: one must not accept what the other refuses. */
 	if ((via_openat2 < 0) != (via_walk < 0)) {
-		fprintf(stderr, "fuzz_archive: openat2 %s, walk %s\n", via_openat2 < 0 ? "refused" : "accepted",
-			via_walk < 0 ? "refused" : "accepted");
+		fprintf(stderr, "fuzz_archive: openat2 %s, walk %s\n",
+			via_openat2 < 0 ? "refused" : "accepted", via_walk < 0 ? "refused" : "accepted");
 		abort();
 	}
 	return 0;

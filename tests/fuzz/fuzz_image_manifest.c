@@ -243,14 +243,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bad = image_check(&s, devnull, &err);
 	if (bad) {
 		image_check(&s, stderr, &err);
-		fprintf(stderr, "fuzz_image_manifest: store inconsistent after load: %s\n", err.msg);
+		fprintf(stderr, "fuzz_image_manifest: store inconsistent after load: %s\n",
+			err.msg);
 		abort();
 	}
 	if (refs_read(&s, &refs, &err) < 0)
 		abort();
 	if (!cJSON_GetArraySize(cJSON_GetObjectItem(refs, "images")) &&
 	    (!dir_empty(&s, "blobs/sha256") || !dir_empty(&s, "layers"))) {
-		fprintf(stderr, "fuzz_image_manifest: nothing loaded, but blobs or layers remain\n");
+		fprintf(stderr,
+			"fuzz_image_manifest: nothing loaded, but blobs or layers remain\n");
 		abort();
 	}
 	cJSON_Delete(refs);
