@@ -173,6 +173,7 @@ int reg_blobs_fetch(struct reg_session *s, struct image_store *st, const struct 
 {
 	struct slot slots[REG_MAX_PARALLEL];
 	struct pollfd pfd[REG_MAX_PARALLEL];
+	int pslot[REG_MAX_PARALLEL];
 	size_t next = 0, running = 0;
 	int rc = 0;
 
@@ -220,16 +221,21 @@ int reg_blobs_fetch(struct reg_session *s, struct image_store *st, const struct 
 		if (!running)
 			break;
 		for (int i = 0; i < parallel; i++)
-			if (slots[i].pid)
+			if (slots[i].pid) {
+				pslot[k] = i;
 				pfd[k++] = (struct pollfd){ .fd = slots[i].fd, .events = POLLIN };
-		if (poll(pfd, (nfds_t)k, -1) < 0 && errno != EINTR) {
+			}
+		if (poll(pfd, (nfds_t)k, -1) < 0) {
+			if (errno == EINTR)
+				continue;
 			rc = tug_err_sys(err, "poll");
 			break;
 		}
-		for (int i = 0; i < parallel; i++) {
-			struct slot *sl = &slots[i];
+		/* Only pipes with something to read: a child busy unpacking is silent. */
+		for (int j = 0; j < k; j++) {
+			struct slot *sl = &slots[pslot[j]];
 
-			if (!sl->pid || drain(sl, &d[sl->idx], s->opts) == 0)
+			if (!pfd[j].revents || drain(sl, &d[sl->idx], s->opts) == 0)
 				continue;
 			close(sl->fd);
 			waitpid(sl->pid, NULL, 0);
