@@ -43,7 +43,8 @@ void cli_escape(const char *s, char *out, size_t size);
  * and the socket to stdout/stderr, demultiplexing the 8-byte frames when mux.
  * resize_target: "/containers/ID/resize" or "/exec/ID/resize" to call on
  * SIGWINCH (tty only); kill_target: where to forward SIGINT/SIGTERM (no tty).
- * Returns 0 when the daemon closed the stream.
+ * With a tty, ctrl-p ctrl-q detaches (docker's default detach keys).
+ * Returns 0 when the daemon closed the stream or the user detached.
  */
 struct cli_stream {
 	struct http_client *conn;
@@ -51,6 +52,7 @@ struct cli_stream {
 	int in_fd;
 	const char *resize_target;
 	const char *kill_target;
+	bool detached;		/* out: the user typed ctrl-p ctrl-q (tty) */
 };
 int cli_stream_pump(struct cli_stream *s, struct tug_err *err);
 /* Send the terminal's size to resize_target (tty only). */

@@ -154,6 +154,8 @@ int client_cmd_exec(int argc, char **argv)
 		tug_err_print(&err);
 	term_restore(&ts);
 	http_client_close(&conn);
+	if (s.detached)
+		return EXIT_OK;
 	/* The exit code: the instance may need a moment to be reaped. */
 	snprintf(target, sizeof(target), "/exec/%s/json", id);
 	for (int tries = 0; tries < 200; tries++) {

@@ -221,6 +221,12 @@ static int attached_session(const char *id, bool tty, bool in, bool start, const
 		tug_err_print(&err);
 	term_restore(&ts);
 	http_client_close(&conn);
+	if (s.detached) {
+		/* The container keeps running; its exit code is not ours. */
+		http_response_free(&w.r);
+		http_client_close(&w.c);
+		return EXIT_OK;
+	}
 	return wait_finish(&w);
 }
 

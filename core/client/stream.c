@@ -83,13 +83,41 @@ static int output(struct cli_stream *s, struct cli_demux *dm, const char *data, 
 	return 0;
 }
 
+#define DETACH_1 0x10 /* ctrl-p */
+#define DETACH_2 0x11 /* ctrl-q */
+
+/* Input to the container, minus the detach sequence (tty only). */
+static int send_input(struct cli_stream *s, const char *data, size_t len, bool *held)
+{
+	char out[16384 + 1];
+	size_t n = 0;
+
+	if (!s->tty)
+		return write_all(s->conn->fd, data, len);
+	for (size_t i = 0; i < len; i++) {
+		if (*held) {
+			*held = false;
+			if (data[i] == DETACH_2) {
+				s->detached = true;
+				break;
+			}
+			out[n++] = DETACH_1;
+		}
+		if (data[i] == DETACH_1)
+			*held = true;
+		else
+			out[n++] = data[i];
+	}
+	return n ? write_all(s->conn->fd, out, n) : 0;
+}
+
 int cli_stream_pump(struct cli_stream *s, struct tug_err *err)
 {
 	struct http_client *c = s->conn;
 	struct cli_demux dm = { 0 };
 	sigset_t mask, old;
 	int sfd, rc = 0;
-	bool in_open = s->in_fd >= 0;
+	bool in_open = s->in_fd >= 0, held = false;
 	char data[16384];
 
 	sigemptyset(&mask);
@@ -139,8 +167,12 @@ int cli_stream_pump(struct cli_stream *s, struct tug_err *err)
 				/* End of input: the container's stdin closes (StdinOnce). */
 				in_open = false;
 				shutdown(c->fd, SHUT_WR);
-			} else if (write_all(c->fd, data, (size_t)n)) {
+			} else if (send_input(s, data, (size_t)n, &held)) {
 				in_open = false;
+			}
+			if (s->detached) {
+				fputs("\r\nread escape sequence\r\n", stderr);
+				break;
 			}
 		}
 		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {

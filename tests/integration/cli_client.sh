@@ -105,6 +105,12 @@ if command -v script >/dev/null; then
 	rc=$?
 	[ $rc = 6 ] && grep -q '33 101' "$T/tty2.out" && pass exec_tty_resize || fail exec_tty_resize "rc $rc: $(tr -d '\r' <"$T/tty2.out" | tail -3 | tr '\n' '|')"
 	$C rm -f ttyd >/dev/null
+	# ctrl-p ctrl-q detaches: the client returns 0, the container runs on.
+	(sleep 1; printf '\020\021') | script -qec "$C run -it --name det busybox sh" /dev/null >"$T/tty3.out" 2>&1
+	rc=$?
+	[ $rc = 0 ] && [ "$($C inspect -f '{{.State.Running}}' det)" = true ] && grep -q 'read escape sequence' "$T/tty3.out" &&
+		pass run_tty_detach || fail run_tty_detach "rc $rc: $(tr -d '\r' <"$T/tty3.out" | tail -3 | tr '\n' '|')"
+	$C rm -f det >/dev/null
 else
 	skip run_tty "util-linux script not installed"
 	skip exec_tty_resize "util-linux script not installed"
