@@ -91,7 +91,7 @@ int client_cmd_exec(int argc, char **argv)
 	if (st < 0)
 		return cli_daemon_error(&err);
 	if (st != 201 && st != 200)
-		return cli_status_error(st, reply, st == 404 ? EXIT_RUNTIME : EXIT_DAEMON);
+		return cli_status_error(st, reply, EXIT_RUNTIME);
 	snprintf(id, sizeof(id), "%s", cJSON_GetStringValue(cJSON_GetObjectItem(reply, "Id")) ?: "");
 	cJSON_AddBoolToObject(start, "Detach", detach);
 	cJSON_AddBoolToObject(start, "Tty", tty);
@@ -130,7 +130,7 @@ int client_cmd_exec(int argc, char **argv)
 			code = strstr(cli_message(e), "not found") || strstr(cli_message(e), "No such file")
 				       ? EXIT_NOT_FOUND
 				       : strstr(cli_message(e), "ermission denied") ? EXIT_CANNOT_INVOKE
-										      : EXIT_DAEMON;
+										      : EXIT_RUNTIME;
 			cli_status_error(r.status, e, 0);
 			buf_free(&out);
 			http_response_free(&r);

@@ -69,6 +69,9 @@ check exec sh -c "[ \"\$($C exec web echo inside)\" = inside ]"
 $C exec web sh -c 'exit 3'
 rc=$?
 [ $rc = 3 ] && pass exec_exit_code || fail exec_exit_code "rc $rc, expected 3"
+$C exec web nonexist >/dev/null 2>&1
+rc=$?
+[ $rc = 127 ] && pass exec_not_found_127 || fail exec_not_found_127 "rc $rc, expected 127"
 check exec_env_workdir sh -c "[ \"\$($C exec -e X=5 -w /tmp web sh -c 'echo \$X \$(pwd)')\" = '5 /tmp' ]"
 check exec_stdin sh -c "[ \"\$(echo fed | $C exec -i web cat)\" = fed ]"
 check inspect sh -c "$C inspect web | /usr/bin/python3 -c '
@@ -135,6 +138,9 @@ check events_format sh -c "timeout 5 $TUG events --since 5m --until 0s --filter 
 $C stop nope >"$T/out" 2>&1
 rc=$?
 [ $rc = 1 ] && grep -q 'No such container: nope' "$T/out" && pass unknown_container || fail unknown_container "rc $rc: $(cat "$T/out")"
+$C exec nope true >"$T/out" 2>&1
+rc=$?
+[ $rc = 1 ] && grep -q 'No such container: nope' "$T/out" && pass exec_unknown || fail exec_unknown "rc $rc: $(cat "$T/out")"
 $C inspect nope >"$T/out" 2>&1
 rc=$?
 [ $rc = 1 ] && grep -q 'No such object: nope' "$T/out" && pass inspect_unknown || fail inspect_unknown "rc $rc: $(cat "$T/out")"
