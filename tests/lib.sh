@@ -4,6 +4,10 @@
 : "${TUG:=$(cd "$(dirname "$0")/../.." && pwd)/build/qemu-x86_64/tug}"
 : "${SUITE:=$(basename "$0" .sh)}"
 TESTS_DIR=$(cd "$(dirname "$0")/.." && pwd)
+# A tugd started by a suite puts containers without --network on none, so
+# the host never gets tug0 or nft rules (net_docker_cli sets bridge inside
+# its own network namespace).
+export TUG_DEFAULT_NETWORK=none
 
 pass() { echo "PASS $SUITE/$1"; }
 fail() { echo "FAIL $SUITE/$1: $2"; }

@@ -2,4 +2,5 @@
 obj-$(CONFIG_DAEMON) += core/api/router.o core/api/conn.o core/api/system.o \
 	core/api/containers.o core/api/streams.o core/api/exec.o core/api/images.o \
 	core/api/registry.o
+obj-$(CONFIG_DAEMON) += core/api/volumes.o core/api/networks.o
 tests-$(CONFIG_DAEMON) += test_api_router

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "core/api/api.h"
+#include "core/daemon/netvol.h"
 #include "core/daemon/health.h"
 #include "core/image/image.h"
 #include "core/image/store.h"
@@ -192,7 +193,7 @@ void h_ctr_list(struct daemon *d, struct conn *c)
 		command_string(ctr, cmd, sizeof(cmd));
 		cJSON_AddStringToObject(o, "Command", cmd);
 		cJSON_AddNumberToObject(o, "Created", (double)parse_rfc3339(ctr->created));
-		cJSON_AddArrayToObject(o, "Ports");
+		cJSON_AddItemToObject(o, "Ports", ctr_net_ports_list(d, ctr));
 		cJSON_AddItemToObject(o, "Labels",
 				      cJSON_GetObjectItem(ctr->config, "Labels")
 					      ? cJSON_Duplicate(cJSON_GetObjectItem(ctr->config, "Labels"), true)
@@ -201,9 +202,9 @@ void h_ctr_list(struct daemon *d, struct conn *c)
 		status_text(ctr, status, sizeof(status));
 		cJSON_AddStringToObject(o, "Status", status);
 		hc = cJSON_AddObjectToObject(o, "HostConfig");
-		cJSON_AddStringToObject(hc, "NetworkMode", "none");
+		cJSON_AddStringToObject(hc, "NetworkMode", ctr_net_mode(ctr));
 		cJSON_AddObjectToObject(cJSON_AddObjectToObject(o, "NetworkSettings"), "Networks");
-		cJSON_AddArrayToObject(o, "Mounts");
+		cJSON_AddItemToObject(o, "Mounts", ctr_volumes_inspect(d, ctr));
 		cJSON_AddItemToArray(arr, o);
 	}
 	api_reply_json(c, 200, arr);
@@ -268,6 +269,14 @@ void h_ctr_create(struct daemon *d, struct conn *c)
 			api_error(c, 500, "%s", err.msg);
 		return;
 	}
+	if (ctr_net_check(d, ctr, &err) || ctr_volumes_create(d, ctr, &err)) {
+		struct tug_err e2;
+
+		ctr_remove(d, ctr, true, &e2);
+		/* 400, not 404: on 404 the docker CLI would try to pull the image. */
+		api_error(c, 400, "%s", err.msg);
+		return;
+	}
 	ctr_save(d, ctr);
 	event_emit_ctr(d, ctr, "create", NULL, NULL);
 	rep = cJSON_CreateObject();
@@ -303,9 +312,17 @@ void h_ctr_inspect(struct daemon *d, struct conn *c)
 	if (ctr->health)
 		cJSON_AddItemToObject(st, "Health", health_inspect(ctr->health));
 	cJSON_AddStringToObject(o, "Image", ctr->image_id);
-	cJSON_AddStringToObject(o, "ResolvConfPath", "");
-	cJSON_AddStringToObject(o, "HostnamePath", "");
-	cJSON_AddStringToObject(o, "HostsPath", "");
+	{
+		char dir[600], p[700];
+
+		ctr_dir(d, ctr, dir, sizeof(dir));
+		snprintf(p, sizeof(p), "%s/resolv.conf", dir);
+		cJSON_AddStringToObject(o, "ResolvConfPath", p);
+		snprintf(p, sizeof(p), "%s/hostname", dir);
+		cJSON_AddStringToObject(o, "HostnamePath", p);
+		snprintf(p, sizeof(p), "%s/hosts", dir);
+		cJSON_AddStringToObject(o, "HostsPath", p);
+	}
 	snprintf(log, sizeof(log), "%s", ctr->log_path);
 	cJSON_AddStringToObject(o, "LogPath", log);
 	cJSON_AddStringToObject(o, "Name", ctr->name);
@@ -327,8 +344,9 @@ void h_ctr_inspect(struct daemon *d, struct conn *c)
 	gd = cJSON_AddObjectToObject(o, "GraphDriver");
 	cJSON_AddStringToObject(gd, "Name", "overlay2");
 	cJSON_AddObjectToObject(gd, "Data");
-	cJSON_AddArrayToObject(o, "Mounts");
+	cJSON_AddItemToObject(o, "Mounts", ctr_volumes_inspect(d, ctr));
 	cfg = cJSON_Duplicate(ctr->config, true);
+	cJSON_DeleteItemFromObject(cfg, "__NetworkingConfig");
 	{
 		/* Docker shows the image's settings merged in. */
 		cJSON *icfg = cJSON_DetachItemFromObject(cfg, "__ImageConfig");
@@ -346,10 +364,8 @@ void h_ctr_inspect(struct daemon *d, struct conn *c)
 			cJSON_AddStringToObject(cfg, "Hostname", "");
 	}
 	cJSON_AddItemToObject(o, "Config", cfg);
-	ns = cJSON_AddObjectToObject(o, "NetworkSettings");
-	cJSON_AddObjectToObject(ns, "Networks");
-	cJSON_AddObjectToObject(ns, "Ports");
-	cJSON_AddStringToObject(ns, "IPAddress", "");
+	ns = ctr_net_inspect(d, ctr);
+	cJSON_AddItemToObject(o, "NetworkSettings", ns);
 	api_reply_json(c, 200, o);
 }
 

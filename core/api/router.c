@@ -48,6 +48,18 @@ const struct route api_routes[] = {
 	{ "POST", "/tug/v1/apply", h_tug_apply },
 	{ "GET", "/tug/v1/progress", h_tug_progress },
 	{ "GET", "/tug/v1/revisions", h_tug_revisions },
+	{ "GET", "/networks", h_net_list },
+	{ "POST", "/networks/create", h_net_create },
+	{ "POST", "/networks/prune", h_net_prune },
+	{ "GET", "/networks/{}", h_net_inspect },
+	{ "DELETE", "/networks/{}", h_net_delete },
+	{ "POST", "/networks/{}/connect", h_net_connect },
+	{ "POST", "/networks/{}/disconnect", h_net_disconnect },
+	{ "GET", "/volumes", h_vol_list },
+	{ "POST", "/volumes/create", h_vol_create },
+	{ "POST", "/volumes/prune", h_vol_prune },
+	{ "GET", "/volumes/{}", h_vol_inspect },
+	{ "DELETE", "/volumes/{}", h_vol_delete },
 	{ NULL, NULL, NULL },
 };
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/daemon/daemon.h"
+#include "core/daemon/netvol.h"
 #include "core/image/image.h"
 #include "core/image/rootfs.h"
 #include "core/image/store.h"
@@ -326,6 +327,8 @@ int bundle_prepare(struct daemon *d, struct container *c, char *bundle, size_t s
 	spec = make_spec(c, err);
 	if (!spec)
 		return -1;
+	if (ctr_netvol_spec(d, c, spec, err) < 0)
+		return tug_err_wrap(err, "prepare %s", c->name + 1);
 	snprintf(path, sizeof(path), "%s/config.json", bundle);
 	return json_write_file(AT_FDCWD, path, spec, err);
 }

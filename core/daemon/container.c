@@ -206,7 +206,13 @@ int ctr_create(struct daemon *d, const char *name, const cJSON *body, struct con
 	snprintf(c->image, sizeof(c->image), "%s", image);
 	c->config = cJSON_Duplicate(body, true);
 	cJSON_DeleteItemFromObject(c->config, "HostConfig");
-	cJSON_DeleteItemFromObject(c->config, "NetworkingConfig");
+	{
+		/* Kept for every start (aliases, addresses, extra networks); not shown as Config. */
+		cJSON *nc = cJSON_DetachItemFromObject(c->config, "NetworkingConfig");
+
+		if (nc)
+			cJSON_AddItemToObject(c->config, "__NetworkingConfig", nc);
+	}
 	c->host_config = hc ? cJSON_Duplicate(hc, true) : cJSON_CreateObject();
 	c->policy = pol;
 	c->auto_remove = cJSON_IsTrue(cJSON_GetObjectItem(c->host_config, "AutoRemove"));

@@ -13,6 +13,7 @@
 
 #include "core/api/api.h"
 #include "core/daemon/daemon.h"
+#include "core/daemon/netvol.h"
 #include "core/daemon/health.h"
 #include "core/image/store.h"
 #include "core/oci/runtime.h"
@@ -59,13 +60,15 @@ int ctr_start(struct daemon *d, struct container *c, struct tug_err *err)
 	int stdin_fd = -1;
 	pid_t pid;
 
-	if (bundle_prepare(d, c, bundle, sizeof(bundle), err))
+	if (bundle_prepare(d, c, bundle, sizeof(bundle), err) || ctr_net_up(d, c, err))
 		goto fail;
 	if (keeper_spawn(d, c, bundle, &pid, &stdin_fd, err)) {
 		tug_err_wrap(err, "OCI runtime create failed");
+		ctr_net_down(d, c);
 		goto fail;
 	}
 	c->pid = pid;
+	ctr_net_started(d, c);
 	c->stdin_fd = stdin_fd;
 	c->exit_code = 0;
 	c->error[0] = '\0';
@@ -135,6 +138,7 @@ void ctr_exited(struct daemon *d, struct container *c, int code, const char *fin
 	if (c->oom_killed)
 		event_emit_ctr(d, c, "oom", NULL, NULL);
 	oci_runtime_delete(d->oci_root, c->id, true, NULL);
+	ctr_net_down(d, c);
 	again = !c->removing && restart_wanted(&c->policy, code, c->restart_count, c->stopped_by_user);
 	snprintf(codes, sizeof(codes), "%d", code);
 	if (again) {
@@ -259,6 +263,8 @@ int ctr_remove(struct daemon *d, struct container *c, bool force, struct tug_err
 	c->removing = true;
 	ctr_release(d, c);
 	oci_runtime_delete(d->oci_root, c->id, true, NULL);
+	ctr_net_down(d, c);
+	ctr_volumes_remove(d, c, c->auto_remove);
 	bundle_cleanup(d, c);
 	keeper_forget(d, c->id);
 	{

@@ -16,6 +16,7 @@
 #include "core/commands.h"
 #include "core/daemon/daemon.h"
 #include "core/update/update.h"
+#include "core/daemon/netvol.h"
 #include "core/paths.h"
 #include "platform/fsutil.h"
 
@@ -156,6 +157,7 @@ int daemon_main(int argc, char **argv)
 	if (ctr_load_all(&d, &err))
 		goto fail;
 	update_replay(&d); /* a transaction a crash cut off */
+	netvol_daemon_start(&d);
 	if (listen_unix(&d, &err))
 		goto fail;
 	snprintf(tmp, sizeof(tmp), "%s/tugd.pid", d.cfg.run_dir);

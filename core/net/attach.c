@@ -185,19 +185,13 @@ static unsigned count_networks_of(struct net_store *s, const char *container)
 
 /* Inside the container's namespace: name, MAC, address, up, default route. */
 static int configure_inside(const struct network *n, const struct net_endpoint *ep,
-			    const char *tmpname, bool default_route, pid_t pid,
+			    const char *tmpname, bool default_route, int nsfd,
 			    struct tug_err *err)
 {
-	char path[64];
-	_cleanup_close_ int nsfd = -1;
 	struct rtnl in;
 	uint32_t ip = htonl(ep->ip), gw = htonl(n->gateway);
 	int ret = -1;
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	nsfd = open(path, O_RDONLY | O_CLOEXEC);
-	if (nsfd < 0)
-		return tug_err_sys(err, "open %s", path);
 	if (rtnl_open(&in, nsfd, err) < 0)
 		return -1;
 	if (rtnl_link_rename(&in, tmpname, ep->ifname, err) < 0 ||
@@ -229,14 +223,20 @@ static void veth_delete(const char *veth)
 static int bridge_connect(struct net_store *s, struct network *n, const struct net_attach *a,
 			  struct net_endpoint *ep, struct tug_err *err)
 {
-	char peer[16];
+	char peer[16], path[64];
+	_cleanup_close_ int nsfd = -1;
 	struct rtnl nl;
 	uint32_t h = fnv1a(a->container, n->id);
 	unsigned idx = count_networks_of(s, a->container);
 	int ret = -1;
 
-	if (a->pid <= 0)
+	if (!a->netns_path && a->pid <= 0)
 		return tug_err_set(err, EINVAL, "no process in the container's network namespace");
+	if (!a->netns_path)
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)a->pid);
+	nsfd = open(a->netns_path ? a->netns_path : path, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0)
+		return tug_err_sys(err, "open %s", a->netns_path ? a->netns_path : path);
 	if (ports_check(s, a, err) < 0 || net_lease(n, a->ip, &ep->ip, err) < 0 ||
 	    bridge_ensure(s, n, err) < 0)
 		return -1;
@@ -250,8 +250,8 @@ static int bridge_connect(struct net_store *s, struct network *n, const struct n
 		goto out;
 	if (rtnl_link_set_master(&nl, ep->veth, n->bridge, err) < 0 ||
 	    rtnl_link_set_up(&nl, ep->veth, true, err) < 0 ||
-	    rtnl_link_set_netns(&nl, peer, a->pid, -1, err) < 0 ||
-	    configure_inside(n, ep, peer, idx == 0, a->pid, err) < 0) {
+	    rtnl_link_set_netns(&nl, peer, 0, nsfd, err) < 0 ||
+	    configure_inside(n, ep, peer, idx == 0, nsfd, err) < 0) {
 		struct tug_err e2;
 
 		rtnl_link_del(&nl, ep->veth, &e2);

@@ -2,6 +2,7 @@
 # per-container /etc files; platform/netlink and platform/nft under them.
 obj-$(CONFIG_NET_BRIDGE) += platform/netlink.o
 obj-$(CONFIG_NET_BRIDGE) += platform/nft.o
+obj-$(CONFIG_NET_BRIDGE) += platform/netns.o
 obj-$(CONFIG_NET_BRIDGE) += core/net/ipam.o
 obj-$(CONFIG_NET_BRIDGE) += core/net/etcfiles.o
 obj-$(CONFIG_NET_BRIDGE) += core/net/store.o

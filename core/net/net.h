@@ -29,6 +29,7 @@ struct net_attach {
 	const char *hostname;	/* NULL = first 12 characters of the id */
 	const char *aliases;	/* extra names, space separated, or NULL */
 	pid_t pid;		/* a process already in the container's netns */
+	const char *netns_path;	/* or the netns bound on a file (pid ignored) */
 	const char *etc_dir;	/* directory for hosts, resolv.conf, hostname */
 	const char *ip;		/* requested address or NULL */
 	const struct net_port *ports;

@@ -1,0 +1,675 @@
+/*
+ * Containers on networks, for the daemon: the network mode and
+ * NetworkingConfig of a container become a network namespace bound on
+ * <run>/netns/<id>, wired (veth, address, routes, published ports, /etc
+ * files) before the runtime creates the container, and unwired when its
+ * process ends. The records in core/net are the truth; see
+ * docs/networking.md.
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/daemon/netvol.h"
+#include "core/net/net.h"
+#include "platform/cleanup.h"
+#include "platform/fsutil.h"
+#include "platform/netlink.h"
+#include "platform/netns.h"
+
+#define EPHEMERAL_PORT_FIRST 49153
+
+static void netns_file(struct daemon *d, const char *id, char *out, size_t size)
+{
+	snprintf(out, size, "%s/netns/%s", d->cfg.run_dir, id);
+}
+
+static const cJSON *endpoints_config(const struct container *c)
+{
+	return cJSON_GetObjectItem(cJSON_GetObjectItem(c->config, "__NetworkingConfig"),
+				   "EndpointsConfig");
+}
+
+/* The docker CLI names the default network "default" in EndpointsConfig too. */
+static const char *net_ref(const char *name)
+{
+	const char *def = getenv("TUG_DEFAULT_NETWORK");
+
+	if (strcmp(name, "default"))
+		return name;
+	return def && *def ? def : "bridge";
+}
+
+static bool mode_is_container(const char *mode)
+{
+	return !strncmp(mode, "container:", 10);
+}
+
+static const char *ctr_hostname(const struct container *c, char *buf, size_t size)
+{
+	const char *h = cJSON_GetStringValue(cJSON_GetObjectItem(c->config, "Hostname"));
+
+	snprintf(buf, size, "%.*s", h && *h ? 63 : 12, h && *h ? h : c->id);
+	return buf;
+}
+
+int ctr_net_check(struct daemon *d, struct container *c, struct tug_err *err)
+{
+	const char *mode = ctr_net_mode(c);
+	const cJSON *it;
+	struct net_store s;
+	int ret = 0;
+
+	if (mode_is_container(mode)) {
+		if (!ctr_find(d, mode + 10))
+			return tug_err_set(err, ENOENT, "No such container: %s", mode + 10);
+		return 0;
+	}
+	if (net_store_open(&s, d->cfg.state_dir, err) < 0)
+		return -1;
+	if (!net_find(&s, mode))
+		ret = tug_err_set(err, ENOENT, "network %s not found", mode);
+	cJSON_ArrayForEach (it, endpoints_config(c))
+		if (!ret && !net_find(&s, net_ref(it->string)))
+			ret = tug_err_set(err, ENOENT, "network %s not found", it->string);
+	net_store_close(&s);
+	return ret;
+}
+
+static cJSON *bind_entry(const char *src, const char *dst, bool ro)
+{
+	cJSON *m = cJSON_CreateObject(), *o = cJSON_AddArrayToObject(m, "options");
+
+	cJSON_AddStringToObject(m, "destination", dst);
+	cJSON_AddStringToObject(m, "type", "bind");
+	cJSON_AddStringToObject(m, "source", src);
+	cJSON_AddItemToArray(o, cJSON_CreateString("rbind"));
+	cJSON_AddItemToArray(o, cJSON_CreateString("rprivate"));
+	cJSON_AddItemToArray(o, cJSON_CreateString(ro ? "ro" : "rw"));
+	return m;
+}
+
+static cJSON *netns_entry(cJSON *spec)
+{
+	cJSON *it;
+
+	cJSON_ArrayForEach (it,
+			    cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "linux"), "namespaces"))
+		if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(it, "type")) ?: "", "network"))
+			return it;
+	return NULL;
+}
+
+static void drop_netns_entry(cJSON *spec)
+{
+	cJSON *nss = cJSON_GetObjectItem(cJSON_GetObjectItem(spec, "linux"), "namespaces");
+	cJSON *e = netns_entry(spec);
+
+	if (e)
+		cJSON_Delete(cJSON_DetachItemViaPointer(nss, e));
+}
+
+static void set_netns_path(cJSON *spec, const char *path)
+{
+	cJSON *e = netns_entry(spec);
+
+	if (!e)
+		return;
+	cJSON_DeleteItemFromObject(e, "path");
+	cJSON_AddStringToObject(e, "path", path);
+}
+
+static void etc_mounts(cJSON *mounts, const char *dir)
+{
+	static const char *const files[] = {"hosts", "resolv.conf", "hostname"};
+	char src[700], dst[64];
+
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+		snprintf(src, sizeof(src), "%s/%s", dir, files[i]);
+		snprintf(dst, sizeof(dst), "/etc/%s", files[i]);
+		cJSON_AddItemToArray(mounts, bind_entry(src, dst, false));
+	}
+}
+
+int ctr_net_spec(struct daemon *d, struct container *c, cJSON *spec, struct tug_err *err)
+{
+	const char *mode = ctr_net_mode(c);
+	cJSON *mounts = cJSON_GetObjectItem(spec, "mounts");
+	char path[700], host[80];
+
+	cJSON_ReplaceItemInObject(spec, "hostname",
+				  cJSON_CreateString(ctr_hostname(c, host, sizeof(host))));
+	if (!strcmp(mode, "host")) {
+		/* Docker: the host's name and resolver files, the host's stack. */
+		drop_netns_entry(spec);
+		if (gethostname(host, sizeof(host)) == 0)
+			cJSON_ReplaceItemInObject(spec, "hostname", cJSON_CreateString(host));
+		if (access("/etc/hosts", F_OK) == 0)
+			cJSON_AddItemToArray(mounts, bind_entry("/etc/hosts", "/etc/hosts", true));
+		if (access("/etc/resolv.conf", F_OK) == 0)
+			cJSON_AddItemToArray(
+			    mounts, bind_entry("/etc/resolv.conf", "/etc/resolv.conf", true));
+		return 0;
+	}
+	if (mode_is_container(mode)) {
+		struct container *o = ctr_find(d, mode + 10);
+
+		if (!o || !ctr_is_running(o) || o->pid <= 0)
+			return tug_err_set(err, EINVAL,
+					   "cannot join network of a non running container: %s",
+					   mode + 10);
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)o->pid);
+		set_netns_path(spec, path);
+		etc_mounts(mounts, ctr_dir(d, o, path, sizeof(path)));
+		return 0;
+	}
+	netns_file(d, c->id, path, sizeof(path));
+	set_netns_path(spec, path);
+	etc_mounts(mounts, ctr_dir(d, c, path, sizeof(path)));
+	return 0;
+}
+
+static bool port_published(struct net_store *s, int proto, unsigned port)
+{
+	for (size_t i = 0; i < s->n; i++)
+		for (size_t e = 0; e < s->nets[i].n_eps; e++)
+			for (size_t k = 0; k < s->nets[i].eps[e].n_ports; k++)
+				if (s->nets[i].eps[e].ports[k].proto == proto &&
+				    s->nets[i].eps[e].ports[k].host_port == port)
+					return true;
+	return false;
+}
+
+/* HostConfig.PortBindings {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]} */
+static int ports_from_bindings(struct net_store *s, const cJSON *pb, struct net_port *out,
+			       size_t *n, struct tug_err *err)
+{
+	const cJSON *k, *b;
+
+	*n = 0;
+	cJSON_ArrayForEach (k, pb) {
+		const char *slash = strchr(k->string, '/');
+		int proto = slash && !strcmp(slash + 1, "udp") ? IPPROTO_UDP : IPPROTO_TCP;
+		unsigned cport = (unsigned)strtoul(k->string, NULL, 10);
+
+		if (slash && strcmp(slash + 1, "udp") && strcmp(slash + 1, "tcp"))
+			return tug_err_set(err, EINVAL, "invalid port %s: tcp or udp only",
+					   k->string);
+		if (!cport || cport > 65535)
+			return tug_err_set(err, EINVAL, "invalid port %s", k->string);
+		cJSON_ArrayForEach (b, k) {
+			const char *hip = cJSON_GetStringValue(cJSON_GetObjectItem(b, "HostIp"));
+			const char *hport =
+			    cJSON_GetStringValue(cJSON_GetObjectItem(b, "HostPort"));
+			struct net_port *p = &out[*n];
+
+			if (hip && strchr(hip, ':'))
+				continue; /* IPv6 binding: not with CONFIG_NET_BRIDGE alone */
+			if (*n == NET_MAX_PORTS)
+				return tug_err_set(err, E2BIG, "more than %d published ports",
+						   NET_MAX_PORTS);
+			memset(p, 0, sizeof(*p));
+			p->proto = proto;
+			p->ctr_port = cport;
+			if (hip && *hip && ip4_parse(hip, &p->host_ip, err) < 0)
+				return -1;
+			p->host_port = hport ? (unsigned)strtoul(hport, NULL, 10) : 0;
+			if (p->host_port > 65535)
+				return tug_err_set(err, EINVAL, "invalid host port %s", hport);
+			/* No host port: an ephemeral one, as Docker. */
+			for (unsigned port = EPHEMERAL_PORT_FIRST; !p->host_port && port <= 65535;
+			     port++) {
+				bool dup = port_published(s, proto, port);
+
+				for (size_t i = 0; i < *n && !dup; i++)
+					dup = out[i].proto == proto && out[i].host_port == port;
+				if (!dup && net_port_free(proto, p->host_ip, port, err) == 1)
+					p->host_port = port;
+			}
+			if (!p->host_port)
+				return tug_err_set(err, EADDRINUSE, "no free host port left");
+			(*n)++;
+		}
+	}
+	return 0;
+}
+
+static void aliases_of(const cJSON *epc, char *out, size_t size)
+{
+	const cJSON *it;
+	size_t len = 0;
+
+	out[0] = '\0';
+	cJSON_ArrayForEach (it, cJSON_GetObjectItem(epc, "Aliases"))
+		if (cJSON_IsString(it) && len + strlen(it->valuestring) + 2 < size)
+			len += (size_t)snprintf(out + len, size - len, "%s%s", len ? " " : "",
+						it->valuestring);
+}
+
+static const char *requested_ip(const cJSON *epc)
+{
+	const char *ip = cJSON_GetStringValue(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(epc, "IPAMConfig"), "IPv4Address"));
+
+	return ip && *ip ? ip : NULL;
+}
+
+static const cJSON *endpoint_config_for(const struct container *c, const struct network *n)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach (it, endpoints_config(c))
+		if (!strcmp(net_ref(it->string), n->name) || !strcmp(it->string, n->id))
+			return it;
+	return NULL;
+}
+
+static int attach_one(struct daemon *d, struct net_store *s, struct container *c, struct network *n,
+		      const struct net_port *ports, size_t n_ports, struct tug_err *err)
+{
+	const cJSON *epc = endpoint_config_for(c, n);
+	char path[700], dir[700], aliases[256], host[80];
+
+	netns_file(d, c->id, path, sizeof(path));
+	aliases_of(epc, aliases, sizeof(aliases));
+	return net_connect(s, n,
+			   &(struct net_attach){.container = c->id,
+						.name = c->name + 1,
+						.hostname = ctr_hostname(c, host, sizeof(host)),
+						.aliases = aliases,
+						.pid = c->pid,
+						.netns_path = path,
+						.etc_dir = ctr_dir(d, c, dir, sizeof(dir)),
+						.ip = requested_ip(epc),
+						.ports = ports,
+						.n_ports = n_ports},
+			   err);
+}
+
+static int loopback_up(const char *path, struct tug_err *err)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct rtnl nl;
+	int ret;
+
+	if (fd < 0)
+		return tug_err_sys(err, "open %s", path);
+	if (rtnl_open(&nl, fd, err) < 0)
+		return -1;
+	ret = rtnl_link_set_up(&nl, "lo", true, err);
+	rtnl_close(&nl);
+	return ret;
+}
+
+int ctr_net_up(struct daemon *d, struct container *c, struct tug_err *err)
+{
+	const char *mode = ctr_net_mode(c);
+	struct net_port ports[NET_MAX_PORTS];
+	size_t n_ports = 0;
+	struct net_store s;
+	struct network *n;
+	struct tug_err e2;
+	char path[700];
+	const cJSON *it;
+
+	if (mode_is_container(mode))
+		return 0;
+	if (net_store_open(&s, d->cfg.state_dir, err) < 0)
+		return -1;
+	net_release_container(&s, c->id, &e2); /* a crash's leftover lease */
+	n = net_find(&s, mode);
+	if (!n) {
+		net_store_close(&s);
+		return tug_err_set(err, ENOENT, "network %s not found", mode);
+	}
+	if (n->driver == NET_DRIVER_HOST) {
+		int ret = net_connect(
+		    &s, n, &(struct net_attach){.container = c->id, .name = c->name + 1}, err);
+
+		net_store_close(&s);
+		return ret;
+	}
+	netns_file(d, c->id, path, sizeof(path));
+	netns_remove_at(path, &e2);
+	snprintf(path, sizeof(path), "%s/netns", d->cfg.run_dir);
+	if (mkdir_p(path, 0700, err) < 0)
+		goto fail_store;
+	netns_file(d, c->id, path, sizeof(path));
+	if (netns_create_at(path, err) < 0)
+		goto fail_store;
+	if (n->driver == NET_DRIVER_BRIDGE &&
+	    ports_from_bindings(&s, cJSON_GetObjectItem(c->host_config, "PortBindings"), ports,
+				&n_ports, err) < 0)
+		goto fail;
+	if ((n->driver == NET_DRIVER_NULL && loopback_up(path, err) < 0) ||
+	    attach_one(d, &s, c, n, ports, n_ports, err) < 0)
+		goto fail;
+	cJSON_ArrayForEach (it, endpoints_config(c)) {
+		struct network *x = net_find(&s, net_ref(it->string));
+
+		if (!x || x == n || x->driver != NET_DRIVER_BRIDGE ||
+		    n->driver != NET_DRIVER_BRIDGE)
+			continue;
+		if (attach_one(d, &s, c, x, NULL, 0, err) < 0)
+			goto fail;
+	}
+	net_store_close(&s);
+	return 0;
+fail:
+	net_release_container(&s, c->id, &e2);
+	netns_remove_at(path, &e2);
+fail_store:
+	net_store_close(&s);
+	return tug_err_wrap(err, "network of %s", c->name + 1);
+}
+
+/* The pid in the records lets `tug network sweep` (no daemon) tell the living. */
+void ctr_net_started(struct daemon *d, struct container *c)
+{
+	struct net_store s;
+	struct tug_err err;
+
+	if (mode_is_container(ctr_net_mode(c)) || net_store_open(&s, d->cfg.state_dir, &err) < 0)
+		return;
+	for (size_t i = 0; i < s.n; i++) {
+		struct net_endpoint *ep = net_endpoint_find(&s.nets[i], c->id);
+
+		if (ep) {
+			ep->pid = c->pid;
+			net_save(&s, &s.nets[i], &err);
+		}
+	}
+	net_store_close(&s);
+}
+
+void ctr_net_down(struct daemon *d, struct container *c)
+{
+	struct net_store s;
+	struct tug_err err;
+	char path[700];
+
+	if (mode_is_container(ctr_net_mode(c)))
+		return;
+	if (net_store_open(&s, d->cfg.state_dir, &err) == 0) {
+		if (net_release_container(&s, c->id, &err) < 0)
+			tug_err_print(&err);
+		net_store_close(&s);
+	} else {
+		tug_err_print(&err);
+	}
+	netns_file(d, c->id, path, sizeof(path));
+	if (netns_remove_at(path, &err) < 0)
+		tug_err_print(&err);
+}
+
+static bool endpoint_alive(const struct net_endpoint *e, void *ctx)
+{
+	struct container *c = ctr_find(ctx, e->container);
+
+	return c && !strcmp(c->id, e->container) && ctr_is_running(c);
+}
+
+void netvol_daemon_start(struct daemon *d)
+{
+	struct net_store s;
+	struct tug_err err;
+	struct dirent *de;
+	char dir[700], path[1000];
+	DIR *dd;
+
+	snprintf(dir, sizeof(dir), "%s/netns", d->cfg.run_dir);
+	dd = opendir(dir);
+	while (dd && (de = readdir(dd))) {
+		struct container *c;
+
+		if (de->d_name[0] == '.')
+			continue;
+		c = ctr_find(d, de->d_name);
+		if (c && !strcmp(c->id, de->d_name) && ctr_is_running(c))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (netns_remove_at(path, &err) < 0)
+			tug_err_print(&err);
+	}
+	if (dd)
+		closedir(dd);
+	if (net_store_open(&s, d->cfg.state_dir, &err) < 0) {
+		tug_err_wrap(&err, "network sweep");
+		tug_err_print(&err);
+		return;
+	}
+	if (net_sweep(&s, endpoint_alive, d, &err) < 0) {
+		tug_err_wrap(&err, "network sweep");
+		tug_err_print(&err);
+	}
+	net_store_close(&s);
+}
+
+static const char *proto_name(int p)
+{
+	return p == IPPROTO_UDP ? "udp" : "tcp";
+}
+
+static cJSON *endpoint_settings(const struct network *n, const struct net_endpoint *ep,
+				const cJSON *epc)
+{
+	cJSON *o = cJSON_CreateObject(), *al;
+	char buf[20], mac[18];
+	bool bridge = n->driver == NET_DRIVER_BRIDGE && ep && ep->ip;
+
+	cJSON_AddItemToObject(o, "IPAMConfig",
+			      cJSON_GetObjectItem(epc, "IPAMConfig")
+				  ? cJSON_Duplicate(cJSON_GetObjectItem(epc, "IPAMConfig"), true)
+				  : cJSON_CreateNull());
+	cJSON_AddNullToObject(o, "Links");
+	al = cJSON_GetObjectItem(epc, "Aliases");
+	cJSON_AddItemToObject(o, "Aliases", al ? cJSON_Duplicate(al, true) : cJSON_CreateNull());
+	cJSON_AddStringToObject(o, "NetworkID", n->id);
+	cJSON_AddStringToObject(o, "EndpointID", ep ? ep->veth : "");
+	cJSON_AddStringToObject(o, "Gateway", bridge ? ip4_format(n->gateway, buf) : "");
+	cJSON_AddStringToObject(o, "IPAddress", bridge ? ip4_format(ep->ip, buf) : "");
+	cJSON_AddNumberToObject(o, "IPPrefixLen", bridge ? n->subnet.prefix : 0);
+	cJSON_AddStringToObject(o, "IPv6Gateway", "");
+	cJSON_AddStringToObject(o, "GlobalIPv6Address", "");
+	cJSON_AddNumberToObject(o, "GlobalIPv6PrefixLen", 0);
+	if (bridge)
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", ep->mac[0], ep->mac[1],
+			 ep->mac[2], ep->mac[3], ep->mac[4], ep->mac[5]);
+	cJSON_AddStringToObject(o, "MacAddress", bridge ? mac : "");
+	cJSON_AddNullToObject(o, "DriverOpts");
+	return o;
+}
+
+cJSON *ctr_net_inspect(struct daemon *d, struct container *c)
+{
+	cJSON *ns = cJSON_CreateObject(), *nets, *ports;
+	const char *mode = ctr_net_mode(c);
+	struct net_endpoint top_ep;
+	struct network top_net;
+	const struct net_endpoint *top = NULL;
+	const struct network *topn = NULL;
+	struct net_store s;
+	struct tug_err err;
+	char path[700], buf[20];
+
+	cJSON_AddStringToObject(ns, "Bridge", "");
+	cJSON_AddStringToObject(ns, "SandboxID", "");
+	netns_file(d, c->id, path, sizeof(path));
+	cJSON_AddStringToObject(
+	    ns, "SandboxKey",
+	    ctr_is_running(c) && !mode_is_container(mode) && strcmp(mode, "host") ? path : "");
+	ports = cJSON_AddObjectToObject(ns, "Ports");
+	nets = cJSON_AddObjectToObject(ns, "Networks");
+	if (!mode_is_container(mode) && net_store_open(&s, d->cfg.state_dir, &err) == 0) {
+		for (size_t i = 0; i < s.n; i++) {
+			const struct network *n = &s.nets[i];
+			const struct net_endpoint *ep = net_endpoint_find(&s.nets[i], c->id);
+			const cJSON *epc = endpoint_config_for(c, n);
+
+			if (!ep && !epc && strcmp(n->name, mode) && strcmp(n->id, mode))
+				continue;
+			if (ep && !ctr_is_running(c))
+				ep = NULL;
+			cJSON_AddItemToObject(nets, n->name, endpoint_settings(n, ep, epc));
+			if (ep && n->builtin && n->driver == NET_DRIVER_BRIDGE) {
+				/* copies: the store is closed before they are read */
+				top_ep = *ep;
+				top_net = *n;
+				top = &top_ep;
+				topn = &top_net;
+			}
+			for (size_t k = 0; ep && k < ep->n_ports; k++) {
+				char key[32], hp[8];
+				cJSON *arr, *b = cJSON_CreateObject();
+
+				snprintf(key, sizeof(key), "%u/%s", ep->ports[k].ctr_port,
+					 proto_name(ep->ports[k].proto));
+				arr = cJSON_GetObjectItem(ports, key);
+				if (!arr)
+					arr = cJSON_AddArrayToObject(ports, key);
+				snprintf(hp, sizeof(hp), "%u", ep->ports[k].host_port);
+				cJSON_AddStringToObject(b, "HostIp",
+							ip4_format(ep->ports[k].host_ip, buf));
+				cJSON_AddStringToObject(b, "HostPort", hp);
+				cJSON_AddItemToArray(arr, b);
+			}
+		}
+		net_store_close(&s);
+	}
+	/* Docker fills the top-level fields for the default bridge only. */
+	cJSON_AddStringToObject(ns, "EndpointID", top ? top->veth : "");
+	cJSON_AddStringToObject(ns, "Gateway", top ? ip4_format(topn->gateway, buf) : "");
+	cJSON_AddStringToObject(ns, "GlobalIPv6Address", "");
+	cJSON_AddNumberToObject(ns, "GlobalIPv6PrefixLen", 0);
+	cJSON_AddStringToObject(ns, "IPAddress", top ? ip4_format(top->ip, buf) : "");
+	cJSON_AddNumberToObject(ns, "IPPrefixLen", top ? topn->subnet.prefix : 0);
+	cJSON_AddStringToObject(ns, "IPv6Gateway", "");
+	if (top)
+		snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", top->mac[0],
+			 top->mac[1], top->mac[2], top->mac[3], top->mac[4], top->mac[5]);
+	cJSON_AddStringToObject(ns, "MacAddress", top ? buf : "");
+	return ns;
+}
+
+cJSON *ctr_net_ports_list(struct daemon *d, struct container *c)
+{
+	cJSON *arr = cJSON_CreateArray();
+	struct net_store s;
+	struct tug_err err;
+	char buf[20];
+
+	if (!ctr_is_running(c) ||
+	    !cJSON_GetArraySize(cJSON_GetObjectItem(c->host_config, "PortBindings")) ||
+	    net_store_open(&s, d->cfg.state_dir, &err) < 0)
+		return arr;
+	for (size_t i = 0; i < s.n; i++) {
+		const struct net_endpoint *ep = net_endpoint_find(&s.nets[i], c->id);
+
+		for (size_t k = 0; ep && k < ep->n_ports; k++) {
+			cJSON *p = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(p, "IP", ip4_format(ep->ports[k].host_ip, buf));
+			cJSON_AddNumberToObject(p, "PrivatePort", ep->ports[k].ctr_port);
+			cJSON_AddNumberToObject(p, "PublicPort", ep->ports[k].host_port);
+			cJSON_AddStringToObject(p, "Type", proto_name(ep->ports[k].proto));
+			cJSON_AddItemToArray(arr, p);
+		}
+	}
+	net_store_close(&s);
+	return arr;
+}
+
+/* docker network connect: recorded for the next start, wired now if running. */
+int ctr_net_connect(struct daemon *d, struct container *c, const char *ref, const cJSON *epc,
+		    int *status, struct tug_err *err)
+{
+	const char *mode = ctr_net_mode(c);
+	cJSON *nc, *eps;
+	struct net_store s;
+	struct network *n;
+	int ret = -1;
+
+	*status = 500;
+	if (net_store_open(&s, d->cfg.state_dir, err) < 0)
+		return -1;
+	n = net_find(&s, ref);
+	if (!n) {
+		*status = 404;
+		tug_err_set(err, ENOENT, "network %s not found", ref);
+		goto out;
+	}
+	*status = 403;
+	if (n->driver != NET_DRIVER_BRIDGE || mode_is_container(mode) || !strcmp(mode, "host") ||
+	    !strcmp(mode, "none")) {
+		tug_err_set(err, EINVAL,
+			    "container sharing network namespace with another container or host "
+			    "cannot be connected to any other network");
+		goto out;
+	}
+	if (endpoint_config_for(c, n) || (net_find(&s, mode) == n)) {
+		tug_err_set(err, EEXIST, "endpoint with name %s already exists in network %s",
+			    c->name + 1, n->name);
+		goto out;
+	}
+	nc = cJSON_GetObjectItem(c->config, "__NetworkingConfig");
+	if (!nc)
+		nc = cJSON_AddObjectToObject(c->config, "__NetworkingConfig");
+	eps = cJSON_GetObjectItem(nc, "EndpointsConfig");
+	if (!eps || !cJSON_IsObject(eps)) {
+		cJSON_DeleteItemFromObject(nc, "EndpointsConfig");
+		eps = cJSON_AddObjectToObject(nc, "EndpointsConfig");
+	}
+	cJSON_AddItemToObject(eps, n->name,
+			      epc ? cJSON_Duplicate(epc, true) : cJSON_CreateObject());
+	if (ctr_is_running(c) && attach_one(d, &s, c, n, NULL, 0, err) < 0) {
+		cJSON_DeleteItemFromObject(eps, n->name);
+		*status = 500;
+		goto out;
+	}
+	ctr_save(d, c);
+	ret = 0;
+out:
+	net_store_close(&s);
+	return ret;
+}
+
+int ctr_net_disconnect(struct daemon *d, struct container *c, const char *ref, int *status,
+		       struct tug_err *err)
+{
+	cJSON *eps = (cJSON *)endpoints_config(c);
+	const cJSON *epc;
+	struct net_store s;
+	struct network *n;
+	int ret = -1;
+
+	*status = 500;
+	if (net_store_open(&s, d->cfg.state_dir, err) < 0)
+		return -1;
+	n = net_find(&s, ref);
+	if (!n) {
+		*status = 404;
+		tug_err_set(err, ENOENT, "network %s not found", ref);
+		goto out;
+	}
+	epc = endpoint_config_for(c, n);
+	if (!epc && net_find(&s, ctr_net_mode(c)) != n) {
+		*status = 403;
+		tug_err_set(err, ENOENT, "container %s is not connected to network %s", c->name + 1,
+			    n->name);
+		goto out;
+	}
+	if (net_endpoint_find(n, c->id) && net_disconnect(&s, n, c->id, err) < 0)
+		goto out;
+	if (epc)
+		cJSON_DeleteItemFromObject(eps, epc->string);
+	ctr_save(d, c);
+	ret = 0;
+out:
+	net_store_close(&s);
+	return ret;
+}
