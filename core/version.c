@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/client/client.h"
 #include "core/commands.h"
 #include "generated/version.h"
 #include "platform/libversions.h"
@@ -65,5 +66,7 @@ int cmd_version(int argc, char **argv)
 	for (const struct lib_version *l = lib_versions; l->name; l++)
 		if (l->version)
 			printf("  %-11s %s\n", l->name, l->version());
+	if (IS_ENABLED(CONFIG_CLI))
+		cli_version_server();
 	return EXIT_OK;
 }

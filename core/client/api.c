@@ -94,3 +94,20 @@ void cli_escape(const char *s, char *out, size_t size)
 {
 	http_url_encode(s, out, size);
 }
+
+void cli_version_server(void)
+{
+	_cleanup_json_ cJSON *v = NULL;
+	struct tug_err err;
+	int st = cli_request("GET", "/version", NULL, &v, &err);
+
+	if (st != 200) {
+		printf("server:     not reachable at %s\n", cli_host());
+		return;
+	}
+	printf("server:     %s %s, API %s (minimum %s), %s\n",
+	       cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(v, "Platform"), "Name")) ?: "?",
+	       cJSON_GetStringValue(cJSON_GetObjectItem(v, "Version")) ?: "?",
+	       cJSON_GetStringValue(cJSON_GetObjectItem(v, "ApiVersion")) ?: "?",
+	       cJSON_GetStringValue(cJSON_GetObjectItem(v, "MinAPIVersion")) ?: "?", cli_host());
+}

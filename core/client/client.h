@@ -35,6 +35,9 @@ int cli_status_error(int status, const cJSON *reply, int rc);
 /* Docker's message of an error reply ("" when absent). */
 const char *cli_message(const cJSON *reply);
 
+/* `tug version`'s server part: the daemon's version, or why it is not there. */
+void cli_version_server(void);
+
 /* Percent-encode s into a static-free caller buffer for a path segment. */
 void cli_escape(const char *s, char *out, size_t size);
 

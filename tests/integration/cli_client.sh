@@ -86,6 +86,7 @@ check stats_no_stream sh -c "$C stats --no-stream web >$T/stats && head -1 $T/st
 check pause sh -c "$C pause web >/dev/null && [ \"\$($C inspect -f '{{.State.Status}} {{.State.Paused}}' web)\" = 'paused true' ] && $C ps --format '{{.Status}}' | grep -q Paused"
 check unpause sh -c "$C unpause web >/dev/null && [ \"\$($C inspect -f '{{.State.Status}}' web)\" = running ]"
 check rename sh -c "$C rename web web2 && $C inspect -f '{{.Name}}' web2 | grep -qx /web2 && $C rename web2 web"
+check version_server sh -c "$C version | grep -q '^server: *tug .*API 1.44'"
 check info sh -c "$C info | grep -Eq '^ Containers: [0-9]+' && $C info | grep -q '^  Running: [1-9]'"
 check host_flag sh -c "TUG_RUN_DIR=/nonexistent $C -H unix://$T/run/tug.sock ps -q | grep -q . &&
 	TUG_RUN_DIR=/nonexistent DOCKER_HOST=unix://$T/run/tug.sock $C ps -q | grep -q ."
