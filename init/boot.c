@@ -280,7 +280,16 @@ static double ms_since(long long t, long long start)
 	return (double)(t - start) / 1000.0;
 }
 
-int boot_run(const struct manifest *m, const char *sock, long long init_start_us, int modules_fd)
+/* Closing the last write end lets the module loader begin. */
+static void release_modules(int *go_fd)
+{
+	if (*go_fd >= 0)
+		close(*go_fd);
+	*go_fd = -1;
+}
+
+int boot_run(const struct manifest *m, const char *sock, long long init_start_us, int modules_fd,
+	     int go_fd)
 {
 	struct tug_err err;
 	int failed = 0;
@@ -291,6 +300,7 @@ int boot_run(const struct manifest *m, const char *sock, long long init_start_us
 		failed++;
 	images = init_now_us();
 	if (boot_wait_api(sock, 30000) < 0) {
+		release_modules(&go_fd);
 		init_say("boot: the engine's API (%s) did not answer within 30 s", sock);
 		return 1;
 	}
@@ -302,15 +312,19 @@ int boot_run(const struct manifest *m, const char *sock, long long init_start_us
 		int r;
 
 		/* The first container goes as soon as it can; the rest wait for every module. */
-		if (first || needs_all_modules(c))
+		if (first || needs_all_modules(c)) {
+			release_modules(&go_fd);
 			wait_modules(&modules_fd);
+		}
 		r = start_container(sock, c, &created, &err);
 		if (r < 0 && modules_fd >= 0) {
 			/* Maybe a module it needs (squashfs, loop) was still loading. */
 			init_report(&err);
+			release_modules(&go_fd);
 			wait_modules(&modules_fd);
 			r = start_container(sock, c, &created, &err);
 		}
+		release_modules(&go_fd);
 		if (r < 0) {
 			init_report(&err);
 			failed++;
@@ -328,6 +342,7 @@ int boot_run(const struct manifest *m, const char *sock, long long init_start_us
 		if (c->console)
 			console_follow(sock, c->name);
 	}
+	release_modules(&go_fd);
 	wait_modules(&modules_fd);
 	init_say("boot: %zu of %zu containers started, %lld ms after /init",
 		 m->ncontainers - (size_t)failed, m->ncontainers, (init_now_us() - init_start_us) / 1000);

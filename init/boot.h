@@ -14,11 +14,15 @@
 /*
  * Runs in the child; returns its exit code (0: every container started).
  * modules_fd: read end of a pipe whose writer (the module loader) closes it
- * when every manifest module is loaded, or -1. The first container starts
- * without waiting for it when its network is none or host.
+ * when every manifest module is loaded, or -1. go_fd: write end of the pipe
+ * the loader waits on before it begins, or -1; closed once the first
+ * container has started (or before any wait for the modules), so module
+ * loading, which the kernel does without preemption, stays off the first
+ * container's path. The first container starts without the modules when
+ * its network is none or host.
  */
 int boot_run(const struct manifest *m, const char *socket_path, long long init_start_us,
-	     int modules_fd);
+	     int modules_fd, int go_fd);
 
 /* The API socket answers (a connect succeeds) within timeout_ms. */
 int boot_wait_api(const char *socket_path, int timeout_ms);

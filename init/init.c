@@ -59,6 +59,7 @@ struct init {
 	struct watchdog wd;
 	pid_t engine, boot, test, shell, keeper, modules;
 	int modules_fd;		/* read end for the runner: EOF when the loader is done */
+	int modules_go;		/* write end for the runner: the loader begins at EOF */
 	long long engine_started_ms, engine_next_ms;
 	int engine_backoff_ms, engine_quick_deaths;
 	char socket[256];
@@ -276,7 +277,8 @@ static void boot_start(struct init *in)
 	pid = fork();
 	if (pid == 0) {
 		child_setup(in);
-		_exit(boot_run(&in->manifest, in->socket, in->start_us, in->modules_fd));
+		_exit(boot_run(&in->manifest, in->socket, in->start_us, in->modules_fd,
+			       in->modules_go));
 	}
 	if (pid < 0) {
 		init_say("boot: fork: %s", strerror(errno));
@@ -502,8 +504,8 @@ static void watchdog_arm(struct init *in)
 /*
  * The container rootfs needs overlay before the first start: load it now,
  * before the engine. Everything else (loop, squashfs, veth, bridge, the
- * watchdog driver) loads in modules_start()'s child while the engine and the
- * first container come up.
+ * watchdog driver) loads in modules_start()'s child once the first container
+ * has started; containers that need a network wait for it.
  */
 static void modules_early(struct init *in)
 {
@@ -525,25 +527,34 @@ static void modules_early(struct init *in)
 
 static void modules_start(struct init *in)
 {
-	int p[2];
+	int p[2], go[2];
 	pid_t pid;
 
-	in->modules_fd = -1;
+	in->modules_fd = in->modules_go = -1;
 	if (!in->have_manifest || !in->manifest.nmodules || pipe2(p, O_CLOEXEC) < 0) {
 		watchdog_arm(in);
 		return;
 	}
+	if (pipe2(go, O_CLOEXEC) < 0)
+		go[0] = go[1] = -1;
 	pid = fork();
 	if (pid == 0) {
-		char dir[300];
-		long long t0 = init_now_us();
+		char dir[300], c;
+		long long t0;
 		int failed;
 
 		child_setup(in);
 		prctl(PR_SET_NAME, "tug-modules");
 		close(p[0]);
-		/* finit_module is CPU work: the engine and the first container go first. */
-		(void)!nice(19);
+		if (go[1] >= 0)
+			close(go[1]);
+		/*
+		 * finit_module runs in the kernel without preemption: wait until
+		 * the runner has started the first container (EOF).
+		 */
+		while (go[0] >= 0 && (read(go[0], &c, 1) > 0 || errno == EINTR))
+			;
+		t0 = init_now_us();
 		modules_dir(dir, sizeof(dir));
 		failed = modules_load(dir, in->manifest.modules, in->manifest.nmodules);
 		init_say("modules: %zu asked for, %zu loaded in the background in %.1f ms",
@@ -552,14 +563,19 @@ static void modules_start(struct init *in)
 		_exit(failed ? 1 : 0);
 	}
 	close(p[1]);
+	if (go[0] >= 0)
+		close(go[0]);
 	if (pid < 0) {
 		init_say("modules: fork: %s", strerror(errno));
 		close(p[0]);
+		if (go[1] >= 0)
+			close(go[1]);
 		watchdog_arm(in);
 		return;
 	}
 	in->modules = pid;
 	in->modules_fd = p[0];
+	in->modules_go = go[1];
 }
 
 int init_main(int argc, char **argv)
@@ -605,8 +621,11 @@ int init_main(int argc, char **argv)
 		engine_start(&in, true);
 	modules_start(&in);
 	boot_start(&in);
+	/* The runner has its copies; without a runner the loader begins now. */
 	if (in.modules_fd >= 0)
 		close(in.modules_fd);
-	in.modules_fd = -1;
+	if (in.modules_go >= 0)
+		close(in.modules_go);
+	in.modules_fd = in.modules_go = -1;
 	loop(&in);
 }

@@ -3,16 +3,19 @@
 # board's kernel modules, a boot manifest and a demo image (Debian's
 # busybox-static for the board's arch, as a docker-save archive).
 # Usage: tools/mkimage.sh --board B [--manifest FILE] [--extra DIR]
-#            [--out DIR] [--preload] [--no-watchdog]
+#            [--out DIR] [--no-preload] [--no-watchdog]
 #
 #   --manifest FILE  boot manifest to ship as /etc/tug/manifest.json
 #                    (default: a demo one, written to OUT/manifest.json)
 #   --extra DIR      copy DIR's contents over the staging tree (test payloads)
 #   --out DIR        output directory (default build/<board>/image): the
 #                    kernel image, initramfs.cpio.gz, manifest.json
-#   --preload        also load the demo image into /var/lib/tug at build time
-#                    (with the host's build/qemu-x86_64/tug), so the board
-#                    boots without unpacking it
+#   --no-preload     do not load the demo image into the initramfs'
+#                    /var/lib/tug at build time: the board then unpacks the
+#                    archive at every boot (the manifest's images entry).
+#                    By default it is preloaded with the host's
+#                    build/qemu-x86_64/tug (skipped with a warning when that is
+#                    not built), so the first container starts without it
 #   --no-watchdog    leave the watchdog out of the demo manifest
 # The busybox .deb is fetched once into build/busybox/<debarch>/.
 # TUG_BUILD=DIR takes tug from DIR/<board>/tug instead of build/<board>/tug.
@@ -24,7 +27,7 @@ die() { echo "mkimage: $*" >&2; exit 1; }
 say() { echo "mkimage: $*" >&2; }
 usage() { sed -n '2,/^set /s/^# \{0,1\}//p' "$0" | sed '$d' >&2; exit 2; }
 
-board='' manifest='' extra='' out='' preload='' watchdog=1
+board='' manifest='' extra='' out='' preload=1 watchdog=1
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--board) board=${2:?}; shift 2 ;;
@@ -32,6 +35,7 @@ while [ $# -gt 0 ]; do
 	--extra) extra=${2:?}; shift 2 ;;
 	--out) out=${2:?}; shift 2 ;;
 	--preload) preload=1; shift ;;
+	--no-preload) preload=''; shift ;;
 	--no-watchdog) watchdog=''; shift ;;
 	-h | --help) usage ;;
 	*) echo "mkimage: unknown argument: $1" >&2; usage ;;
@@ -153,9 +157,12 @@ cp -a "$out/kernel/modules/." "$stage/"
 echo "tug-$board" >"$stage/etc/hostname"
 if [ -n "$preload" ]; then
 	host_tug=${TUG_BUILD:-build}/qemu-x86_64/tug
-	[ -x "$host_tug" ] || die "--preload needs $host_tug (make BOARD=qemu-x86_64)"
-	TUG_STATE_DIR=$stage/var/lib/tug "$host_tug" load -q -i "$archive" >&2 ||
-		die "preloading $archive failed"
+	if [ -x "$host_tug" ]; then
+		TUG_STATE_DIR=$stage/var/lib/tug "$host_tug" load -q -i "$archive" >&2 ||
+			die "preloading $archive failed"
+	else
+		say "warning: $host_tug not built (make BOARD=qemu-x86_64): the board unpacks its image at boot"
+	fi
 fi
 [ -z "$extra" ] || cp -a "$extra/." "$stage/"
 tools/mkinitramfs.sh "$out/initramfs.cpio.gz" "$stage"
