@@ -2,11 +2,23 @@
  * Download one blob into the store: hashed as it streams in, resumed with a
  * Range request after a dropped connection (bounded retries, exponential
  * backoff), committed only when size and digest match the descriptor.
+ *
+ * The bytes spool into partial/<hex> (held with flock while written), which
+ * an interrupted pull leaves behind: a pull killed or rebooted midway
+ * resumes there with a Range request instead of starting the blob again.
+ * partial/ is no part of the store's state (nothing refers to it); its
+ * bytes are trusted only once the whole blob hashes to its digest, and a
+ * resumed blob that does not is fetched again from its first byte.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "core/image/ref.h"
 #include "core/image/store.h"
 #include "core/registry/blob.h"
 
@@ -19,6 +31,8 @@ struct blob_dl {
 	uint64_t got;
 	uint64_t reported;
 	bool sink_failed;
+	bool partial;		/* w spools into partial/<hex> */
+	uint64_t resumed;	/* bytes found there when the pull started */
 };
 
 static int blob_sink(void *ctx, const char *data, size_t len, struct tug_err *err)
@@ -55,11 +69,63 @@ static void backoff(int attempt)
 	nanosleep(&ts, NULL);
 }
 
+/*
+ * partial/<hex> of an earlier, interrupted pull: hash what it holds and go on
+ * from there. Another pull writing the same blob holds the lock: then this
+ * one spools privately in tmp/ (no resume), as does a store without room.
+ */
+static int spool_open(struct image_store *st, struct blob_dl *b, struct tug_err *err)
+{
+	const char *digest = b->d->digest;
+	char data[65536];
+	struct stat sb;
+	ssize_t n;
+	int fd;
+
+	memset(&b->w, 0, sizeof(b->w));
+	b->partial = false;
+	b->resumed = 0;
+	if (!digest_valid(digest) || strncmp(digest, "sha256:", 7) ||
+	    (mkdirat(st->dirfd, "partial", 0700) < 0 && errno != EEXIST))
+		return blob_writer_open(st, &b->w, err);
+	snprintf(b->w.tmp, sizeof(b->w.tmp), "partial/%s", digest + 7);
+	fd = openat(st->dirfd, b->w.tmp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 || fstat(fd, &sb) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return blob_writer_open(st, &b->w, err);
+	}
+	b->w.fd = fd;
+	b->partial = true;
+	sha256_init(&b->w.hash);
+	if ((uint64_t)sb.st_size > (uint64_t)b->d->size && ftruncate(fd, 0) < 0)
+		return tug_err_sys(err, "spool blob");
+	while ((n = read(fd, data, sizeof(data))) > 0) {
+		sha256_update(&b->w.hash, data, (size_t)n);
+		b->w.size += (uint64_t)n;
+	}
+	if (n < 0 || lseek(fd, (off_t)b->w.size, SEEK_SET) < 0)
+		return tug_err_sys(err, "spool blob");
+	b->got = b->reported = b->resumed = b->w.size;
+	return 0;
+}
+
+/* Keep partial/<hex> for the next pull (network trouble), or drop the spool. */
+static void spool_close(struct image_store *st, struct blob_dl *b, bool keep)
+{
+	if (keep && b->partial && b->w.fd >= 0) {
+		close(b->w.fd);
+		b->w.fd = -1;
+		return;
+	}
+	blob_writer_abort(st, &b->w);
+}
+
 static int restart(struct image_store *st, struct blob_dl *b, struct tug_err *err)
 {
 	blob_writer_abort(st, &b->w);
 	b->got = b->reported = 0;
-	return blob_writer_open(st, &b->w, err);
+	return spool_open(st, b, err);
 }
 
 int reg_blob_fetch(struct reg_session *s, struct image_store *st, const struct reg_descriptor *d,
@@ -80,8 +146,13 @@ int reg_blob_fetch(struct reg_session *s, struct image_store *st, const struct r
 		}
 	}
 	snprintf(path, sizeof(path), "/v2/%s/blobs/%s", s->repo, d->digest);
-	if (blob_writer_open(st, &b.w, err) < 0)
-		return -1;
+again:
+	if (spool_open(st, &b, err) < 0) {
+		spool_close(st, &b, false);
+		return tug_err_wrap(err, "blob %.19s", d->digest);
+	}
+	if (b.resumed)
+		reg_progress(s->opts, d->digest, REG_ST_DOWNLOADING, b.got, (uint64_t)d->size);
 	for (;;) {
 		struct reg_resp rs;
 		bool net_err = false;
@@ -109,14 +180,14 @@ int reg_blob_fetch(struct reg_session *s, struct image_store *st, const struct r
 				reg_resp_free(&rs);
 				reg_client_drop(&s->http);
 				if (restart(st, &b, err) < 0)
-					return -1;
+					goto fail_spool;
 				continue;
 			}
 			if (rs.status == 200 && b.got) {
 				/* The server ignored Range: take the whole blob again. */
 				if (restart(st, &b, err) < 0) {
 					reg_resp_free(&rs);
-					return -1;
+					goto fail_spool;
 				}
 			}
 			if (reg_read_body(&s->http, &rs, blob_sink, &b, err) == 0) {
@@ -154,6 +225,12 @@ int reg_blob_fetch(struct reg_session *s, struct image_store *st, const struct r
 	}
 	reg_progress(s->opts, d->digest, REG_ST_VERIFYING, 0, 0);
 	if (blob_writer_commit(st, &b.w, d->digest, digest, NULL, err) < 0) {
+		if (err->code == EBADMSG && b.resumed) {
+			/* The kept bytes were bad (a crash mid-write?): once more, whole. */
+			b.got = b.reported = 0;
+			attempt = 0;
+			goto again;
+		}
 		if (err->code == EBADMSG)
 			tug_err_set(err, EBADMSG, "digest mismatch: content is %s, expected %s",
 				    digest, d->digest);
@@ -163,6 +240,9 @@ int reg_blob_fetch(struct reg_session *s, struct image_store *st, const struct r
 	reg_progress(s->opts, d->digest, REG_ST_DOWNLOADED, 0, 0);
 	return 0;
 fail:
-	blob_writer_abort(st, &b.w);
+	spool_close(st, &b, !b.sink_failed);
+	return tug_err_wrap(err, "blob %.19s", d->digest);
+fail_spool:
+	spool_close(st, &b, false);
 	return tug_err_wrap(err, "blob %.19s", d->digest);
 }

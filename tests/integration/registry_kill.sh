@@ -1,13 +1,14 @@
 #!/bin/sh
 # A pull killed with SIGKILL midway (slowed down by a rate-limited CONNECT
 # proxy so it can be caught): no half image is visible, the blobs verified
-# before the kill stay, and the next pull completes, fetching only what was
-# missing; the killed pull's spool files are swept.
+# before the kill stay, the blob being fetched stays in partial/, and the
+# next pull completes, resuming that blob with a Range request and fetching
+# only what was missing.
 SUITE=registry_kill
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/registry_lib.sh"
-NAMES="killed_midway killed_pull_invisible verified_blobs_kept next_pull_completes
-next_pull_skips_verified tmp_swept"
+NAMES="killed_midway killed_pull_invisible verified_blobs_kept partial_kept next_pull_completes
+next_pull_skips_verified next_pull_resumes_blob partial_cleared corrupt_partial_refetched"
 require_root $NAMES
 for t in docker-registry skopeo openssl; do
 	command -v $t >/dev/null || { for n in $NAMES; do skip $n "$t missing"; done; exit 0; }
@@ -29,7 +30,10 @@ REG_PIDS="$REG_PIDS $!"
 wait_port "$PPORT" || { for n in $NAMES; do fail $n "proxy did not start"; done; exit 0; }
 
 blobs() { ls "$TUG_STATE_DIR/blobs/sha256" 2>/dev/null | wc -l; }
-spooling() { ls "$TUG_STATE_DIR/tmp" 2>/dev/null | grep -q '^blob-'; }
+partial_size() {
+	_p=$(ls "$TUG_STATE_DIR/partial" 2>/dev/null | head -1)
+	[ -n "$_p" ] && stat -c %s "$TUG_STATE_DIR/partial/$_p" || echo 0
+}
 
 # One layer at a time, so the kill lands between verified blobs and a spooled one.
 HTTPS_PROXY="http://127.0.0.1:$PPORT" TUG_PULL_PARALLEL=1 "$TUG" pull "$REG/big:1" \
@@ -37,8 +41,9 @@ HTTPS_PROXY="http://127.0.0.1:$PPORT" TUG_PULL_PARALLEL=1 "$TUG" pull "$REG/big:
 pid=$!
 caught=0
 for _ in $(seq 300); do
-	# manifest, config, busybox layer and the first random layer verified; the next spooling
-	if [ "$(blobs)" -ge 4 ] && spooling; then
+	# manifest, config, busybox layer and the first random layer verified; the next
+	# one 100 kB in
+	if [ "$(blobs)" -ge 4 ] && [ "$(partial_size)" -gt 100000 ]; then
 		kill -9 "$pid"
 		caught=1
 		break
@@ -53,7 +58,9 @@ if [ $caught = 1 ] && [ $rc = 137 ]; then
 	pass killed_midway
 else
 	fail killed_midway "caught=$caught rc=$rc blobs=$kept: $(tail -1 "$WORK/killed.out")"
-	for n in killed_pull_invisible verified_blobs_kept next_pull_completes next_pull_skips_verified tmp_swept; do
+	for n in killed_pull_invisible verified_blobs_kept partial_kept next_pull_completes \
+		next_pull_skips_verified next_pull_resumes_blob partial_cleared \
+		corrupt_partial_refetched; do
 		skip $n "the pull was not caught midway"
 	done
 	exit 0
@@ -77,6 +84,15 @@ else
 	fail verified_blobs_kept "$kept blobs, $bad not matching their digest"
 fi
 
+partial=$(ls "$TUG_STATE_DIR/partial" 2>/dev/null | head -1)
+had=$(partial_size)
+if [ -n "$partial" ] && [ "$had" -gt 100000 ]; then
+	pass partial_kept
+else
+	fail partial_kept "partial/: $(ls -l "$TUG_STATE_DIR/partial" 2>&1 | tr '\n' ' ')"
+fi
+
+mark=$(wc -l <"$WORK/registry.log")
 out=$("$TUG" pull "$REG/big:1" 2>&1)
 if [ $? = 0 ] && [ "$(refs_tag "$REG/big:1")" = "$want" ]; then
 	pass next_pull_completes
@@ -90,9 +106,29 @@ if [ "$exists" -ge 2 ]; then
 else
 	fail next_pull_skips_verified "$exists layers reused: $(echo "$out" | tr '\n' ' ')"
 fi
-if [ -z "$(ls -A "$TUG_STATE_DIR/tmp" 2>/dev/null)" ]; then
-	pass tmp_swept
+# The registry's access log: the partly fetched blob asked for with Range (206).
+if tail -n +$((mark + 1)) "$WORK/registry.log" | grep "GET /v2/big/blobs/sha256:$partial" |
+	grep -q '" 206 '; then
+	pass next_pull_resumes_blob
 else
-	fail tmp_swept "left in tmp/: $(ls "$TUG_STATE_DIR/tmp" | tr '\n' ' ')"
+	fail next_pull_resumes_blob "no ranged GET of $partial ($had bytes kept)"
+fi
+if [ -z "$(ls -A "$TUG_STATE_DIR/tmp" "$TUG_STATE_DIR/partial" 2>/dev/null | grep -v ':$')" ]; then
+	pass partial_cleared
+else
+	fail partial_cleared "left: $(ls "$TUG_STATE_DIR/tmp" "$TUG_STATE_DIR/partial" | tr '\n' ' ')"
+fi
+
+# Garbage in partial/ (a crash before the data reached the disk): the digest
+# check refuses it and the blob is fetched again whole.
+export TUG_STATE_DIR="$WORK/state2"
+mkdir -p "$TUG_STATE_DIR/partial"
+head -c 300000 /dev/urandom >"$TUG_STATE_DIR/partial/$partial"
+out=$("$TUG" pull "$REG/big:1" 2>&1)
+if [ $? = 0 ] && [ "$(refs_tag "$REG/big:1")" = "$want" ] &&
+	[ "$(sha256sum "$TUG_STATE_DIR/blobs/sha256/$partial" | cut -d' ' -f1)" = "$partial" ]; then
+	pass corrupt_partial_refetched
+else
+	fail corrupt_partial_refetched "$(echo "$out" | tail -2 | tr '\n' ' ')"
 fi
 exit 0
