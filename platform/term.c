@@ -33,7 +33,7 @@ int term_size(int fd, unsigned *rows, unsigned *cols)
 {
 	struct winsize ws;
 
-	if (ioctl(fd, TIOCGWINSZ, &ws) || !ws.ws_row || !ws.ws_col)
+	if (ioctl(fd, TIOCGWINSZ, &ws) || !ws.ws_col)
 		return -1;
 	*rows = ws.ws_row;
 	*cols = ws.ws_col;

@@ -19,7 +19,7 @@ struct term_state {
 /* Put fd in raw mode, remembering the old settings; no-op when not a tty. */
 int term_raw(int fd, struct term_state *st, struct tug_err *err);
 void term_restore(struct term_state *st);
-/* Rows and columns of fd; -1 when not a terminal. */
+/* Rows and columns of fd; -1 when not a terminal or it reports no width. */
 int term_size(int fd, unsigned *rows, unsigned *cols);
 
 #endif

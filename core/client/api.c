@@ -2,12 +2,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/client/client.h"
 #include "core/commands.h"
 #include "core/paths.h"
 #include "platform/cleanup.h"
 #include "platform/json.h"
+#include "platform/term.h"
 
 const char *cli_host(void)
 {
@@ -110,4 +112,15 @@ void cli_version_server(void)
 	       cJSON_GetStringValue(cJSON_GetObjectItem(v, "Version")) ?: "?",
 	       cJSON_GetStringValue(cJSON_GetObjectItem(v, "ApiVersion")) ?: "?",
 	       cJSON_GetStringValue(cJSON_GetObjectItem(v, "MinAPIVersion")) ?: "?", cli_host());
+}
+
+size_t cli_term_width(void)
+{
+	unsigned rows, cols;
+
+	if (!isatty(1))
+		return 0; /* a pipe or a file: docker's full columns for scripts */
+	if (term_size(1, &rows, &cols))
+		return 80; /* a serial console often reports 0x0 */
+	return cols;
 }

@@ -108,9 +108,18 @@ void cli_truncate(const char *s, size_t width, char *out, size_t size);
 struct cli_table {
 	size_t ncols, nrows;
 	char **cells;		/* nrows * ncols, owned */
+	/*
+	 * Fit in max_width columns (0: no limit) by cutting the columns listed
+	 * in shrink (first one first, -1 ends) down to their header, with "...".
+	 */
+	size_t max_width;
+	int shrink[4];
 };
+/* The width tables should fit: the terminal's, 80 when it does not say. */
+size_t cli_term_width(void);
 void cli_table_add(struct cli_table *t, size_t ncols, const char *const *row);
 void cli_table_print(struct cli_table *t, FILE *out);
+size_t cli_table_width(const struct cli_table *t);	/* before any cutting */
 void cli_table_free(struct cli_table *t);
 
 #endif

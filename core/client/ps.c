@@ -115,9 +115,9 @@ static const char *header_of(const char *field, size_t len)
 }
 
 /* "table {{.ID}}\t{{.Names}}": one row per entry split at tabs, headers first. */
-static int print_table_format(const char *fmt, cJSON *rows)
+static int build_table(const char *fmt, cJSON *rows, struct cli_table *tp)
 {
-	struct cli_table t = { 0 };
+	struct cli_table t = { .shrink = { -1 } };
 	const cJSON *row;
 	const char *cells[32];
 	size_t ncols = 0;
@@ -165,6 +165,38 @@ static int print_table_format(const char *fmt, cJSON *rows)
 			cells[k++] = "";
 		cli_table_add(&t, ncols, cells);
 		buf_free(&out);
+	}
+	*tp = t;
+	return 0;
+}
+
+#define PS_COLUMNS "{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
+
+/*
+ * The table; with fit, on a terminal narrower than docker's columns (80 on
+ * a serial console), CREATED goes (STATUS says how long), PORTS goes when
+ * empty, then COMMAND, STATUS and IMAGE are cut.
+ */
+static int print_table_format(const char *fmt, cJSON *rows, bool fit)
+{
+	static const int order[4] = { 2, 3, 1, -1 };
+	size_t width = fit ? cli_term_width() : 0;
+	struct cli_table t;
+	const cJSON *row;
+	bool ports = false;
+
+	if (build_table(fmt, rows, &t))
+		return -1;
+	if (width && cli_table_width(&t) > width) {
+		cli_table_free(&t);
+		cJSON_ArrayForEach(row, rows)
+			ports |= *(cJSON_GetStringValue(cJSON_GetObjectItem(row, "Ports")) ?: "") != '\0';
+		if (build_table(ports ? "{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}"
+				      : "{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.Status}}\t{{.Names}}",
+				rows, &t))
+			return -1;
+		t.max_width = width;
+		memcpy(t.shrink, order, sizeof(order));
 	}
 	cli_table_print(&t, stdout);
 	cli_table_free(&t);
@@ -300,9 +332,8 @@ int client_cmd_ps(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (print_table_format(format ? format + 5 + strspn(format + 5, " ")
-				      : "{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t"
-					"{{.Status}}\t{{.Ports}}\t{{.Names}}",
-			       rows)) {
+				      : PS_COLUMNS,
+			       rows, !format && !no_trunc)) {
 		fprintf(stderr, "tug: template parsing error: %s\n", format);
 		return EXIT_USAGE;
 	}

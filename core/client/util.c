@@ -356,25 +356,64 @@ void cli_table_add(struct cli_table *t, size_t ncols, const char *const *row)
 }
 
 /* As docker's tabwriter: cells padded by 3, each column at least 10 wide. */
-void cli_table_print(struct cli_table *t, FILE *out)
+static size_t natural_widths(const struct cli_table *t, size_t w[32])
 {
-	size_t w[32] = { 0 };
+	size_t total = 0, nc = t->ncols < 32 ? t->ncols : 32;
 
+	memset(w, 0, 32 * sizeof(w[0]));
 	for (size_t r = 0; r < t->nrows; r++)
-		for (size_t c = 0; c < t->ncols && c < 32; c++) {
-			size_t l = strlen(t->cells[r * t->ncols + c]) + 3;
+		for (size_t c = 0; c < nc; c++) {
+			size_t l = strlen(t->cells[r * t->ncols + c]) + (c + 1 < nc ? 3 : 0);
 
 			if (l > w[c])
 				w[c] = l;
 		}
-	for (size_t r = 0; r < t->nrows; r++) {
-		for (size_t c = 0; c < t->ncols && c < 32; c++) {
-			const char *s = t->cells[r * t->ncols + c];
+	for (size_t c = 0; c < nc; c++) {
+		if (c + 1 < nc && w[c] < 10)
+			w[c] = 10;
+		total += w[c];
+	}
+	return total;
+}
 
-			if (c + 1 == t->ncols)
+size_t cli_table_width(const struct cli_table *t)
+{
+	size_t w[32];
+
+	return natural_widths(t, w);
+}
+
+void cli_table_print(struct cli_table *t, FILE *out)
+{
+	size_t w[32], nc = t->ncols < 32 ? t->ncols : 32, total = natural_widths(t, w);
+	for (size_t k = 0; t->max_width && total > t->max_width && k < 4 && t->shrink[k] >= 0; k++) {
+		size_t c = (size_t)t->shrink[k], floor;
+
+		if (c + 1 >= nc || !t->nrows)
+			continue;
+		/* Down to the header (and "..." room), never below 10. */
+		floor = strlen(t->cells[c]) + 3;
+		floor = floor < 10 ? 10 : floor;
+		if (w[c] > floor) {
+			size_t cut = w[c] - floor < total - t->max_width ? w[c] - floor : total - t->max_width;
+
+			w[c] -= cut;
+			total -= cut;
+		}
+	}
+	for (size_t r = 0; r < t->nrows; r++) {
+		for (size_t c = 0; c < nc; c++) {
+			const char *s = t->cells[r * t->ncols + c];
+			char cut[256];
+
+			if (c + 1 < nc && strlen(s) + 3 > w[c]) {
+				cli_truncate(s, w[c] - 3, cut, sizeof(cut));
+				s = cut;
+			}
+			if (c + 1 == nc)
 				fprintf(out, "%s\n", s);
 			else
-				fprintf(out, "%-*s", (int)(w[c] < 10 ? 10 : w[c]), s);
+				fprintf(out, "%-*s", (int)w[c], s);
 		}
 	}
 }

@@ -57,6 +57,11 @@ if head -1 "$T/ps" | grep -Eq '^CONTAINER ID +IMAGE +COMMAND +CREATED +STATUS +P
 else
 	fail ps "$(cat "$T/ps" | tr '\n' '|')"
 fi
+# On a terminal (80 columns, as a serial console) the table fits.
+if command -v script >/dev/null; then
+	check ps_fits_80_columns sh -c "script -qec 'stty cols 80; $C ps -a' /dev/null | tr -d '\r' >$T/ps80 &&
+		grep -q ' web\$' $T/ps80 && ! awk 'length > 80' $T/ps80 | grep -q ."
+fi
 check ps_quiet sh -c "$C ps -q | grep -qx $(echo "$ID" | cut -c1-12)"
 check ps_all_filter sh -c "$C run --name done1 busybox true && $C ps -a --filter name=done1 --format '{{.Names}} {{.State}}' | grep -qx 'done1 exited' && ! $C ps --format '{{.Names}}' | grep -qx done1"
 check ps_format_json sh -c "$C ps --format json | /usr/bin/python3 -c 'import json,sys; assert json.loads(sys.stdin.readline())[\"Names\"] == \"web\"'"

@@ -190,6 +190,30 @@ TEST(table_pads_like_docker)
 	CHECK_STR(back, "CONTAINER ID   NAMES\nabc            web\n");
 }
 
+TEST(table_fits_a_width_by_cutting_chosen_columns)
+{
+	static const char *const h[] = { "ID", "COMMAND", "NAMES" };
+	static const char *const r[] = { "abc", "sh -c 'while true; do echo tick; sleep 1; done'",
+					 "web" };
+	struct cli_table t = { .max_width = 40, .shrink = { 1, -1 } };
+	char path[] = "/tmp/tug-table.XXXXXX", back[256] = "", *nl;
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w+");
+
+	CHECK(f);
+	unlink(path);
+	cli_table_add(&t, 3, h);
+	cli_table_add(&t, 3, r);
+	cli_table_print(&t, f);
+	cli_table_free(&t);
+	rewind(f);
+	CHECK(fread(back, 1, sizeof(back) - 1, f) > 0);
+	fclose(f);
+	nl = strchr(back, '\n');
+	CHECK(nl && strlen(nl + 1) <= 41);
+	CHECK_STR(nl + 1, "abc       sh -c 'while true; ...   web\n");
+}
+
 int main(void)
 {
 	RUN(bytes_and_cpus);
@@ -201,5 +225,6 @@ int main(void)
 	RUN(run_options_make_the_create_body);
 	RUN(run_rejects_bad_values);
 	RUN(table_pads_like_docker);
+	RUN(table_fits_a_width_by_cutting_chosen_columns);
 	return test_done();
 }
