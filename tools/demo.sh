@@ -9,8 +9,13 @@ set -eu
 cd "$(dirname "$0")/.."
 tools/host-deps.sh build qemu
 board=qemu-x86_64
-echo "== building tug and the boot image for $board"
-make --no-print-directory BOARD=$board
+# TUG_BUILD=DIR: boot DIR/<board>/tug as built there (no make).
+if [ -n "${TUG_BUILD:-}" ]; then
+	echo "== the boot image for $board with $TUG_BUILD/$board/tug"
+else
+	echo "== building tug and the boot image for $board"
+	make --no-print-directory BOARD=$board
+fi
 extra=build/$board/demo-extra
 rm -rf "$extra"
 mkdir -p "$extra/etc/tug"
@@ -25,12 +30,13 @@ tug ps -a
 echo "board\$ poweroff   # init stops every container, disarms the watchdog"
 SH
 chmod 755 "$extra/etc/tug/demo.sh"
-tools/mkimage.sh --board $board --extra "$extra"
+out=${TUG_BUILD:-build}/$board/image
+tools/mkimage.sh --board $board --extra "$extra" --out "$out"
 echo
 echo "== booting $board under QEMU (TCG): console below"
 rc=0
-tools/qemu-run.sh --board-dir board/$board --kernel build/$board/image/vmlinuz \
-	--initrd build/$board/image/initramfs.cpio.gz --watchdog --timeout 120 \
+tools/qemu-run.sh --board-dir board/$board --kernel "$out/vmlinuz" \
+	--initrd "$out/initramfs.cpio.gz" --watchdog --timeout 120 \
 	--append tug.test=/etc/tug/demo.sh || rc=$?
 echo
 if [ "$rc" -eq 0 ]; then
