@@ -12,7 +12,7 @@ peer_scripts() {
 		echo "the measures above, on the same machine, as a cross-check of method."
 		echo
 	} >"$_out"
-	for _area in oci load run pull; do
+	for _area in oci load run pull net; do
 		_s=tools/bench-$_area.sh
 		echo "### $_s" >>"$_out"
 		echo >>"$_out"
