@@ -498,46 +498,6 @@ static int cmd_inspect(int argc, char **argv)
 	return rc;
 }
 
-struct prune_args {
-	struct image_store *s;
-	bool all;	/* -a: every image no container uses, not only untagged ones */
-	cJSON *report;	/* "untagged: x" / "deleted: sha256:..." lines, printed once written */
-};
-
-/* Docker's prune: dangling (untagged) images, or with -a all unused ones; leased images stay. */
-static int prune_change(cJSON *refs, void *arg, struct tug_err *err)
-{
-	struct prune_args *a = arg;
-	cJSON *images = cJSON_GetObjectItem(refs, "images");
-	cJSON *tags = cJSON_GetObjectItem(refs, "tags");
-
-	for (cJSON *it = images ? images->child : NULL, *next; it; it = next) {
-		_cleanup_free_ char *holder = NULL;
-		const char *cfg = cJSON_GetStringValue(cJSON_GetObjectItem(it, "config"));
-		char line[500];
-
-		next = it->next;
-		if (!a->all && count_tags(tags, it->string))
-			continue;
-		holder = image_lease_holder(a->s, it->string);
-		if (holder)
-			continue;
-		for (cJSON *t = tags ? tags->child : NULL, *tn; t; t = tn) {
-			tn = t->next;
-			if (strcmp(cJSON_GetStringValue(t) ?: "", it->string))
-				continue;
-			snprintf(line, sizeof(line), "untagged: %s", t->string);
-			cJSON_AddItemToArray(a->report, cJSON_CreateString(line));
-			cJSON_Delete(cJSON_DetachItemViaPointer(tags, t));
-		}
-		snprintf(line, sizeof(line), "deleted: %s", cfg ? cfg : it->string);
-		cJSON_AddItemToArray(a->report, cJSON_CreateString(line));
-		cJSON_Delete(cJSON_DetachItemViaPointer(images, it));
-	}
-	(void)err;
-	return 0;
-}
-
 /* Docker asks before pruning; here only on a terminal, so scripts never hang. */
 static bool confirm(const char *warning)
 {
@@ -556,21 +516,20 @@ static bool confirm(const char *warning)
 static int cmd_prune(const char *parent, int argc, char **argv)
 {
 	_cleanup_json_ cJSON *report = cJSON_CreateArray();
-	struct prune_args a = { .report = report };
 	struct image_store s;
 	struct tug_err err;
 	struct gc_stats st;
 	const cJSON *line;
-	bool force = false;
+	bool force = false, all = false;
 	char size[32];
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-a") || !strcmp(argv[i], "--all"))
-			a.all = true;
+			all = true;
 		else if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--force"))
 			force = true;
 		else if (!strcmp(argv[i], "-af") || !strcmp(argv[i], "-fa"))
-			a.all = force = true;
+			all = force = true;
 		else {
 			fprintf(!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help") ? stdout : stderr,
 				"Usage: tug %s prune [-a] [-f]\n"
@@ -584,18 +543,23 @@ static int cmd_prune(const char *parent, int argc, char **argv)
 	}
 	if (!report)
 		return EXIT_RUNTIME;
-	if (!force && !confirm(a.all ? "This will remove all images without at least one "
+	if (!force && !confirm(all ? "This will remove all images without at least one "
 				       "container associated to them."
 				     : "This will remove all dangling images."))
 		return EXIT_OK;
-	a.s = &s;
-	if (open_store(&s, &err) < 0 || refs_change(&s, prune_change, &a, &err) < 0 ||
-	    image_gc(&s, &st, &err) < 0)
+	if (open_store(&s, &err) < 0 || image_prune(&s, all, report, &st, &err) < 0)
 		return fail(&err);
 	if (cJSON_GetArraySize(report)) {
 		printf("Deleted Images:\n");
-		cJSON_ArrayForEach(line, report)
-			printf("%s\n", line->valuestring);
+		cJSON_ArrayForEach(line, report) {
+			const char *u = cJSON_GetStringValue(cJSON_GetObjectItem(line, "Untagged"));
+
+			if (u)
+				printf("untagged: %s\n", u);
+			else
+				printf("deleted: %s\n",
+				       cJSON_GetStringValue(cJSON_GetObjectItem(line, "Deleted")) ?: "");
+		}
 		printf("\n");
 	}
 	human_size(st.bytes, size, sizeof(size));

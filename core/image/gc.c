@@ -163,6 +163,74 @@ int image_gc_these(struct image_store *s, const char (*blobs)[SHA256_DIGEST_STR_
 	return 0;
 }
 
+struct prune_args {
+	struct image_store *s;
+	bool all;
+	cJSON *report;
+};
+
+static bool has_tag(const cJSON *tags, const char *manifest)
+{
+	const cJSON *t;
+
+	cJSON_ArrayForEach(t, tags)
+		if (!strcmp(cJSON_GetStringValue(t) ?: "", manifest))
+			return true;
+	return false;
+}
+
+static void report_item(cJSON *report, const char *key, const char *value)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o && cJSON_AddStringToObject(o, key, value))
+		cJSON_AddItemToArray(report, o);
+	else
+		cJSON_Delete(o);
+}
+
+static int prune_change(cJSON *refs, void *arg, struct tug_err *err)
+{
+	struct prune_args *a = arg;
+	cJSON *images = cJSON_GetObjectItem(refs, "images");
+	cJSON *tags = cJSON_GetObjectItem(refs, "tags");
+
+	for (cJSON *it = images ? images->child : NULL, *next; it; it = next) {
+		const char *cfg = cJSON_GetStringValue(cJSON_GetObjectItem(it, "config"));
+		char *holder;
+
+		next = it->next;
+		if (!a->all && has_tag(tags, it->string))
+			continue;
+		holder = image_lease_holder(a->s, it->string);
+		if (holder) {
+			free(holder);
+			continue;
+		}
+		for (cJSON *t = tags ? tags->child : NULL, *tn; t; t = tn) {
+			tn = t->next;
+			if (strcmp(cJSON_GetStringValue(t) ?: "", it->string))
+				continue;
+			report_item(a->report, "Untagged", t->string);
+			cJSON_Delete(cJSON_DetachItemViaPointer(tags, t));
+		}
+		report_item(a->report, "Deleted", cfg ? cfg : it->string);
+		cJSON_Delete(cJSON_DetachItemViaPointer(images, it));
+	}
+	(void)err;
+	return 0;
+}
+
+int image_prune(struct image_store *s, bool all, cJSON *report, struct gc_stats *st,
+		struct tug_err *err)
+{
+	struct prune_args a = { .s = s, .all = all, .report = report };
+
+	if (refs_change(s, prune_change, &a, err) < 0 || image_gc(s, st, err) < 0)
+		return tug_err_wrap(err, "prune");
+	return 0;
+}
+
 static int hash_blob(struct image_store *s, const char *name, char out[SHA256_DIGEST_STR_LEN],
 		     struct tug_err *err)
 {
