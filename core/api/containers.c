@@ -648,10 +648,14 @@ void h_ctr_delete(struct daemon *d, struct conn *c)
 {
 	FIND_OR_404(d, c, ctr);
 	struct tug_err err;
+	/* docker rm -v: its anonymous volumes go too (named ones stay, as Docker). */
+	_cleanup_json_ cJSON *anon =
+		http_query_bool(c->req.query, "v") ? ctr_volumes_anonymous(d, ctr) : NULL;
 
 	if (ctr_remove(d, ctr, http_query_bool(c->req.query, "force"), &err)) {
 		api_error(c, 409, "%s", err.msg);
 		return;
 	}
+	volumes_remove_names(d, anon);
 	api_reply(c, 204, NULL, NULL, 0);
 }

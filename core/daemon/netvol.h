@@ -33,6 +33,9 @@ int ctr_volumes_create(struct daemon *d, struct container *c, struct tug_err *er
 int ctr_volumes_spec(struct daemon *d, struct container *c, cJSON *spec, struct tug_err *err);
 void ctr_volumes_remove(struct daemon *d, struct container *c, bool remove_anonymous);
 cJSON *ctr_volumes_inspect(struct daemon *d, struct container *c);
+/* Names of its anonymous volumes (docker rm -v), then remove those unused. */
+cJSON *ctr_volumes_anonymous(struct daemon *d, struct container *c);
+void volumes_remove_names(struct daemon *d, const cJSON *names);
 
 /* "bridge", "none", "host", "container:<id>" or a network name/id. */
 const char *ctr_net_mode(const struct container *c);

@@ -19,6 +19,7 @@
 #include "core/net/net.h"
 #include "platform/cleanup.h"
 #include "platform/fsutil.h"
+#include "platform/json.h"
 #include "platform/netlink.h"
 #include "platform/netns.h"
 
@@ -239,6 +240,33 @@ static int ports_from_bindings(struct net_store *s, const cJSON *pb, struct net_
 	return 0;
 }
 
+/* PortBindings, plus -P: every exposed port (the image's too) on an ephemeral one. */
+static cJSON *port_bindings(const struct container *c)
+{
+	const cJSON *pb = cJSON_GetObjectItem(c->host_config, "PortBindings"), *it;
+	cJSON *all = pb && cJSON_IsObject(pb) ? cJSON_Duplicate(pb, true) : cJSON_CreateObject();
+
+	if (!cJSON_IsTrue(cJSON_GetObjectItem(c->host_config, "PublishAllPorts")))
+		return all;
+	for (int pass = 0; pass < 2; pass++) {
+		const cJSON *cfg = pass ? cJSON_GetObjectItem(c->config, "__ImageConfig") : c->config;
+
+		cJSON_ArrayForEach (it, cJSON_GetObjectItem(cfg, "ExposedPorts")) {
+			char key[32];
+			cJSON *b;
+
+			snprintf(key, sizeof(key), "%s%s", it->string, strchr(it->string, '/') ? "" : "/tcp");
+			if (cJSON_GetObjectItem(all, key))
+				continue;
+			b = cJSON_CreateObject();
+			cJSON_AddStringToObject(b, "HostIp", "");
+			cJSON_AddStringToObject(b, "HostPort", "");
+			cJSON_AddItemToArray(cJSON_AddArrayToObject(all, key), b);
+		}
+	}
+	return all;
+}
+
 static void aliases_of(const cJSON *epc, char *out, size_t size)
 {
 	const cJSON *it;
@@ -342,10 +370,12 @@ int ctr_net_up(struct daemon *d, struct container *c, struct tug_err *err)
 	netns_file(d, c->id, path, sizeof(path));
 	if (netns_create_at(path, err) < 0)
 		goto fail_store;
-	if (n->driver == NET_DRIVER_BRIDGE &&
-	    ports_from_bindings(&s, cJSON_GetObjectItem(c->host_config, "PortBindings"), ports,
-				&n_ports, err) < 0)
-		goto fail;
+	if (n->driver == NET_DRIVER_BRIDGE) {
+		_cleanup_json_ cJSON *pb = port_bindings(c);
+
+		if (ports_from_bindings(&s, pb, ports, &n_ports, err) < 0)
+			goto fail;
+	}
 	if ((n->driver == NET_DRIVER_NULL && loopback_up(path, err) < 0) ||
 	    attach_one(d, &s, c, n, ports, n_ports, err) < 0)
 		goto fail;
@@ -564,7 +594,8 @@ cJSON *ctr_net_ports_list(struct daemon *d, struct container *c)
 	char buf[20];
 
 	if (!ctr_is_running(c) ||
-	    !cJSON_GetArraySize(cJSON_GetObjectItem(c->host_config, "PortBindings")) ||
+	    (!cJSON_GetArraySize(cJSON_GetObjectItem(c->host_config, "PortBindings")) &&
+	     !cJSON_IsTrue(cJSON_GetObjectItem(c->host_config, "PublishAllPorts"))) ||
 	    net_store_open(&s, d->cfg.state_dir, &err) < 0)
 		return arr;
 	for (size_t i = 0; i < s.n; i++) {

@@ -276,3 +276,25 @@ void ctr_volumes_remove(struct daemon *d, struct container *c, bool remove_anony
 			tug_err_print(&err);
 	volume_store_close(&vs);
 }
+
+cJSON *ctr_volumes_anonymous(struct daemon *d, struct container *c)
+{
+	_cleanup_json_ cJSON *j = load_mounts(d, c);
+	cJSON *a = cJSON_GetObjectItem(j, "Anonymous");
+
+	return a ? cJSON_Duplicate(a, true) : NULL;
+}
+
+void volumes_remove_names(struct daemon *d, const cJSON *names)
+{
+	struct volume_store vs;
+	struct tug_err err;
+	const cJSON *it;
+
+	if (!cJSON_GetArraySize(names) || volume_store_open(&vs, d->cfg.state_dir, &err) < 0)
+		return;
+	cJSON_ArrayForEach (it, names)
+		if (cJSON_IsString(it) && volume_remove(&vs, it->valuestring, false, &err) < 0)
+			tug_err_print(&err);
+	volume_store_close(&vs);
+}

@@ -7,9 +7,9 @@ set -u
 SUITE=net_docker_cli
 . "$(dirname "$0")/../lib.sh"
 names="network_create_ls_inspect network_create_errors network_rm resolve_by_name \
- published_port_from_loopback ports_in_inspect none_has_only_lo host_sees_interfaces \
+ published_port_from_loopback ports_in_inspect port_taken_refused publish_all none_has_only_lo host_sees_interfaces \
  nat_to_outside network_connect_disconnect volume_create_ls_inspect volume_survives_rm \
- volume_bad_name volume_rm_in_use volume_prune bind_ro_refuses_writes tmpfs_size_enforced \
+ volume_bad_name volume_rm_in_use volume_prune rm_v_removes_anonymous bind_ro_refuses_writes tmpfs_size_enforced \
  read_only_root mounts_in_inspect rm_removes_veth_and_rules kill9_restart_sweeps"
 require_root $names
 command -v docker >/dev/null || { for n in $names; do skip "$n" "docker CLI not installed"; done; exit 0; }
@@ -108,6 +108,28 @@ ps=$($D ps --filter name=web --format '{{.Ports}}' 2>&1)
 case "$out|$ps" in "8080 10.98.0.2 10.98.0.1|"*"8080->80/tcp"*) pass ports_in_inspect ;;
 *) fail ports_in_inspect "$out | $ps" ;; esac
 
+# Taken by another container, or by a process of the (namespace's) host: a
+# clear error at start, and no veth, netns or rule left behind.
+nveth=$($X ip -o link | grep -c ' tv')
+o1=$($D run -d --name clash1 --network app -p 8080:80 busybox sleep 60 2>&1)
+$N busybox nc -l -p 9191 >/dev/null 2>&1 &
+ncpid=$!
+sleep 0.2
+o2=$($D run -d --name clash2 -p 9191:80 busybox sleep 60 2>&1)
+kill $ncpid 2>/dev/null
+case "$o1|$o2" in *"port tcp/8080 is already published by container web"*"|"*"9191 is already in use"*)
+	if [ "$($X ip -o link | grep -c ' tv')" = "$nveth" ] && [ "$($X nft list table ip tug | grep -c 'dport 9191')" = 0 ] &&
+		[ "$($D inspect -f '{{.State.Running}}' clash1 clash2 | tr '\n' ' ')" = "false false " ]; then
+		pass port_taken_refused
+	else fail port_taken_refused "something was left behind"; fi ;;
+*) fail port_taken_refused "$o1 / $o2" ;; esac
+$D rm clash1 clash2 >/dev/null 2>&1
+
+$D run -d --name pall -P --expose 81 --expose 82/udp busybox sleep 60 >/dev/null
+out=$($D port pall 2>&1 | sort | tr '\n' ' ')
+case "$out" in "81/tcp -> 0.0.0.0:"[0-9]*" 82/udp -> 0.0.0.0:"[0-9]*) pass publish_all ;; *) fail publish_all "'$out'" ;; esac
+$D rm -f pall >/dev/null
+
 out=$($D run --rm --network none busybox ip -o link 2>&1 | awk -F': ' '{print $2}' | tr '\n' ' ')
 [ "$out" = "lo " ] && pass none_has_only_lo || fail none_has_only_lo "links: $out"
 
@@ -165,6 +187,12 @@ left=$($D volume ls -q | tr '\n' ' ')
 # prune: the anonymous one first, then with -a the unused named one; data is in use
 [ "$n1" = 3 ] && [ "$n2" = 2 ] && [ "$left" = "data " ] && pass volume_prune ||
 	fail volume_prune "before $n1, after prune $n2, after prune -a '$left'"
+
+$D run --name anon2 -v /scratch busybox true >/dev/null
+av=$($D inspect -f '{{range .Mounts}}{{.Name}}{{end}}' anon2)
+$D rm -v anon2 >/dev/null
+[ ${#av} = 64 ] && ! $D volume inspect "$av" >/dev/null 2>&1 && pass rm_v_removes_anonymous ||
+	fail rm_v_removes_anonymous "volume '$av' still there"
 
 out=$($D run --rm -v "$T/ro:/ro:ro" busybox sh -c 'touch /ro/x 2>&1; echo rc=$?')
 case "$out" in *"Read-only file system"*rc=1) [ ! -e "$T/ro/x" ] && pass bind_ro_refuses_writes ||
