@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <mbedtls/aesni.h>
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
@@ -56,13 +57,44 @@ static void tls_errstr(int rc, char *buf, size_t size)
 
 /*
  * Cipher order: servers (Go's among them) take the client's first choice as
- * a hint. ChaCha20-Poly1305 first everywhere: on ARM and MIPS boards
- * mbedtls 2.28 does AES in software, and even with AES-NI its GCM runs one
- * 16-byte block per call chain (~295 MB/s of CPU time on x86_64 here),
- * while ChaCha20-Poly1305 built with -O2 (tools/deps.sh) does ~510 MB/s.
- * A 97 MB pull over TLS: 0.57 s user CPU with AES-GCM, 0.41 s with ChaCha.
+ * a hint. mbedtls 2.28's AES-GCM runs one 16-byte block per call chain even
+ * with AES-NI (~295 MB/s of CPU time on x86_64 here); its ChaCha20-Poly1305
+ * does ~510 MB/s built with -O2 but ~250 MB/s with -Os. tools/deps.sh builds
+ * those files with -O2 and says so in <mbedtls/tug_build.h>: then ChaCha
+ * goes first everywhere (a 97 MB pull over TLS: 0.57 s of CPU with AES-GCM,
+ * 0.41 s with ChaCha). Otherwise (a library from elsewhere) AES-GCM first
+ * where AES-NI is there, ChaCha first on ARM and MIPS (AES in software).
  */
-static const int suites[] = {
+#if __has_include(<mbedtls/tug_build.h>)
+#include <mbedtls/tug_build.h>
+#endif
+#ifndef TUG_MBEDTLS_FAST_CHACHA
+#define TUG_MBEDTLS_FAST_CHACHA 0
+#endif
+
+#if defined(MBEDTLS_AESNI_C) && defined(MBEDTLS_HAVE_X86_64)
+static bool aes_in_hardware(void)
+{
+	return mbedtls_aesni_has_support(MBEDTLS_AESNI_AES);
+}
+#else
+static bool aes_in_hardware(void)
+{
+	return false;
+}
+#endif
+
+static const int suites_aes_first[] = {
+	MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+	0,
+};
+
+static const int suites_chacha_first[] = {
 	MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
 	MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 	MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
@@ -265,7 +297,9 @@ int tls_connect(struct tls_conn **out, int fd, const char *server, const char *h
 		return fail(c, err, rc, "config", server);
 	mbedtls_ssl_conf_min_version(&c->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
 				     MBEDTLS_SSL_MINOR_VERSION_3);
-	mbedtls_ssl_conf_ciphersuites(&c->conf, suites);
+	mbedtls_ssl_conf_ciphersuites(&c->conf, TUG_MBEDTLS_FAST_CHACHA || !aes_in_hardware()
+							? suites_chacha_first
+							: suites_aes_first);
 	mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
 	mbedtls_ssl_conf_ca_chain(&c->conf, c->cas, NULL);
 	mbedtls_ssl_conf_rng(&c->conf, mbedtls_ctr_drbg_random, &c->drbg);

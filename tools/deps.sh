@@ -327,6 +327,9 @@ build_mbedtls() {
 	cp include/psa/*.h "$sysroot/include/psa/"
 	# Consumers get the same configuration (struct layouts) with no flag.
 	cp "$config" "$sysroot/include/mbedtls/config.h"
+	# platform/tls.c orders its ciphers by this.
+	echo "#define TUG_MBEDTLS_FAST_CHACHA 1 /* tools/deps.sh: $mbedtls_hot with -O2 */" \
+		>"$sysroot/include/mbedtls/tug_build.h"
 	cp library/libmbedtls.a library/libmbedx509.a library/libmbedcrypto.a "$sysroot/lib/"
 	cat >"$sysroot/lib/pkgconfig/mbedtls.pc" <<-EOF
 	prefix=$sysroot
@@ -359,7 +362,7 @@ mbedtls_hot="chacha20 poly1305 chachapoly"
 stamp_key() {
 	key="$src_version $flags_key"
 	if [ "$1" = mbedtls ]; then
-		key="$key $(cksum <"$top/tools/mbedtls_config.h" | cut -d' ' -f1) O2:$mbedtls_hot"
+		key="$key $(cksum <"$top/tools/mbedtls_config.h" | cut -d' ' -f1) O2:$mbedtls_hot tug_build.h"
 	fi
 	echo "$key"
 }
