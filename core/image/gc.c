@@ -217,6 +217,14 @@ static int prune_change(cJSON *refs, void *arg, struct tug_err *err)
 		report_item(a->report, "Deleted", cfg ? cfg : it->string);
 		cJSON_Delete(cJSON_DetachItemViaPointer(images, it));
 	}
+	/* A tag whose image is gone (damage `system check` reports) can only be pruned. */
+	for (cJSON *t = tags ? tags->child : NULL, *tn; t; t = tn) {
+		tn = t->next;
+		if (cJSON_GetObjectItem(images, cJSON_GetStringValue(t) ?: ""))
+			continue;
+		report_item(a->report, "Untagged", t->string);
+		cJSON_Delete(cJSON_DetachItemViaPointer(tags, t));
+	}
 	(void)err;
 	return 0;
 }
@@ -356,7 +364,7 @@ int image_check(struct image_store *s, FILE *out, struct tug_err *err)
 	unsigned nblobs = 0, nlayers = 0, nimages = 0;
 	int bad = 0;
 
-	if (refs_read(s, &refs, err) < 0) {
+	if (refs_read_report(s, &refs, out, &bad, err) < 0) {
 		char msg[1200];
 
 		fprintf(out, "damaged: refs.json: %s\n", tug_err_str(err, msg, sizeof(msg)));

@@ -286,12 +286,64 @@ static cJSON *refs_empty(void)
 	return j;
 }
 
-int refs_read(struct image_store *s, cJSON **out, struct tug_err *err)
+/*
+ * Drop what tug never writes (flash can still rot): "images" members must be
+ * {manifest digest: {"config": digest}}, "tags" members "name:tag": digest.
+ * Each dropped entry is reported on out (when set); returns their number.
+ */
+static int refs_sanitize(cJSON *j, FILE *out)
+{
+	cJSON *images = cJSON_GetObjectItem(j, "images"), *tags = cJSON_GetObjectItem(j, "tags");
+	int bad = 0;
+
+	if (!cJSON_IsObject(images)) {
+		if (images && out)
+			fprintf(out, "damaged: refs.json: \"images\" is not an object\n");
+		bad += images != NULL;
+		cJSON_DeleteItemFromObject(j, "images");
+		cJSON_AddItemToObject(j, "images", cJSON_CreateObject());
+		images = cJSON_GetObjectItem(j, "images");
+	}
+	if (!cJSON_IsObject(tags)) {
+		if (tags && out)
+			fprintf(out, "damaged: refs.json: \"tags\" is not an object\n");
+		bad += tags != NULL;
+		cJSON_DeleteItemFromObject(j, "tags");
+		cJSON_AddItemToObject(j, "tags", cJSON_CreateObject());
+		tags = cJSON_GetObjectItem(j, "tags");
+	}
+	for (cJSON *it = images ? images->child : NULL, *next; it; it = next) {
+		next = it->next;
+		if (it->string && digest_valid(it->string) && cJSON_IsObject(it) &&
+		    digest_valid(cJSON_GetStringValue(cJSON_GetObjectItem(it, "config"))))
+			continue;
+		if (out)
+			fprintf(out, "damaged: refs.json: image entry \"%.80s\" is malformed\n",
+				it->string ? it->string : "");
+		bad++;
+		cJSON_Delete(cJSON_DetachItemViaPointer(images, it));
+	}
+	for (cJSON *it = tags ? tags->child : NULL, *next; it; it = next) {
+		next = it->next;
+		if (it->string && *it->string && digest_valid(cJSON_GetStringValue(it)))
+			continue;
+		if (out)
+			fprintf(out, "damaged: refs.json: tag \"%.80s\" is malformed\n",
+				it->string ? it->string : "");
+		bad++;
+		cJSON_Delete(cJSON_DetachItemViaPointer(tags, it));
+	}
+	return bad;
+}
+
+int refs_read_report(struct image_store *s, cJSON **out, FILE *report, int *damaged,
+		     struct tug_err *err)
 {
 	_cleanup_free_ char *text = NULL;
 	size_t len;
 	cJSON *j;
 
+	*damaged = 0;
 	if (read_file(s->dirfd, "refs.json", REFS_MAX, &text, &len, err) < 0) {
 		if (err->code != ENOENT)
 			return tug_err_wrap(err, "image refs");
@@ -301,12 +353,20 @@ int refs_read(struct image_store *s, cJSON **out, struct tug_err *err)
 	j = json_parse(text, len, "refs.json", err);
 	if (!j)
 		return tug_err_wrap(err, "image refs");
-	if (!cJSON_IsObject(cJSON_GetObjectItem(j, "images")))
-		cJSON_AddItemToObject(j, "images", cJSON_CreateObject());
-	if (!cJSON_IsObject(cJSON_GetObjectItem(j, "tags")))
-		cJSON_AddItemToObject(j, "tags", cJSON_CreateObject());
+	if (!cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		return tug_err_set(err, EINVAL, "image refs: refs.json is not a JSON object");
+	}
+	*damaged = refs_sanitize(j, report);
 	*out = j;
 	return 0;
+}
+
+int refs_read(struct image_store *s, cJSON **out, struct tug_err *err)
+{
+	int damaged;
+
+	return refs_read_report(s, out, NULL, &damaged, err);
 }
 
 int refs_change(struct image_store *s, refs_change_fn fn, void *arg, struct tug_err *err)

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <cjson/cJSON.h>
 
 #include "platform/err.h"
@@ -71,6 +72,9 @@ void blob_path(const char *digest, char *out, size_t size);
 
 /* refs.json: read, or change under its lock with fn (returns <0 to abort). */
 int refs_read(struct image_store *s, cJSON **out, struct tug_err *err);
+/* The same, reporting (on report, if set) and counting malformed entries it drops. */
+int refs_read_report(struct image_store *s, cJSON **out, FILE *report, int *damaged,
+		     struct tug_err *err);
 typedef int (*refs_change_fn)(cJSON *refs, void *arg, struct tug_err *err);
 int refs_change(struct image_store *s, refs_change_fn fn, void *arg, struct tug_err *err);
 

@@ -13,6 +13,8 @@
  * hex (N > the part's own number, so parts refer downwards), "@L"/"#L" the
  * fixed test layer's digest and "@D" its diff ID. The archive also holds the
  * layer as "l/layer.tar" and a symlink "s/layer.tar -> ../l/layer.tar".
+ * First byte 'R': part 0 is written as the store's refs.json instead (see
+ * damaged_refs()).
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -27,6 +29,7 @@
 #include <unistd.h>
 
 #include "core/image/gc.h"
+#include "core/image/image.h"
 #include "core/image/load.h"
 #include "core/image/store.h"
 #include "platform/archive.h"
@@ -153,18 +156,12 @@ static void add_entry(struct archive *a, const char *name, const void *buf, size
 		abort();
 }
 
-static int make_archive(const uint8_t *data, size_t size, bool docker)
+/* Split at "\n--\n" into parts, then resolve references bottom up. */
+static int split_parts(const uint8_t *data, size_t size, struct part parts[NPARTS])
 {
-	struct part parts[NPARTS] = { 0 };
 	const char *p = (const char *)data, *end = p + size;
-	int fd = memfd_create("archive", MFD_CLOEXEC), np = 0;
-	struct archive *a;
-	struct archive_entry *e;
-	struct tug_err err;
-	char name[128];
+	int np = 0;
 
-	if (fd < 0)
-		abort();
 	while (np < NPARTS) {
 		const char *sep = memmem(p, (size_t)(end - p), "\n--\n", 4);
 
@@ -179,6 +176,21 @@ static int make_archive(const uint8_t *data, size_t size, bool docker)
 		substitute(parts, i);
 		hex_of(parts[i].text, parts[i].len, parts[i].hex);
 	}
+	return np;
+}
+
+static int make_archive(const uint8_t *data, size_t size, bool docker)
+{
+	struct part parts[NPARTS] = { 0 };
+	int fd = memfd_create("archive", MFD_CLOEXEC), np;
+	struct archive *a;
+	struct archive_entry *e;
+	struct tug_err err;
+	char name[128];
+
+	if (fd < 0)
+		abort();
+	np = split_parts(data, size, parts);
 	a = tar_writer_open_fd(fd, &err);
 	if (!a)
 		abort();
@@ -223,6 +235,53 @@ static bool dir_empty(struct image_store *s, const char *dir)
 	return n == 0;
 }
 
+/*
+ * 'R': part 0 is the store's own refs.json (flash can rot), parts 1..3 are
+ * blobs. Every reader copes; after `prune -a` the store checks clean.
+ */
+static void damaged_refs(struct image_store *s, const uint8_t *data, size_t size)
+{
+	static const char *const names[] = { "a:1", "x/y:z", "sha256:", "0", "latest" };
+	struct part parts[NPARTS] = { 0 };
+	char digest[SHA256_DIGEST_STR_LEN], md[SHA256_DIGEST_STR_LEN];
+	cJSON *refs = NULL, *report = cJSON_CreateArray();
+	const cJSON *it;
+	struct gc_stats st;
+	struct tug_err err;
+	int np = split_parts(data, size, parts);
+
+	if (blob_put(s, layer, layer_len, digest, &err) < 0)
+		abort();
+	for (int i = 1; i < np; i++)
+		if (blob_put(s, parts[i].text, parts[i].len, digest, &err) < 0)
+			abort();
+	if (atomic_write_file(s->dirfd, "refs.json", parts[0].text, parts[0].len, 0600, &err) < 0)
+		abort();
+	for (int i = 0; i < np; i++)
+		free(parts[i].text);
+	image_check(s, devnull, &err);
+	if (refs_read(s, &refs, &err) == 0) {
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			image_resolve(s, refs, names[i], md, &err);
+		cJSON_ArrayForEach(it, cJSON_GetObjectItem(refs, "tags"))
+			image_resolve(s, refs, it->string, md, &err);
+		cJSON_ArrayForEach(it, cJSON_GetObjectItem(refs, "images")) {
+			struct image img;
+
+			if (image_read(s, it->string, &img, &err) == 0)
+				image_free(&img);
+		}
+		cJSON_Delete(refs);
+	}
+	if (image_prune(s, false, report, &st, &err) == 0 &&
+	    image_prune(s, true, report, &st, &err) == 0 && image_check(s, devnull, &err)) {
+		image_check(s, stderr, &err);
+		fprintf(stderr, "fuzz_image_manifest: store not clean after prune -a\n");
+		abort();
+	}
+	cJSON_Delete(report);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct image_store s;
@@ -232,6 +291,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!size)
 		return 0;
+	if (data[0] == 'R') {
+		if (image_store_open(&s, &err) < 0)
+			abort();
+		damaged_refs(&s, data + 1, size - 1);
+		image_store_close(&s);
+		if (remove_tree(AT_FDCWD, base, &err) < 0)
+			abort();
+		return 0;
+	}
 	fd = make_archive(data + 1, size - 1, data[0] == 'D' || !(data[0] & 1));
 	if (image_store_open(&s, &err) < 0)
 		abort();

@@ -7,7 +7,7 @@ SUITE=image_store
 . "$(dirname "$0")/../lib.sh"
 require_root concurrent_load sweep_spares_live prune_dangling prune_keeps_used_dangling prune_all \
 	prune_all_released check_flipped_byte \
-	check_missing_layer rootfs_readonly rootfs_tmpfs_upper
+	check_missing_layer check_damaged_refs rootfs_readonly rootfs_tmpfs_upper
 MK="/usr/bin/python3 $(dirname "$0")/image_mkarchive.py"
 T=$(tmpdir)
 export TUG_STATE_DIR=$T/store TUG_RUN_DIR=$T/run
@@ -162,6 +162,32 @@ if [ $rc = 1 ] && printf '%s' "$out" | grep -q "layer sha256:$chain is missing o
 	pass check_missing_layer
 else
 	fail check_missing_layer "rc=$rc out=$(echo "$out" | tr '\n' ' ')"
+fi
+
+# A damaged refs.json (flash rot; tug itself never writes this): every
+# command copes, check names each bad entry, prune drops what cannot be used.
+rm -rf "$TUG_STATE_DIR"
+$TUG load -q -i "$T/multi.tar" >/dev/null
+/usr/bin/python3 - "$TUG_STATE_DIR/refs.json" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+r["images"]["sha256:" + "0" * 64] = {"config": 7}
+r["tags"]["gone:1"] = "sha256:" + "1" * 64
+r["tags"]["bad:1"] = 5
+open(sys.argv[1], "w").write(json.dumps(r))
+EOF
+out=$($TUG system check 2>&1)
+rc=$?
+$TUG images >/dev/null 2>&1
+rc_ls=$?
+if [ $rc = 1 ] && [ $rc_ls = 0 ] && printf '%s' "$out" | grep -q 'damaged: refs.json: image entry "sha256:0000' &&
+	printf '%s' "$out" | grep -q 'damaged: refs.json: tag "bad:1" is malformed' &&
+	printf '%s' "$out" | grep -q 'damaged: tag gone:1 points at unknown image' &&
+	$TUG image prune -f | grep -qx "untagged: gone:1" && $TUG system check >/dev/null &&
+	$TUG image inspect multi:1 >/dev/null; then
+	pass check_damaged_refs
+else
+	fail check_damaged_refs "rc=$rc images rc=$rc_ls out=$(echo "$out" | tr '\n' ' ')"
 fi
 
 # rootfs assembly options, on the 4-layer image and on a 1-layer one.
