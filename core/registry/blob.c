@@ -10,6 +10,7 @@
  * bytes are trusted only once the whole blob hashes to its digest, and a
  * resumed blob that does not is fetched again from its first byte.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include "core/registry/blob.h"
 
 #define PROGRESS_STEP (512 * 1024)
+#define PARTIAL_MAX_AGE (7 * 24 * 3600)	/* a pull nobody retried for a week */
 
 struct blob_dl {
 	struct blob_writer w;
@@ -108,6 +110,38 @@ static int spool_open(struct image_store *st, struct blob_dl *b, struct tug_err 
 		return tug_err_sys(err, "spool blob");
 	b->got = b->reported = b->resumed = b->w.size;
 	return 0;
+}
+
+void reg_partial_sweep(struct image_store *st)
+{
+	int dfd = openat(st->dirfd, "partial", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	struct dirent *de;
+	time_t now = time(NULL);
+
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		char blob[80];
+		struct stat sb;
+		int fd;
+
+		if (de->d_name[0] == '.')
+			continue;
+		fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0)
+			continue;
+		snprintf(blob, sizeof(blob), "blobs/sha256/%.64s", de->d_name);
+		/* Unlocked (no pull writing it), and stale or already complete in the store. */
+		if (fstat(fd, &sb) == 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+		    (now - sb.st_mtime > PARTIAL_MAX_AGE || faccessat(st->dirfd, blob, F_OK, 0) == 0))
+			unlinkat(dirfd(d), de->d_name, 0);
+		close(fd);
+	}
+	closedir(d);
 }
 
 /* Keep partial/<hex> for the next pull (network trouble), or drop the spool. */

@@ -17,6 +17,8 @@ int reg_blob_fetch(struct reg_session *s, struct image_store *st, const struct r
 int reg_blobs_fetch(struct reg_session *s, struct image_store *st, const struct reg_descriptor *d,
 		    size_t n, int parallel, const struct image *img, bool *fresh,
 		    struct tug_err *err);
+/* Drop partial/ files no pull resumed for a week, or whose blob is stored. */
+void reg_partial_sweep(struct image_store *st);
 /* Upload a stored blob unless the registry has it (or can mount it from another repo). */
 int reg_blob_push(struct reg_session *s, struct image_store *st, const char *digest,
 		  const char *mount_from, struct tug_err *err);

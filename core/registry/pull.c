@@ -288,6 +288,7 @@ int registry_pull(const char *ref, const struct registry_opts *opts, struct regi
 		return -1;
 	if (image_store_open(&p.store, err) < 0)
 		return -1;
+	reg_partial_sweep(&p.store);
 	for (int i = 0; i < n; i++) {
 		rc = pull_from(&p, endpoints[i], res, err);
 		/* A mirror that fails hands over to the next, the origin last. */

@@ -8,7 +8,8 @@ SUITE=registry_kill
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/registry_lib.sh"
 NAMES="killed_midway killed_pull_invisible verified_blobs_kept partial_kept next_pull_completes
-next_pull_skips_verified next_pull_resumes_blob partial_cleared corrupt_partial_refetched"
+next_pull_skips_verified next_pull_resumes_blob partial_cleared corrupt_partial_refetched
+stale_partial_swept"
 require_root $NAMES
 for t in docker-registry skopeo openssl; do
 	command -v $t >/dev/null || { for n in $NAMES; do skip $n "$t missing"; done; exit 0; }
@@ -60,7 +61,7 @@ else
 	fail killed_midway "caught=$caught rc=$rc blobs=$kept: $(tail -1 "$WORK/killed.out")"
 	for n in killed_pull_invisible verified_blobs_kept partial_kept next_pull_completes \
 		next_pull_skips_verified next_pull_resumes_blob partial_cleared \
-		corrupt_partial_refetched; do
+		corrupt_partial_refetched stale_partial_swept; do
 		skip $n "the pull was not caught midway"
 	done
 	exit 0
@@ -130,5 +131,18 @@ if [ $? = 0 ] && [ "$(refs_tag "$REG/big:1")" = "$want" ] &&
 	pass corrupt_partial_refetched
 else
 	fail corrupt_partial_refetched "$(echo "$out" | tail -2 | tr '\n' ' ')"
+fi
+
+# partial/ files of pulls given up on go after a week; fresh ones stay.
+old=0000000000000000000000000000000000000000000000000000000000000000
+new=1111111111111111111111111111111111111111111111111111111111111111
+echo x >"$TUG_STATE_DIR/partial/$old"
+echo x >"$TUG_STATE_DIR/partial/$new"
+touch -d '8 days ago' "$TUG_STATE_DIR/partial/$old"
+"$TUG" pull "$REG/big:1" >/dev/null 2>&1
+if [ ! -e "$TUG_STATE_DIR/partial/$old" ] && [ -e "$TUG_STATE_DIR/partial/$new" ]; then
+	pass stale_partial_swept
+else
+	fail stale_partial_swept "$(ls "$TUG_STATE_DIR/partial" | tr '\n' ' ')"
 fi
 exit 0
