@@ -5,7 +5,7 @@
 # damage, and rootfs assembly with the readonly and tmpfs-upper options.
 SUITE=image_store
 . "$(dirname "$0")/../lib.sh"
-require_root concurrent_load sweep_spares_live prune_dangling prune_keeps_used_dangling prune_all \
+require_root concurrent_load concurrent_failed_load sweep_spares_live prune_dangling prune_keeps_used_dangling prune_all \
 	prune_all_released check_flipped_byte \
 	check_missing_layer check_damaged_refs rootfs_readonly rootfs_tmpfs_upper
 MK="/usr/bin/python3 $(dirname "$0")/image_mkarchive.py"
@@ -59,6 +59,45 @@ for round in 1 2 3 4 5 6; do
 	[ -n "$bad" ] && break
 done
 if [ -z "$bad" ]; then pass concurrent_load; else fail concurrent_load "$bad"; fi
+
+# A load that fails (its last layer lies about its diff ID) beside a good load
+# of the same first layers: the failure takes back only what no image uses,
+# so the good image stays complete.
+/usr/bin/python3 - "$T/good.tar" "$T/bad.tar" <<'EOF'
+import hashlib, io, json, sys, tarfile
+def tarb(files):
+    b = io.BytesIO()
+    with tarfile.open(fileobj=b, mode="w", format=tarfile.PAX_FORMAT) as t:
+        for n, d in files:
+            ti = tarfile.TarInfo(n); ti.size = len(d); t.addfile(ti, io.BytesIO(d))
+    return b.getvalue()
+sha = lambda b: "sha256:" + hashlib.sha256(b).hexdigest()
+layers = [tarb([("l%d/f%d" % (i, j), hashlib.sha256(b"%d%d" % (i, j)).digest() * 8192) for j in range(4)])
+          for i in range(4)]
+def archive(out, layers, diffs, tag):
+    cfg = json.dumps({"architecture": "amd64", "os": "linux",
+                      "rootfs": {"type": "layers", "diff_ids": diffs}}).encode()
+    cn = hashlib.sha256(cfg).hexdigest() + ".json"
+    files = [(cn, cfg)] + [("%d/layer.tar" % i, l) for i, l in enumerate(layers)]
+    man = [{"Config": cn, "RepoTags": [tag], "Layers": ["%d/layer.tar" % i for i in range(len(layers))]}]
+    open(out, "wb").write(tarb(files + [("manifest.json", json.dumps(man).encode())]))
+archive(sys.argv[1], layers, [sha(l) for l in layers], "good:1")
+extra = tarb([("extra", b"x")])
+archive(sys.argv[2], layers + [extra], [sha(l) for l in layers] + ["sha256:" + "ab" * 32], "bad:1")
+EOF
+bad=
+for round in 1 2 3 4 5 6 7 8; do
+	rm -rf "$TUG_STATE_DIR"
+	$TUG load -q -i "$T/bad.tar" >"$T/bad.out" 2>&1 &
+	pb=$!
+	$TUG load -q -i "$T/good.tar" >"$T/good.out" 2>&1 || bad="$bad round $round: good load failed: $(cat "$T/good.out")"
+	wait $pb && bad="$bad round $round: bad load accepted"
+	grep -q "wrong digest" "$T/bad.out" || bad="$bad round $round: bad load: $(cat "$T/bad.out")"
+	chk=$($TUG system check 2>&1) || bad="$bad round $round: $chk"
+	$TUG image inspect good:1 >/dev/null 2>&1 || bad="$bad round $round: good:1 missing"
+	[ -n "$bad" ] && break
+done
+if [ -z "$bad" ]; then pass concurrent_failed_load; else fail concurrent_failed_load "$bad"; fi
 
 # A process that opens the store alone sweeps only dead processes' leftovers:
 # a live writer's temp files (here: tug login's auths.json beside the store)
