@@ -231,6 +231,12 @@ void rtnl_build_bridge(struct nlbuf *b, uint32_t seq, const char *name, unsigned
 void rtnl_build_veth(struct nlbuf *b, uint32_t seq, const char *name, const char *peer,
 		     unsigned mtu)
 {
+	rtnl_build_veth_ns(b, seq, name, peer, mtu, -1);
+}
+
+void rtnl_build_veth_ns(struct nlbuf *b, uint32_t seq, const char *name, const char *peer,
+			unsigned mtu, int peer_netns_fd)
+{
 	struct ifinfomsg pifi = { .ifi_family = AF_UNSPEC };
 	size_t li, data, p;
 
@@ -247,6 +253,8 @@ void rtnl_build_veth(struct nlbuf *b, uint32_t seq, const char *name, const char
 	nlbuf_attr_str(b, IFLA_IFNAME, peer);
 	if (mtu)
 		nlbuf_attr_u32(b, IFLA_MTU, mtu);
+	if (peer_netns_fd >= 0)
+		nlbuf_attr_u32(b, IFLA_NET_NS_FD, (uint32_t)peer_netns_fd);
 	nlbuf_nest_end(b, p);
 	nlbuf_nest_end(b, data);
 	nlbuf_nest_end(b, li);
@@ -355,6 +363,19 @@ int rtnl_veth_create(struct rtnl *nl, const char *name, const char *peer, unsign
 		return tug_err_set(err, ENOMEM, "create veth %s", name);
 	snprintf(what, sizeof(what), "create veth %s/%s", name, peer);
 	rtnl_build_veth(b, ++nl->seq, name, peer, mtu);
+	return rtnl_do(nl, b, what, err);
+}
+
+int rtnl_veth_create_ns(struct rtnl *nl, const char *name, const char *peer, unsigned mtu,
+			int peer_netns_fd, struct tug_err *err)
+{
+	_cleanup_free_ struct nlbuf *b = malloc(sizeof(*b));
+	char what[64];
+
+	if (!b)
+		return tug_err_set(err, ENOMEM, "create veth %s", name);
+	snprintf(what, sizeof(what), "create veth %s/%s", name, peer);
+	rtnl_build_veth_ns(b, ++nl->seq, name, peer, mtu, peer_netns_fd);
 	return rtnl_do(nl, b, what, err);
 }
 

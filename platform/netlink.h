@@ -57,6 +57,9 @@ void rtnl_close(struct rtnl *nl);
 void rtnl_build_bridge(struct nlbuf *b, uint32_t seq, const char *name, unsigned mtu);
 void rtnl_build_veth(struct nlbuf *b, uint32_t seq, const char *name, const char *peer,
 		     unsigned mtu);
+/* The same with the peer born in another namespace (no move: no synchronize_net). */
+void rtnl_build_veth_ns(struct nlbuf *b, uint32_t seq, const char *name, const char *peer,
+			unsigned mtu, int peer_netns_fd);
 void rtnl_build_addr(struct nlbuf *b, uint32_t seq, int family, int ifindex,
 		     const void *addr, unsigned prefix);
 /* dst NULL = default route; gw NULL = on-link through oif. */
@@ -68,6 +71,8 @@ int rtnl_link_index(struct rtnl *nl, const char *name, struct tug_err *err);
 int rtnl_bridge_create(struct rtnl *nl, const char *name, unsigned mtu, struct tug_err *err);
 int rtnl_veth_create(struct rtnl *nl, const char *name, const char *peer, unsigned mtu,
 		     struct tug_err *err);
+int rtnl_veth_create_ns(struct rtnl *nl, const char *name, const char *peer, unsigned mtu,
+			int peer_netns_fd, struct tug_err *err);
 /* Move a link into the namespace of pid (netns_fd < 0) or netns_fd. */
 int rtnl_link_set_netns(struct rtnl *nl, const char *name, pid_t pid, int netns_fd,
 			struct tug_err *err);

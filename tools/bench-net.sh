@@ -52,10 +52,10 @@ hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-json "$W/h.json" \
 /usr/bin/python3 - "$W/h.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))["results"]
-print("%-40s %10s %9s %9s" % ("command", "mean ms", "sd ms", "min ms"))
+print("%-40s %10s %10s %9s %9s" % ("command", "median ms", "mean ms", "sd ms", "min ms"))
 for x in r:
-    print("%-40s %10.2f %9.2f %9.2f" % (x["command"], x["mean"] * 1e3, x["stddev"] * 1e3,
-                                       x["min"] * 1e3))
-print("bridge cost: tugd %+.2f ms, dockerd %+.2f ms" % ((r[1]["mean"] - r[0]["mean"]) * 1e3,
-                                                       (r[3]["mean"] - r[2]["mean"]) * 1e3))
+    print("%-40s %10.2f %10.2f %9.2f %9.2f" % (x["command"], x["median"] * 1e3, x["mean"] * 1e3,
+                                              x["stddev"] * 1e3, x["min"] * 1e3))
+print("bridge cost (medians): tugd %+.2f ms, dockerd %+.2f ms"
+      % ((r[1]["median"] - r[0]["median"]) * 1e3, (r[3]["median"] - r[2]["median"]) * 1e3))
 PY

@@ -68,7 +68,6 @@ int ctr_start(struct daemon *d, struct container *c, struct tug_err *err)
 		goto fail;
 	}
 	c->pid = pid;
-	ctr_net_started(d, c);
 	c->stdin_fd = stdin_fd;
 	c->exit_code = 0;
 	c->error[0] = '\0';

@@ -52,7 +52,6 @@ int ctr_net_disconnect(struct daemon *d, struct container *c, const char *ref, i
 int ctr_net_check(struct daemon *d, struct container *c, struct tug_err *err);
 int ctr_net_spec(struct daemon *d, struct container *c, cJSON *spec, struct tug_err *err);
 int ctr_net_up(struct daemon *d, struct container *c, struct tug_err *err);
-void ctr_net_started(struct daemon *d, struct container *c);
 void ctr_net_down(struct daemon *d, struct container *c);
 void netvol_daemon_start(struct daemon *d);
 /* NetworkSettings of docker inspect; Ports of docker ps. */
@@ -81,11 +80,6 @@ static inline int ctr_net_up(struct daemon *d, struct container *c, struct tug_e
 	(void)c;
 	(void)err;
 	return 0;
-}
-static inline void ctr_net_started(struct daemon *d, struct container *c)
-{
-	(void)d;
-	(void)c;
 }
 static inline void ctr_net_down(struct daemon *d, struct container *c)
 {

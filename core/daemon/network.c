@@ -398,25 +398,6 @@ fail_store:
 	return tug_err_wrap(err, "network of %s", c->name + 1);
 }
 
-/* The pid in the records lets `tug network sweep` (no daemon) tell the living. */
-void ctr_net_started(struct daemon *d, struct container *c)
-{
-	struct net_store s;
-	struct tug_err err;
-
-	if (mode_is_container(ctr_net_mode(c)) || net_store_open(&s, d->cfg.state_dir, &err) < 0)
-		return;
-	for (size_t i = 0; i < s.n; i++) {
-		struct net_endpoint *ep = net_endpoint_find(&s.nets[i], c->id);
-
-		if (ep) {
-			ep->pid = c->pid;
-			net_save(&s, &s.nets[i], &err);
-		}
-	}
-	net_store_close(&s);
-}
-
 void ctr_net_down(struct daemon *d, struct container *c)
 {
 	struct net_store s;
@@ -426,7 +407,7 @@ void ctr_net_down(struct daemon *d, struct container *c)
 	if (mode_is_container(ctr_net_mode(c)))
 		return;
 	if (net_store_open(&s, d->cfg.state_dir, &err) == 0) {
-		if (net_release_container(&s, c->id, &err) < 0)
+		if (net_release_netns_gone(&s, c->id, &err) < 0)
 			tug_err_print(&err);
 		net_store_close(&s);
 	} else {

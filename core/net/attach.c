@@ -9,6 +9,7 @@
 
 #include "core/net/etcfiles.h"
 #include "core/net/net.h"
+#include "core/paths.h"
 #include "platform/cleanup.h"
 #include "platform/fsutil.h"
 #include "platform/netlink.h"
@@ -246,11 +247,15 @@ static int bridge_connect(struct net_store *s, struct network *n, const struct n
 	snprintf(ep->ifname, sizeof(ep->ifname), "eth%u", idx);
 	if (rtnl_open(&nl, -1, err) < 0)
 		return -1;
-	if (rtnl_veth_create(&nl, ep->veth, peer, 0, err) < 0)
+	/*
+	 * The peer is born in the container's namespace (moving it costs a
+	 * synchronize_net, ~10 ms), under a temporary name: its eth<N> may
+	 * exist there already if a stale record made us count wrong.
+	 */
+	if (rtnl_veth_create_ns(&nl, ep->veth, peer, 0, nsfd, err) < 0)
 		goto out;
 	if (rtnl_link_set_master(&nl, ep->veth, n->bridge, err) < 0 ||
 	    rtnl_link_set_up(&nl, ep->veth, true, err) < 0 ||
-	    rtnl_link_set_netns(&nl, peer, 0, nsfd, err) < 0 ||
 	    configure_inside(n, ep, peer, idx == 0, nsfd, err) < 0) {
 		struct tug_err e2;
 
@@ -292,8 +297,10 @@ int net_connect(struct net_store *s, struct network *n, const struct net_attach 
 			return tug_err_wrap(err, "connect %s to %s", a->name ? a->name : a->container,
 					    n->name);
 	}
+	/* The rules change with published ports, or the network's first endpoint (masquerade). */
 	if (net_endpoint_add(n, &ep, err) < 0 || net_save(s, n, err) < 0 ||
-	    (n->driver == NET_DRIVER_BRIDGE && net_firewall_sync(s, err) < 0)) {
+	    (n->driver == NET_DRIVER_BRIDGE && (ep.n_ports || n->n_eps == 1) &&
+	     net_firewall_sync(s, err) < 0)) {
 		struct tug_err e2;
 
 		net_endpoint_remove(n, ep.container);
@@ -309,8 +316,17 @@ int net_connect(struct net_store *s, struct network *n, const struct net_attach 
 	return 0;
 }
 
+static int disconnect(struct net_store *s, struct network *n, const char *container,
+		      bool delete_veth, struct tug_err *err);
+
 int net_disconnect(struct net_store *s, struct network *n, const char *container,
 		   struct tug_err *err)
+{
+	return disconnect(s, n, container, true, err);
+}
+
+static int disconnect(struct net_store *s, struct network *n, const char *container,
+		      bool delete_veth, struct tug_err *err)
 {
 	struct net_endpoint *found = net_endpoint_find(n, container);
 	struct net_endpoint ep;
@@ -323,9 +339,10 @@ int net_disconnect(struct net_store *s, struct network *n, const char *container
 	if (net_save(s, n, err) < 0)
 		return -1;
 	/* A container already gone took its veth pair with its namespace. */
-	if (ep.veth[0])
+	if (ep.veth[0] && delete_veth)
 		veth_delete(ep.veth);
-	if (n->driver == NET_DRIVER_BRIDGE && net_firewall_sync(s, err) < 0)
+	if (n->driver == NET_DRIVER_BRIDGE && (ep.n_ports || !n->n_eps) &&
+	    net_firewall_sync(s, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n->n_eps; i++)
 		if (n->eps[i].etc_dir[0] && net_refresh_etc(s, n->eps[i].container, err) < 0)
@@ -335,13 +352,24 @@ int net_disconnect(struct net_store *s, struct network *n, const char *container
 	return 0;
 }
 
-int net_release_container(struct net_store *s, const char *container, struct tug_err *err)
+static int release(struct net_store *s, const char *container, bool delete_veths,
+		   struct tug_err *err)
 {
 	for (size_t i = 0; i < s->n; i++)
 		if (net_endpoint_find(&s->nets[i], container) &&
-		    net_disconnect(s, &s->nets[i], container, err) < 0)
+		    disconnect(s, &s->nets[i], container, delete_veths, err) < 0)
 			return -1;
 	return 0;
+}
+
+int net_release_container(struct net_store *s, const char *container, struct tug_err *err)
+{
+	return release(s, container, true, err);
+}
+
+int net_release_netns_gone(struct net_store *s, const char *container, struct tug_err *err)
+{
+	return release(s, container, false, err);
 }
 
 int net_firewall_sync(struct net_store *s, struct tug_err *err)
@@ -457,8 +485,13 @@ static bool pid_alive(const struct net_endpoint *e, void *ctx)
 	struct tug_err err;
 	bool alive;
 
-	if (e->pid <= 0)
-		return false;
+	if (e->pid <= 0) {
+		/* tugd's containers: alive while their netns is bound on <run>/netns/<id>. */
+		char ns[4200];
+
+		snprintf(ns, sizeof(ns), "%s/netns/%s", tug_run_dir(), e->container);
+		return access(ns, F_OK) == 0;
+	}
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)e->pid);
 	if (read_file(AT_FDCWD, path, 4096, &stat, NULL, &err) < 0)
 		return false;

@@ -47,6 +47,12 @@ int net_disconnect(struct net_store *s, struct network *n, const char *container
 		   struct tug_err *err);
 /* Disconnect from every network (container removal). */
 int net_release_container(struct net_store *s, const char *container, struct tug_err *err);
+/*
+ * The same when the container's netns is about to be freed: the kernel
+ * deletes the veth pairs with it, off the caller's path (deleting one by
+ * hand waits for a synchronize_net, ~30 ms).
+ */
+int net_release_netns_gone(struct net_store *s, const char *container, struct tug_err *err);
 /* alive NULL = the recorded pid still exists. */
 int net_sweep(struct net_store *s, bool (*alive)(const struct net_endpoint *e, void *ctx),
 	      void *ctx, struct tug_err *err);

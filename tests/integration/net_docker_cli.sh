@@ -213,7 +213,8 @@ veth=$($D inspect -f '{{.NetworkSettings.Networks.app.EndpointID}}' web)
 r1=$($X nft list table ip tug 2>&1 | grep -c 'dport 8080')
 $D rm -f web >/dev/null
 r2=$($X nft list table ip tug 2>&1 | grep -c 'dport 8080')
-l=$($X ip -o link | grep -c "$veth")
+# the kernel deletes the pair with the container's netns, just after
+for i in $(seq 20); do l=$($X ip -o link | grep -c "$veth"); [ "$l" = 0 ] && break; sleep 0.1; done
 [ -n "$veth" ] && [ "$r1" -ge 1 ] && [ "$r2" = 0 ] && [ "$l" = 0 ] && pass rm_removes_veth_and_rules ||
 	fail rm_removes_veth_and_rules "veth '$veth' left $l, rules before $r1 after $r2"
 
@@ -227,8 +228,7 @@ kill -9 "$dpid"
 $X ip link add tvdeadbee type veth peer name tpdeadbee
 sleep 0.3
 start_daemon
-sleep 0.3
-left=$($X ip -o link | grep -cE "tvdeadbee|$dveth")
+for i in $(seq 20); do left=$($X ip -o link | grep -cE "tvdeadbee|$dveth"); [ "$left" = 0 ] && break; sleep 0.1; done
 rules=$($X nft list table ip tug 2>&1 | grep -c 'dport 9090')
 lease=$($D network inspect -f '{{range .Containers}}{{.Name}} {{end}}' app)
 nsf=$(ls "$T/run/netns" | grep -c "$($D inspect -f '{{.Id}}' doomed)")
