@@ -175,7 +175,7 @@ static int create_with_spec(const char *root, const char *id, struct oci_spec *s
 	int sv[2] = { -1, -1 }, master = -1, rc = -1, fifo_fd = -1;
 	bool in_cgroup = true;
 	pid_t pid = -1;
-	_cleanup_free_ char *hstate = NULL;
+	_cleanup_free_ char *hstate = NULL, *hcreating = NULL;
 	_cleanup_json_ cJSON *rec = NULL;
 
 	snprintf(fifo, sizeof(fifo), "%s/" OCI_EXEC_FIFO, dir);
@@ -192,6 +192,7 @@ static int create_with_spec(const char *root, const char *id, struct oci_spec *s
 		goto out;
 	}
 	hstate = hook_state(s, id, 0, "created");
+	hcreating = hook_state(s, id, 0, "creating");
 	if (prepare_child_ns(s, &saved, err) < 0)
 		goto out;
 	if (cgroup[0])
@@ -209,6 +210,7 @@ static int create_with_spec(const char *root, const char *id, struct oci_spec *s
 			.preserve_fds = opts->preserve_fds,
 			.no_pivot = opts->no_pivot,
 			.state_json = hstate,
+			.state_creating = hcreating,
 		};
 
 		close(sv[0]);

@@ -230,7 +230,7 @@ void oci_container_init(const struct oci_init_args *a)
 		if (oci_sync_send(a->sync, SYNC_HOOKS, NULL) < 0 || wait_go(a->sync, &err) < 0)
 			fail(a->sync, &err);
 	}
-	if (oci_hooks_run(s->hooks, "createContainer", a->state_json, &err) < 0)
+	if (oci_hooks_run(s->hooks, "createContainer", a->state_creating, &err) < 0)
 		fail(a->sync, &err);
 	fifo = a->fifo;
 	if (a->new_mntns) {

@@ -72,12 +72,23 @@ static const struct {
 	{ "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING }, { "RLIMIT_STACK", RLIMIT_STACK },
 };
 
+/* The typed JSON getters say "key: expected ..."; make it "at.key: ...". */
+static int wrap_field(struct tug_err *err, const char *at)
+{
+	char old[sizeof(err->msg)];
+
+	memcpy(old, err->msg, sizeof(old));
+	if (snprintf(err->msg, sizeof(err->msg), "%s.%s", at, old) < 0)
+		err->msg[0] = '\0';
+	return -1;
+}
+
 /* Field getters that prefix the path of the field on error. */
 static int get_str(const cJSON *o, const char *key, const char *at, const char **out,
 		   struct tug_err *err)
 {
 	if (json_get_str(o, key, out, err) < 0)
-		return tug_err_wrap(err, "%s", at);
+		return wrap_field(err, at);
 	return 0;
 }
 
@@ -87,7 +98,7 @@ static int get_u32(const cJSON *o, const char *key, const char *at, uint32_t *ou
 	int64_t v = -1;
 
 	if (json_get_int(o, key, &v, err) < 0)
-		return tug_err_wrap(err, "%s", at);
+		return wrap_field(err, at);
 	if (v == -1 && !cJSON_GetObjectItemCaseSensitive(o, key)) {
 		if (required)
 			return tug_err_set(err, EINVAL, "%s.%s: required", at, key);
@@ -103,7 +114,7 @@ static int get_strv(const cJSON *o, const char *key, const char *at, const char 
 		    struct tug_err *err)
 {
 	if (json_get_strv(o, key, out, err) < 0)
-		return tug_err_wrap(err, "%s", at);
+		return wrap_field(err, at);
 	return 0;
 }
 
@@ -175,9 +186,9 @@ int oci_process_parse(const cJSON *j, const char *what, struct oci_process *p,
 	if (!cJSON_IsObject(j))
 		return tug_err_set(err, EINVAL, "%s: expected an object", what);
 	if (json_get_bool(j, "terminal", &p->terminal, err) < 0)
-		return tug_err_wrap(err, "%s", what);
+		return wrap_field(err, what);
 	if (json_get_obj(j, "consoleSize", &cs, err) < 0)
-		return tug_err_wrap(err, "%s", what);
+		return wrap_field(err, what);
 	if (cs) {
 		snprintf(at, sizeof(at), "%s.consoleSize", what);
 		if (get_u32(cs, "height", at, &p->console_rows, false, err) < 0 ||
@@ -209,7 +220,7 @@ int oci_process_parse(const cJSON *j, const char *what, struct oci_process *p,
 		goto fail;
 	}
 	if (json_get_obj(j, "user", &user, err) < 0) {
-		tug_err_wrap(err, "%s", what);
+		wrap_field(err, what);
 		goto fail;
 	}
 	if (user) {
@@ -227,7 +238,7 @@ int oci_process_parse(const cJSON *j, const char *what, struct oci_process *p,
 			p->umask = (int)(m & 07777);
 		}
 		if (json_get_array(user, "additionalGids", &arr, err) < 0) {
-			tug_err_wrap(err, "%s", at);
+			wrap_field(err, at);
 			goto fail;
 		}
 		if (arr) {
@@ -256,18 +267,18 @@ int oci_process_parse(const cJSON *j, const char *what, struct oci_process *p,
 	}
 	arr = NULL;
 	if (json_get_array(j, "rlimits", &arr, err) < 0) {
-		tug_err_wrap(err, "%s", what);
+		wrap_field(err, what);
 		goto fail;
 	}
 	if (arr && parse_rlimits(arr, what, p, err) < 0)
 		goto fail;
 	if (json_get_bool(j, "noNewPrivileges", &p->no_new_privileges, err) < 0) {
-		tug_err_wrap(err, "%s", what);
+		wrap_field(err, what);
 		goto fail;
 	}
 	v = INT64_MIN;
 	if (json_get_int(j, "oomScoreAdj", &v, err) < 0) {
-		tug_err_wrap(err, "%s", what);
+		wrap_field(err, what);
 		goto fail;
 	}
 	if (v != INT64_MIN) {
@@ -279,7 +290,7 @@ int oci_process_parse(const cJSON *j, const char *what, struct oci_process *p,
 		p->oom_score_adj = (int)v;
 	}
 	if (json_get_obj(j, "capabilities", &caps, err) < 0) {
-		tug_err_wrap(err, "%s", what);
+		wrap_field(err, what);
 		goto fail;
 	}
 	p->capabilities = caps;
@@ -590,7 +601,7 @@ static int parse_hooks(const cJSON *hooks, struct tug_err *err)
 				return -1;
 			free(v);
 			if (json_get_int(h, "timeout", &timeout, err) < 0)
-				return tug_err_wrap(err, "%s", at);
+				return wrap_field(err, at);
 			if (timeout <= 0)
 				return tug_err_set(err, EINVAL, "%s.timeout: must be > 0", at);
 		}

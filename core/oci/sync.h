@@ -39,7 +39,8 @@ struct oci_init_args {
 	int preserve_fds;
 	bool no_pivot;
 	bool new_userns, new_mntns;
-	const char *state_json;	/* for createContainer/startContainer hooks */
+	const char *state_creating; /* for createContainer hooks (as runc: "creating") */
+	const char *state_json;	    /* for startContainer hooks ("created") */
 };
 
 /* Runs in the cloned child; never returns. */

@@ -70,6 +70,22 @@ expect exec_exit_code 7 "$?"
 echo '{"args":["sh","-c","echo $X $(id -u)"],"cwd":"/","env":["X=proc"],"user":{"uid":5,"gid":5}}' >"$WORK/proc.json"
 expect exec_process_json "proc 5" "$(oci exec --process "$WORK/proc.json" life1 2>&1)"
 contains ps_lists_sleep "sleep 1000" "$(oci ps life1 2>&1)"
+# exec joins the init's namespaces and cgroup.
+lpid=$(oci state life1 | $PY -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+oci exec life1 sleep 2 </dev/null >/dev/null 2>&1 &
+sleep 0.5
+ok=1 cg=1 n=0
+for p in $(pgrep -f '^sleep 2$'); do
+	[ "$(readlink /proc/$p/ns/pid)" = "$(readlink /proc/$lpid/ns/pid)" ] || continue
+	n=$((n + 1))
+	for ns in mnt uts ipc net cgroup; do
+		[ "$(readlink /proc/$p/ns/$ns)" = "$(readlink /proc/$lpid/ns/$ns)" ] || ok=0
+	done
+	[ "$(grep '^0::' /proc/$p/cgroup)" = "$(grep '^0::' /proc/$lpid/cgroup)" ] || cg=0
+done
+[ $n = 1 ] && [ $ok = 1 ] && pass exec_same_namespaces || fail exec_same_namespaces "exec'd processes in the pid ns: $n, all namespaces the same: $ok"
+[ $n = 1 ] && [ $cg = 1 ] && pass exec_same_cgroup || fail exec_same_cgroup "exec'd process not in the init's cgroup"
+wait
 oci delete life1 >/dev/null 2>&1
 expect delete_running_refused 1 "$?"
 oci kill life1 KILL
@@ -111,6 +127,14 @@ b=$(bundle bad2 'c["ociVersion"]="2.0.0"')
 contains unknown_version "ociVersion" "$(oci create -b "$b" bad2 2>&1)"
 b=$(bundle bad3 'c["root"]["path"]="../../.."')
 contains root_outside_bundle "root.path" "$(oci create -b "$b" bad3 2>&1)"
+[ ! -e "$OCI_ROOT/bad2" ] && [ ! -e "$OCI_ROOT/bad3" ] && pass bad_input_no_state || fail bad_input_no_state "$(ls "$OCI_ROOT")"
+b=$(bundle bad5 'c["process"]["args"]="true"')
+contains wrong_type_names_field "process.args: expected an array" "$(oci create -b "$b" bad5 2>&1)"
+b=$(bundle bad6 'c["mounts"].append({"type":"tmpfs","source":"tmpfs"})')
+contains mount_without_destination "mounts[7].destination" "$(oci create -b "$b" bad6 2>&1 </dev/null)"
+mkdir -p "$WORK/bad7"
+contains missing_config "config.json" "$(oci create -b "$WORK/bad7" bad7 2>&1)"
+[ -z "$(oci list -q)" ] && pass bad_input_list_empty || fail bad_input_list_empty "$(oci list -q)"
 b=$(bundle bad4 'c["process"]["args"]=["/no/such/program"]')
 contains missing_program "/no/such/program" "$(oci run -b "$b" bad4 2>&1)"
 [ -z "$(oci list -q)" ] && pass failed_create_no_state || fail failed_create_no_state "$(oci list -q)"
@@ -148,6 +172,41 @@ for k in prestart createRuntime poststart poststop; do
 	case $k in prestart | createRuntime) want="hooks1 creating" ;; poststart) want="hooks1 running" ;; *) want="hooks1 stopped" ;; esac
 	expect "hook_$k" "$want" "$st"
 done
+# createContainer runs in the container's mount namespace before pivot_root
+# (the host's paths still resolve), startContainer inside the container
+# after start; both get the state on stdin, their args and env.
+cp -a "$WORK/rootfs" "$WORK/hookroot"
+cat >"$WORK/hookroot/bin/hook-in" <<'HOOK'
+#!/bin/sh
+{ echo "$1 $HOOKVAR"; cat; echo; } > /tmp/hook.$1
+HOOK
+chmod +x "$WORK/hookroot/bin/hook-in"
+cat >"$WORK/hook2.sh" <<HOOK
+#!/bin/sh
+{ echo "\$1 \$HOOKVAR"; readlink /proc/self/ns/mnt; cat; echo; } > $WORK/hook.\$1
+HOOK
+chmod +x "$WORK/hook2.sh"
+b=$(bundle hooks2 'c["process"]["args"]=["cat","/tmp/hook.startContainer"]' 'import os; c["root"]["path"]=os.environ["WORK"]+"/hookroot"' 'c["root"]["readonly"]=False' \
+	'import os; w=os.environ["WORK"]; c["hooks"]={"createContainer":[{"path":w+"/hook2.sh","args":["h2","createContainer"],"env":["HOOKVAR=cc"]}],"startContainer":[{"path":"/bin/hook-in","args":["hi","startContainer"],"env":["HOOKVAR=sc"]}]}')
+out=$(oci run -b "$b" hooks2 2>&1)
+expect hook_startContainer_in_container "startContainer sc
+hooks2 created" "$(printf '%s\n' "$out" | head -1; printf '%s' "$out" | sed -n 2p | $PY -c 'import json,sys; s=json.load(sys.stdin); print(s["id"], s["status"])' 2>&1)"
+first=$(head -1 "$WORK/hook.createContainer" 2>&1)
+expect hook_createContainer_args_env "createContainer cc" "$first"
+st=$(sed -n 3p "$WORK/hook.createContainer" | $PY -c 'import json,sys; s=json.load(sys.stdin); print(s["id"], s["status"])' 2>&1)
+expect hook_createContainer_state "hooks2 creating" "$st"
+[ "$(sed -n 2p "$WORK/hook.createContainer")" != "$(readlink /proc/self/ns/mnt)" ] &&
+	pass hook_createContainer_container_mntns || fail hook_createContainer_container_mntns "ran in the host's mount namespace"
+b=$(bundle hookfail2 'c["process"]["args"]=["true"]' 'c["hooks"]={"createContainer":[{"path":"/bin/false"}]}')
+contains hook_createContainer_failure "createContainer" "$(oci run -b "$b" hookfail2 2>&1)"
+[ ! -e "$OCI_ROOT/hookfail2" ] && pass hook_createContainer_failure_no_state || fail hook_createContainer_failure_no_state "state left"
+# poststop runs at delete of a detached container, even after kill.
+b=$(bundle hookdel 'c["process"]["args"]=["sleep","1000"]' \
+	'import os; w=os.environ["WORK"]; c["hooks"]={"poststop":[{"path":w+"/hook.sh","args":["hook.sh","poststop-del"]}]}')
+oci run -d -b "$b" hookdel1 </dev/null
+oci delete -f hookdel1
+st=$($PY -c 'import json,sys; s=json.load(open(sys.argv[1])); print(s["id"], s["status"])' "$WORK/hook.poststop-del" 2>&1)
+expect hook_poststop_on_delete "hookdel1 stopped" "$st"
 b=$(bundle hookfail 'c["process"]["args"]=["true"]' 'c["hooks"]={"createRuntime":[{"path":"/bin/false"}]}')
 contains hook_failure_fails_create "createRuntime" "$(oci run -b "$b" hookfail1 2>&1)"
 [ ! -e "$OCI_ROOT/hookfail1" ] && pass hook_failure_no_state || fail hook_failure_no_state "state left"
@@ -155,6 +214,8 @@ b=$(bundle hooktimeout 'c["process"]["args"]=["true"]' 'c["hooks"]={"prestart":[
 contains hook_timeout "timed out" "$(oci run -b "$b" hookto1 2>&1)"
 
 # Flags of the runc command line.
+"$TUG" oci --debug --root "$OCI_ROOT" list >/dev/null 2>&1
+expect debug_flag_accepted 0 "$?"
 "$TUG" oci --systemd-cgroup list >/dev/null 2>&1
 expect systemd_cgroup_refused 2 "$?"
 oci features | $PY -c 'import json,sys; f=json.load(sys.stdin); assert "pid" in f["linux"]["namespaces"] and f["ociVersionMax"]' && pass features_json || fail features_json "bad JSON"
