@@ -161,6 +161,13 @@ static int enter_jail(int argc, char **argv)
 	return 0;
 }
 
+static void remove_scratch(void)
+{
+	struct tug_err err;
+
+	remove_tree(AT_FDCWD, jail, &err);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	if (enter_jail(*argc, *argv) < 0) {
@@ -171,6 +178,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		if (mkdir_p(jail, 0700, &err) < 0)
 			abort();
 		fprintf(stderr, "fuzz_archive: no chroot jail; checking %s only\n", jail);
+		atexit(remove_scratch);
 	}
 	memfd = memfd_create("layer", MFD_CLOEXEC);
 	if (memfd < 0)

@@ -92,6 +92,13 @@ static void make_layer(void)
 	hex_of(layer, layer_len, layer_hex);
 }
 
+static void remove_scratch(void)
+{
+	struct tug_err err;
+
+	remove_tree(AT_FDCWD, base, &err);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *shm = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
@@ -102,6 +109,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (!devnull)
 		abort();
 	make_layer();
+	atexit(remove_scratch);
 	return 0;
 }
 
