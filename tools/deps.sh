@@ -153,7 +153,13 @@ else
 		cc="$cc -isystem $kheaders"
 	fi
 fi
-cflags=${CFLAGS:-"-Os -ffunction-sections -fdata-sections"}
+# Size (docs/size.md): -Os, one section per function for --gc-sections, no
+# unwind tables (C has no exceptions; gdb reads .debug_frame), no PIE code
+# (tug links -static), plus the board's BOARD_CFLAGS (mipsel: -mplt).
+cflags=${CFLAGS:-"-Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-pie $(board_var BOARD_CFLAGS)"}
+# configure's link tests: non-PIE like tug, or -fno-pie code fails to link
+# (mipsel -mplt) and functions such as getxattr look missing.
+ldflags=${LDFLAGS:-"-no-pie"}
 ar=${AR:-${cross}ar}
 ranlib=${RANLIB:-${cross}ranlib}
 build_triplet=$(gcc -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
@@ -166,7 +172,7 @@ unset PKG_CONFIG_SYSROOT_DIR || true
 export LC_ALL=C
 
 # Anything that changes the object code goes into the stamp.
-flags_key=$(printf '%s\n' "$cc" "$cflags" "$ar" | cksum | cut -d' ' -f1)
+flags_key=$(printf '%s\n' "$cc" "$cflags" "$ldflags" "$ar" | cksum | cut -d' ' -f1)
 
 # ---------------------------------------------------------------------------
 # Sources: download once into $src_dir, unpack once with dpkg-source.
@@ -264,7 +270,9 @@ build_cjson() {
 }
 
 build_zlib() {
-	CC="$cc" CFLAGS="$cflags" AR="$ar" RANLIB="$ranlib" \
+	# DYNAMIC_CRC_TABLE: crc32's 9 KB of tables are computed on first use
+	# (bss) instead of stored in the binary; same tables, same speed.
+	CC="$cc" CFLAGS="$cflags -DDYNAMIC_CRC_TABLE" LDFLAGS="$ldflags" AR="$ar" RANLIB="$ranlib" \
 		./configure --static --prefix="$sysroot"
 	make $jobs libz.a
 	cp libz.a "$sysroot/lib/"
@@ -287,7 +295,7 @@ build_libarchive() {
 		--without-cng --without-mbedtls --without-nettle --without-openssl \
 		--without-xml2 --without-expat \
 		CC="$cc" CFLAGS="$cflags" AR="$ar" RANLIB="$ranlib" \
-		CPPFLAGS="-I$sysroot/include" LDFLAGS="-L$sysroot/lib"
+		CPPFLAGS="-I$sysroot/include" LDFLAGS="$ldflags -L$sysroot/lib"
 	grep -q '^#define HAVE_ZLIB_H 1' config.h || die "libarchive: configure did not find zlib in $sysroot"
 	grep -q '^#define ARCHIVE_XATTR_LINUX 1' config.h || die "libarchive: xattr support not detected"
 	make $jobs libarchive.la
@@ -300,7 +308,7 @@ build_libseccomp() {
 		--prefix="$sysroot" \
 		--enable-static --disable-shared --disable-python \
 		--disable-dependency-tracking \
-		CC="$cc" CFLAGS="$cflags" AR="$ar" RANLIB="$ranlib"
+		CC="$cc" CFLAGS="$cflags" LDFLAGS="$ldflags" AR="$ar" RANLIB="$ranlib"
 	make $jobs -C include
 	make $jobs -C src libseccomp.la
 	make -C src install-libLTLIBRARIES
@@ -360,7 +368,9 @@ installed() {
 mbedtls_hot="chacha20 poly1305 chachapoly"
 
 stamp_key() {
-	key="$src_version $flags_key"
+	# The lib's build function too: a changed recipe rebuilds that lib.
+	recipe=$(sed -n "/^build_$1() {/,/^}/p" "$top/tools/deps.sh" | cksum | cut -d' ' -f1)
+	key="$src_version $flags_key $recipe"
 	if [ "$1" = mbedtls ]; then
 		key="$key $(cksum <"$top/tools/mbedtls_config.h" | cut -d' ' -f1) O2:$mbedtls_hot tug_build.h"
 	fi

@@ -134,6 +134,7 @@ static void finish(struct kept *k)
 	cJSON_AddStringToObject(ev, "id", k->id);
 	cJSON_AddNumberToObject(ev, "code", k->code);
 	cJSON_AddStringToObject(ev, "finished", date);
+	cJSON_AddNumberToObject(ev, "pid", k->pid);
 	for (size_t i = 0; i < ARRAY_SIZE(k_subs); i++)
 		if (k_subs[i] >= 0 && keeper_send_msg(k_subs[i], ev, -1)) {
 			close(k_subs[i]);

@@ -177,6 +177,7 @@ void keeper_notified(struct daemon *d)
 	_cleanup_json_ cJSON *m = keeper_recv_msg(d->keeper_fd, NULL);
 	const char *id, *fin;
 	struct container *c;
+	pid_t pid;
 
 	if (!m) {
 		struct tug_err err;
@@ -192,6 +193,10 @@ void keeper_notified(struct daemon *d)
 	id = cJSON_GetStringValue(cJSON_GetObjectItem(m, "id"));
 	fin = cJSON_GetStringValue(cJSON_GetObjectItem(m, "finished"));
 	c = id ? ctr_find(d, id) : NULL;
+	pid = (pid_t)cJSON_GetNumberValue(cJSON_GetObjectItem(m, "pid"));
+	/* The exit of an earlier run, read after the container was started again. */
+	if (c && pid > 0 && c->pid > 0 && pid != c->pid)
+		return;
 	if (c && ctr_is_running(c))
 		ctr_exited(d, c, (int)cJSON_GetNumberValue(cJSON_GetObjectItem(m, "code")), fin ? fin : "");
 }

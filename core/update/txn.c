@@ -17,6 +17,8 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -408,6 +410,29 @@ static void commit_finish(struct daemon *d, const cJSON *j, struct txn *t)
 		step(d, t, "committed", NULL, "old containers removed");
 }
 
+/* SIGKILL and wait for the keeper's record of the exit, as a forced remove does. */
+static void kill_and_reap(struct daemon *d, struct container *c)
+{
+	struct pollfd p = { .fd = c->pidfd, .events = POLLIN };
+	struct tug_err err;
+
+	if (ctr_kill(d, c, SIGKILL, &err))
+		return;
+	if (c->pidfd >= 0)
+		poll(&p, 1, 5000);
+	for (int i = 0; i < 250 && ctr_is_running(c); i++) {
+		char fin[40];
+		int code;
+		pid_t pid;
+
+		if (!keeper_query(d, c->id, &pid, &code, fin, &err)) {
+			ctr_exited(d, c, code, fin);
+			break;
+		}
+		poll(NULL, 0, 20);
+	}
+}
+
 /* Undo: the new containers go, the old ones come back as they were. */
 static void rollback_finish(struct daemon *d, const cJSON *j, struct txn *t)
 {
@@ -441,8 +466,16 @@ static void rollback_finish(struct daemon *d, const cJSON *j, struct txn *t)
 			snprintf(old->name, sizeof(old->name), "/%s", sget(s, "Name"));
 			ctr_save(d, old);
 		}
-		if (!cJSON_IsTrue(cJSON_GetObjectItem(s, "OldRunning")) || ctr_is_running(old) ||
-		    old->state == CS_RESTARTING)
+		if (!cJSON_IsTrue(cJSON_GetObjectItem(s, "OldRunning")))
+			continue;
+		/*
+		 * Still running after a crash: it may have been sent its stop
+		 * signal just before, and would then exit for good. Start it
+		 * afresh instead.
+		 */
+		if (ctr_is_running(old))
+			kill_and_reap(d, old);
+		if (ctr_is_running(old) || old->state == CS_RESTARTING)
 			continue;
 		old->stopped_by_user = false;
 		old->restart_count = 0;

@@ -123,3 +123,112 @@ check apply_rejects_cycle sh -c "$TUGC apply $T/bad3.json 2>&1 | grep -q 'cycle'
 after=$(ids)
 check apply_bad_input_changes_nothing sh -c "[ '$after' = '$before' ]"
 check api_progress sh -c "curl -s --unix-socket $T/run/tug.sock http://x/tug/v1/progress | grep -q '\"Result\":\"committed\"'"
+
+# --- crash safety ----------------------------------------------------------------
+# After each crash and restart: exactly the old or the new containers, nothing
+# of the losing side (no NAME.tug-old, no extra container), store clean.
+restart_tugd() {
+	pid=$(cat "$T/run/tugd.pid" 2>/dev/null)
+	for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+	start_tugd
+}
+# state: "name=version ..." of every container, sorted; "" when one is not running.
+state_now() {
+	for n in $($D ps -a --format '{{.Names}}' | sort); do
+		[ "$($D inspect -f '{{.State.Running}}' "$n")" = true ] || { echo "$n=stopped"; continue; }
+		echo "$n=$($D exec "$n" cat /version)"
+	done | tr '\n' ' '
+}
+system_clean() { TUG_STATE_DIR=$T/state "$TUG" system check >/dev/null 2>&1; }
+$D rm -f $($D ps -aq) >/dev/null 2>&1
+$D run -d --name app app:v1 >/dev/null
+wait_for 10 health_is app healthy
+# Named steps: (target image, step, what must be left)
+cur=v1
+bad_steps=0
+for spec in v2:begin:old v2:stop-old:old v2:rename-old:old v2:create-new:old v2:start-new:old \
+	v2:verify:old v2:commit:new v2:commit-cleanup:new v2:commit-done:new \
+	bad:rollback:old bad:rollback-restore:old; do
+	img=${spec%%:*}; rest=${spec#*:}; stepname=${rest%%:*}; want=${rest#*:}
+	[ "$img" = bad ] || img=$([ $cur = v1 ] && echo v2 || echo v1)
+	kill "$(cat "$T/run/tugd.pid")"
+	restart_tugd_fault() {
+		pid=$(cat "$T/run/tugd.pid" 2>/dev/null)
+		for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+		TUG_FAULT=$stepname "$T/tugd" >>"$T/tugd.log" 2>&1 &
+		for i in $(seq 100); do docker version >/dev/null 2>&1 && return 0; sleep 0.1; done
+	}
+	restart_tugd_fault
+	wait_for 10 health_is app healthy
+	$TUGC update --deadline 20 app app:$img >/dev/null 2>&1
+	restart_tugd
+	[ $want = new ] && expect="app=$img " || expect="app=$cur "
+	got=$(state_now)
+	if [ "$got" = "$expect" ] && system_clean; then
+		pass "crash_at_$stepname"
+	else
+		fail "crash_at_$stepname" "want '$expect' got '$got'"
+		bad_steps=$((bad_steps + 1))
+	fi
+	[ $want = new ] && cur=$img
+done
+
+# Random SIGKILLs: UPDATE_CRASH_N rounds (default 40) of updates and applies.
+N=${UPDATE_CRASH_N:-40}
+cat >"$T/c1.json" <<'J'
+{"containers": [{"name": "db", "image": "app:v1"}, {"name": "web", "image": "app:v1", "after": ["db"]},
+ {"name": "worker", "image": "app:nohc", "command": ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"], "after": ["web"]}],
+ "deadline": 20, "stable": 0.3}
+J
+sed 's/"name": "db", "image": "app:v1"/"name": "db", "image": "app:v2"/; s/"name": "web", "image": "app:v1"/"name": "web", "image": "app:v2"/' "$T/c1.json" >"$T/c2.json"
+sed 's/"name": "web", "image": "app:v1"/"name": "web", "image": "app:bad"/' "$T/c1.json" >"$T/c3.json"
+$D rm -f $($D ps -aq) >/dev/null 2>&1
+$TUGC apply "$T/c1.json" >/dev/null 2>&1
+S1="db=v1 web=v1 worker=nohc "
+S2="db=v2 web=v2 worker=nohc "
+$D run -d --name solo app:v1 >/dev/null
+wait_for 10 health_is solo healthy
+mixed=0 oldn=0 newn=0 clean_fail=0
+prev="$(state_now)"
+seed=${UPDATE_CRASH_SEED:-$$}
+round=0
+while [ $round -lt $N ]; do
+	round=$((round + 1))
+	case $((round % 3)) in
+	0) # update solo between v1 and v2
+		v=$($D exec solo cat /version); nv=$([ "$v" = v1 ] && echo v2 || echo v1)
+		old="$prev"; new=$(echo "$prev" | sed "s/solo=$v/solo=$nv/")
+		$TUG update --detach --stable 0.3 solo app:$nv >/dev/null 2>&1 ;;
+	1) # apply the other revision of the three
+		case "$prev" in *"$S1"*) f=c2 new=$(echo "$prev" | sed "s/$S1/$S2/") ;; *) f=c1 new=$(echo "$prev" | sed "s/$S2/$S1/") ;; esac
+		old="$prev"
+		$TUG apply --detach "$T/$f.json" >/dev/null 2>&1 ;;
+	2) # a failing apply: must always end old
+		old="$prev"; new="$prev"
+		$TUG apply --detach "$T/c3.json" >/dev/null 2>&1 ;;
+	esac
+	# Kill somewhere in 0..1.5 s: before, during or after the transaction.
+	ms=$(awk -v s="$seed" -v r="$round" 'BEGIN{srand(s + r); print int(rand() * 1500)}')
+	sleep "$(awk -v m="$ms" 'BEGIN{print m / 1000}')"
+	kill -9 "$(cat "$T/run/tugd.pid")"
+	restart_tugd
+	got=$(state_now)
+	if [ "$got" = "$old" ]; then
+		oldn=$((oldn + 1))
+	elif [ "$got" = "$new" ]; then
+		newn=$((newn + 1))
+	else
+		mixed=$((mixed + 1))
+		echo "# round $round (kill at ${ms}ms): old '$old' new '$new' got '$got'"
+	fi
+	system_clean || clean_fail=$((clean_fail + 1))
+	prev="$got"
+	# A transaction still running after the restart cannot be: the replay ended it.
+	for n in $($D ps -a --format '{{.Names}}'); do
+		case $n in *.tug-old) mixed=$((mixed + 1)); echo "# round $round: $n left" ;; esac
+	done
+done
+echo "# crash loop: $N rounds, $oldn ended old, $newn ended new, $mixed mixed, $clean_fail unclean stores"
+[ $mixed = 0 ] && [ $clean_fail = 0 ] && [ $((oldn + newn)) = $N ] && pass crash_random_sigkill ||
+	fail crash_random_sigkill "$mixed mixed, $clean_fail unclean of $N"
+exit 0
