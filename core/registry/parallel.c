@@ -52,28 +52,29 @@ static void child_run(struct reg_session *s, struct image_store *st,
 	struct tug_err err = { 0 };
 	bool dl = false;
 	char line[sizeof(err.msg) + 32];
-	int n;
+	int n, rc;
 
 	/* The parent's kept-alive connection is not ours to use. */
 	reg_client_drop(&s->http);
 	o.progress = s->opts->progress ? child_progress : NULL;
 	o.progress_ctx = &fd;
 	s->opts = &o;
-	if (reg_blob_fetch(s, st, d, &dl, &err) < 0) {
-		n = snprintf(line, sizeof(line), "R %d 0 %s\n", err.code ? err.code : EIO,
-			     err.msg);
-	} else if (img && !layer_complete(st, img->chain_ids[idx]) &&
-		   (reg_progress(&o, d->digest, REG_ST_EXTRACTING, 0, 0),
-		    layer_install(st, img->layer_blobs[idx], img->diff_ids[idx],
-				  img->chain_ids[idx], &err) < 0)) {
-		tug_err_wrap(&err, "layer %.19s", d->digest);
-		n = snprintf(line, sizeof(line), "R %d 0 %s\n", err.code ? err.code : EIO,
-			     err.msg);
-	} else {
-		if (img && dl)
+	rc = reg_blob_fetch(s, st, d, &dl, &err);
+	/* Unpack now, while the other children still download. */
+	if (rc == 0 && img && !layer_complete(st, img->chain_ids[idx])) {
+		reg_progress(&o, d->digest, REG_ST_EXTRACTING, 0, 0);
+		rc = layer_install(st, img->layer_blobs[idx], img->diff_ids[idx],
+				   img->chain_ids[idx], &err);
+		if (rc < 0)
+			tug_err_wrap(&err, "layer %.19s", d->digest);
+		else
 			reg_progress(&o, d->digest, REG_ST_PULL_COMPLETE, 0, 0);
-		n = snprintf(line, sizeof(line), "R 0 %d\n", dl ? 1 : 0);
 	}
+	if (rc < 0)
+		n = snprintf(line, sizeof(line), "R %d 0 %s\n", err.code ? err.code : EIO,
+			     err.msg);
+	else
+		n = snprintf(line, sizeof(line), "R 0 %d\n", dl ? 1 : 0);
 	write_all(fd, line, (size_t)(n < (int)sizeof(line) ? n : (int)sizeof(line) - 1));
 	_exit(0);
 }
