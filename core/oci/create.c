@@ -40,8 +40,12 @@ static int validate(const struct oci_spec *s, struct tug_err *err)
 {
 	if (!s->has_process)
 		return tug_err_set(err, EINVAL, "process: required to create a container");
-	if (caps_validate_oci(s->process.capabilities, err) < 0 ||
-	    seccomp_validate_oci(s->seccomp, err) < 0 || cgroup_validate_oci(s->resources, err) < 0)
+	if (caps_validate_oci(s->process.capabilities, err) < 0)
+		return -1;
+	/* Compiled out, the stub's message does not say which field asked for it. */
+	if (seccomp_validate_oci(s->seccomp, err) < 0)
+		return IS_ENABLED(CONFIG_SECCOMP) ? -1 : tug_err_wrap(err, "linux.seccomp");
+	if (cgroup_validate_oci(s->resources, err) < 0)
 		return -1;
 	return 0;
 }
