@@ -23,6 +23,24 @@
 #include "platform/json.h"
 
 /*
+ * One inotify instance per process, kept open: closing the last reference
+ * to one waits for an SRCU grace period (fsnotify_destroy_group), measured
+ * at 15 ms on the boot path. Removing a watch is deferred to a kworker.
+ */
+static int inotify_fd(void)
+{
+	static int fd = -1;
+	static pid_t owner;
+
+	/* A forked child keeps the parent's (not the last reference: no wait) and makes its own. */
+	if (fd < 0 || owner != getpid()) {
+		fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+		owner = getpid();
+	}
+	return fd;
+}
+
+/*
  * Wait for a listening UNIX socket without sleeping in steps: inotify tells
  * when the name appears; bind-before-listen is the only window in which a
  * connect can still be refused, and it lasts microseconds.
@@ -31,30 +49,32 @@ int boot_wait_socket(const char *socket_path, int type, int timeout_ms)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	long long end = init_now_ms() + timeout_ms;
-	_cleanup_close_ int ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-	char dir[sizeof(sa.sun_path)], *slash;
+	int ifd = inotify_fd(), wd = -1, rc = -1;
+	char dir[sizeof(sa.sun_path)], ev[1024], *slash;
 
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", socket_path);
 	snprintf(dir, sizeof(dir), "%s", socket_path);
 	slash = strrchr(dir, '/');
 	if (slash)
 		*slash = '\0';
-	if (ifd >= 0 && inotify_add_watch(ifd, slash ? dir : ".", IN_CREATE | IN_MOVED_TO) < 0) {
-		close(ifd);
-		ifd = -1;
+	if (ifd >= 0) {
+		while (read(ifd, ev, sizeof(ev)) > 0)
+			;
+		wd = inotify_add_watch(ifd, slash ? dir : ".", IN_CREATE | IN_MOVED_TO);
 	}
 	for (;;) {
 		_cleanup_close_ int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 		long long left;
 
-		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
-			return 0;
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+			rc = 0;
+			break;
+		}
 		left = end - init_now_ms();
 		if (left <= 0)
-			return -1;
-		if (errno == ENOENT && ifd >= 0) {
+			break;
+		if (errno == ENOENT && wd >= 0) {
 			struct pollfd p = { .fd = ifd, .events = POLLIN };
-			char ev[1024];
 
 			if (poll(&p, 1, (int)left) > 0)
 				while (read(ifd, ev, sizeof(ev)) > 0)
@@ -63,6 +83,9 @@ int boot_wait_socket(const char *socket_path, int type, int timeout_ms)
 			usleep(500);
 		}
 	}
+	if (wd >= 0)
+		inotify_rm_watch(ifd, wd);
+	return rc;
 }
 
 int boot_wait_api(const char *socket_path, int timeout_ms)
