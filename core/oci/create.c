@@ -51,8 +51,8 @@ static int validate(const struct oci_spec *s, struct tug_err *err)
 }
 
 /* The state record, written once the init is waiting. */
-static cJSON *state_record(const struct oci_spec *s, const char *id, pid_t pid,
-			   const char *cgroup, const char *status)
+static cJSON *state_record(const struct oci_spec *s, const char *id, pid_t pid, const char *cgroup,
+			   const char *status)
 {
 	char created[64];
 	cJSON *j = cJSON_CreateObject();
@@ -130,8 +130,8 @@ static unsigned long clone_flags(const struct oci_spec *s)
 }
 
 /* Walk the init through set-up; returns the pty master (or -1) in *master. */
-static int drive_init(int sock, const struct oci_spec *s, const char *id, pid_t pid,
-		      int *master, struct tug_err *err)
+static int drive_init(int sock, const struct oci_spec *s, const char *id, pid_t pid, int *master,
+		      struct tug_err *err)
 {
 	struct oci_sync_msg m;
 
@@ -170,13 +170,12 @@ static int write_pid_file(const char *path, pid_t pid, struct tug_err *err)
 	return 0;
 }
 
-static int create_with_spec(const char *root, const char *id, struct oci_spec *s,
-			    const char *dir, const struct oci_create_opts *opts, pid_t *out_pid,
-			    struct tug_err *err)
+static int create_with_spec(const char *root, const char *id, struct oci_spec *s, const char *dir,
+			    const struct oci_create_opts *opts, pid_t *out_pid, struct tug_err *err)
 {
 	char cgroup[PATH_MAX] = "", fifo[PATH_MAX + 16], statepath[PATH_MAX + 16];
-	struct saved_ns saved = { -1, -1 };
-	int sv[2] = { -1, -1 }, master = -1, rc = -1, fifo_fd = -1;
+	struct saved_ns saved = {-1, -1};
+	int sv[2] = {-1, -1}, master = -1, rc = -1, fifo_fd = -1;
 	bool in_cgroup = true;
 	pid_t pid = -1;
 	_cleanup_free_ char *hstate = NULL, *hcreating = NULL;
@@ -208,19 +207,21 @@ static int create_with_spec(const char *root, const char *id, struct oci_spec *s
 	if (pid == 0) {
 		const char *userns = NULL, *mntns = NULL;
 		struct oci_init_args a = {
-			.spec = s,
-			.fifo = fifo_fd,
-			.sync = sv[1],
-			.preserve_fds = opts->preserve_fds,
-			.no_pivot = opts->no_pivot,
-			.state_json = hstate,
-			.state_creating = hcreating,
+		    .spec = s,
+		    .fifo = fifo_fd,
+		    .sync = sv[1],
+		    .preserve_fds = opts->preserve_fds,
+		    .no_pivot = opts->no_pivot,
+		    .state_json = hstate,
+		    .state_creating = hcreating,
 		};
 
 		close(sv[0]);
 		memcpy(a.stdio, opts->stdio, sizeof(a.stdio));
 		a.new_userns = oci_spec_has_ns(s, CLONE_NEWUSER, &userns) && !userns;
-		a.new_mntns = oci_spec_has_ns(s, CLONE_NEWNS, &mntns);
+		/* A joined mount namespace is another container's: its root is ours as is. */
+		a.new_mntns = oci_spec_has_ns(s, CLONE_NEWNS, &mntns) && !mntns;
+		a.joined_mntns = mntns != NULL;
 		oci_container_init(&a);
 	}
 	restore_ns(&saved);
@@ -258,8 +259,9 @@ static int create_with_spec(const char *root, const char *id, struct oci_spec *s
 		goto out;
 	if (master >= 0 && !opts->console_socket) {
 		if (!opts->console_master) {
-			tug_err_set(err, EINVAL,
-				    "process.terminal: needs --console-socket (or run in the foreground)");
+			tug_err_set(
+			    err, EINVAL,
+			    "process.terminal: needs --console-socket (or run in the foreground)");
 			goto out;
 		}
 		*opts->console_master = take_fd(master);

@@ -52,21 +52,48 @@ static int become_ns_root(struct tug_err *err)
 	return 0;
 }
 
+/*
+ * All namespace files are opened first, then joined (as runc): once we are
+ * in the container's mount namespace, a /proc/PID/ns path of the host may
+ * no longer resolve.
+ */
 static int join_paths(const struct oci_spec *s, struct tug_err *err)
 {
 	static const int order[] = {CLONE_NEWUSER, CLONE_NEWIPC,    CLONE_NEWUTS, CLONE_NEWNET,
 				    CLONE_NEWNS,   CLONE_NEWCGROUP, CLONE_NEWTIME};
+	int fds[OCI_MAX_NS];
+	size_t i, o;
+	int rc = -1;
 
-	for (size_t o = 0; o < sizeof(order) / sizeof(order[0]); o++)
-		for (size_t i = 0; i < s->n_ns; i++) {
-			if (s->ns[i].flag != order[o] || !s->ns[i].path)
-				continue;
-			if (ns_join_path(s->ns[i].path, s->ns[i].flag, err) < 0)
-				return tug_err_wrap(err, "linux.namespaces[%zu]", i);
-			if (order[o] == CLONE_NEWUSER && become_ns_root(err) < 0)
-				return -1;
+	for (i = 0; i < s->n_ns; i++)
+		fds[i] = -1;
+	for (i = 0; i < s->n_ns; i++) {
+		if (!s->ns[i].path || s->ns[i].flag == CLONE_NEWPID)
+			continue;
+		fds[i] = open(s->ns[i].path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0) {
+			tug_err_sys(err, "linux.namespaces[%zu]: open namespace %s", i,
+				    s->ns[i].path);
+			goto out;
 		}
-	return 0;
+	}
+	for (o = 0; o < sizeof(order) / sizeof(order[0]); o++)
+		for (i = 0; i < s->n_ns; i++) {
+			if (s->ns[i].flag != order[o] || fds[i] < 0)
+				continue;
+			if (ns_join_fd(fds[i], s->ns[i].flag, s->ns[i].path, err) < 0) {
+				tug_err_wrap(err, "linux.namespaces[%zu]", i);
+				goto out;
+			}
+			if (order[o] == CLONE_NEWUSER && become_ns_root(err) < 0)
+				goto out;
+		}
+	rc = 0;
+out:
+	for (i = 0; i < s->n_ns; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return rc;
 }
 
 static bool dev_is_bound(const struct oci_spec *s)
@@ -154,6 +181,9 @@ static int after_pivot(const struct oci_init_args *a, struct tug_err *err)
 	}
 	if (process_set_hostname(s->hostname, s->domainname, err) < 0)
 		return -1;
+	/* Without a mount namespace of our own these would change someone else's mounts. */
+	if (!a->new_mntns)
+		return 0;
 	for (size_t i = 0; s->readonly_paths && s->readonly_paths[i]; i++)
 		if (mount_readonly_path(s->readonly_paths[i], err) < 0)
 			return -1;
@@ -236,6 +266,12 @@ void oci_container_init(const struct oci_init_args *a)
 	if (a->new_mntns) {
 		if (mount_pivot_root(s->root_path, a->no_pivot, &err) < 0)
 			fail(a->sync, &err);
+	} else if (a->joined_mntns) {
+		/* setns(CLONE_NEWNS) already put us at that namespace's root. */
+		if (chdir("/") < 0) {
+			tug_err_sys(&err, "chdir / in the joined mount namespace");
+			fail(a->sync, &err);
+		}
 	} else if (chroot(s->root_path) < 0 || chdir("/") < 0) {
 		tug_err_sys(&err, "chroot %s", s->root_path);
 		fail(a->sync, &err);

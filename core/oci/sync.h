@@ -38,7 +38,7 @@ struct oci_init_args {
 	int stdio[3];
 	int preserve_fds;
 	bool no_pivot;
-	bool new_userns, new_mntns;
+	bool new_userns, new_mntns, joined_mntns;
 	const char *state_creating; /* for createContainer hooks (as runc: "creating") */
 	const char *state_json;	    /* for startContainer hooks ("created") */
 };

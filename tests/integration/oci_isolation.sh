@@ -96,6 +96,11 @@ pid=$(oci state host1 | $PY -c 'import json,sys; print(json.load(sys.stdin)["pid
 b=$(bundle join 'c["process"]["args"]=["hostname"]' 'c.pop("hostname")' \
 	"import os; c['linux']['namespaces']=[n if n['type'] not in ('uts','network','pid') else dict(n, path='/proc/$pid/ns/'+{'uts':'uts','network':'net','pid':'pid'}[n['type']]) for n in c['linux']['namespaces']]")
 expect join_uts_by_path shared "$(oci run -b "$b" join1 2>&1)"
+# Every joinable type by path: the second container's links equal the first's.
+b=$(bundle joinall 'c["process"]["args"]=["sh","-c","for n in net ipc uts pid cgroup mnt; do readlink /proc/self/ns/$n; done"]' 'c.pop("hostname")' \
+	"c['linux']['namespaces']=[{'type':t,'path':'/proc/$pid/ns/'+f} for t,f in (('network','net'),('ipc','ipc'),('uts','uts'),('pid','pid'),('cgroup','cgroup'),('mount','mnt'))]")
+want=$(for n in net ipc uts pid cgroup mnt; do readlink /proc/$pid/ns/$n; done)
+expect join_all_by_path "$want" "$(oci run -b "$b" joinall1 2>&1)"
 oci delete -f host1
 
 # exec --tty hands the new process's pty over the console socket too.
