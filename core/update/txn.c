@@ -28,6 +28,7 @@
 #include "core/api/api.h"
 #include "core/daemon/daemon.h"
 #include "core/daemon/health.h"
+#include "core/daemon/netvol.h"
 #include "core/image/image.h"
 #include "core/image/store.h"
 #include "core/update/txn.h"
@@ -549,6 +550,8 @@ static int start_new(struct daemon *d, struct txn *t, struct tug_err *err)
 			tug_err_wrap(err, "create %s", name);
 			return -1; /* rollback removes it by its label */
 		}
+		if (ctr_net_check(d, c, err) || ctr_volumes_create(d, c, err))
+			return tug_err_wrap(err, "create %s", name);
 		ctr_save(d, c);
 		event_emit_ctr(d, c, "create", NULL, NULL);
 		fault_point("create-new");
@@ -771,6 +774,18 @@ int update_start_one(struct daemon *d, const char *ref, const char *image, bool 
 	return 0;
 }
 
+/* The networks a state names exist: checked before anything stops. */
+static int check_network(struct daemon *d, const struct target_ctr *t, struct tug_err *err)
+{
+	struct container probe = { 0 };
+
+	probe.config = t->body;
+	probe.host_config = cJSON_GetObjectItem(t->body, "HostConfig");
+	if (ctr_net_check(d, &probe, err))
+		return tug_err_wrap(err, "%s", t->name);
+	return 0;
+}
+
 int update_start_apply(struct daemon *d, const cJSON *doc, struct txn **out, int *status,
 		       struct tug_err *err)
 {
@@ -791,6 +806,10 @@ int update_start_apply(struct daemon *d, const cJSON *doc, struct txn **out, int
 		if (image_verify(ts.ctrs[i].image, NULL, 0, err)) {
 			target_state_free(&ts);
 			return tug_err_wrap(err, "%s", ts.ctrs[i].name);
+		}
+		if (check_network(d, &ts.ctrs[i], err)) {
+			target_state_free(&ts);
+			return -1;
 		}
 		if (c && strstr(c->name, ".tug-old")) {
 			target_state_free(&ts);

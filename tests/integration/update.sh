@@ -25,6 +25,12 @@ cleanup_daemon() {
 	[ -n "$ids" ] && timeout 20 docker rm -f $ids >/dev/null 2>&1
 	kill "$(cat "$T/run/tugd.pid" 2>/dev/null)" 2>/dev/null
 	kill "$(cat "$T/run/keeper.pid" 2>/dev/null)" 2>/dev/null
+	# Processes, overlays and netns files of containers a crash round may have left.
+	for p in $(ls /proc | grep -E '^[0-9]+$'); do
+		case "$(readlink "/proc/$p/root" 2>/dev/null)" in "$T"/*) kill -9 "$p" 2>/dev/null ;; esac
+	done
+	awk -v t="$T/" 'index($5, t) == 1 {print $5}' /proc/self/mountinfo | sort -r |
+		xargs -r -n1 umount -l 2>/dev/null
 }
 trap 'cleanup_daemon; tug_cleanup_tmp' EXIT
 start_tugd || { fail start "tugd did not come up: $(tail -3 "$T/tugd.log")"; exit 0; }
