@@ -278,6 +278,9 @@ void rtnl_build_addr(struct nlbuf *b, uint32_t seq, int family, int ifindex,
 	nlbuf_put(b, &ifa, sizeof(ifa));
 	nlbuf_attr(b, IFA_LOCAL, addr, addr_len(family));
 	nlbuf_attr(b, IFA_ADDRESS, addr, addr_len(family));
+	/* No duplicate address detection: the address is ours alone and usable at once. */
+	if (family == AF_INET6)
+		nlbuf_attr_u32(b, IFA_FLAGS, IFA_F_NODAD);
 	nlbuf_msg_end(b);
 }
 

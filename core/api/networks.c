@@ -130,7 +130,8 @@ void h_net_create(struct daemon *d, struct conn *c)
 {
 	int bad = 0;
 	_cleanup_json_ cJSON *body = api_body_json(c, &bad);
-	const char *name, *driver, *subnet = NULL, *gw = NULL;
+	const char *name, *driver, *subnet = NULL, *gw = NULL, *subnet6 = NULL;
+	bool want6;
 	const cJSON *cfg;
 	struct network *n;
 	struct net_store s;
@@ -150,17 +151,24 @@ void h_net_create(struct daemon *d, struct conn *c)
 			  driver);
 		return;
 	}
-	if (cJSON_IsTrue(cJSON_GetObjectItem(body, "EnableIPv6"))) {
+	want6 = cJSON_IsTrue(cJSON_GetObjectItem(body, "EnableIPv6"));
+	if (want6 && !IS_ENABLED(CONFIG_IPV6)) {
 		api_error(c, 400, "IPv6 networks are not supported by this build (CONFIG_IPV6)");
 		return;
 	}
-	cfg =
-	    cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(body, "IPAM"), "Config"), 0);
-	subnet = cJSON_GetStringValue(cJSON_GetObjectItem(cfg, "Subnet"));
-	gw = cJSON_GetStringValue(cJSON_GetObjectItem(cfg, "Gateway"));
-	if (subnet && strchr(subnet, ':')) {
-		api_error(c, 400, "IPv6 subnet %s: not supported by this build (CONFIG_IPV6)",
-			  subnet);
+	/* IPAM.Config: one IPv4 entry, one IPv6 entry (a /64), either may be absent. */
+	cJSON_ArrayForEach (cfg, cJSON_GetObjectItem(cJSON_GetObjectItem(body, "IPAM"), "Config")) {
+		const char *sn = cJSON_GetStringValue(cJSON_GetObjectItem(cfg, "Subnet"));
+
+		if (sn && strchr(sn, ':')) {
+			subnet6 = sn;
+		} else if (sn) {
+			subnet = sn;
+			gw = cJSON_GetStringValue(cJSON_GetObjectItem(cfg, "Gateway"));
+		}
+	}
+	if (subnet6 && !want6) {
+		api_error(c, 400, "IPv6 subnet %s given without EnableIPv6 (--ipv6)", subnet6);
 		return;
 	}
 	REQUIRE_BRIDGES(c);
@@ -174,6 +182,14 @@ void h_net_create(struct daemon *d, struct conn *c)
 			  : err.code == EEXIST || err.code == ENOSPC ? 403
 								     : 400,
 			  "%s", err.msg);
+		return;
+	}
+	if (want6 && net_enable_ipv6(&s, n, subnet6, &err) < 0) {
+		struct tug_err e2;
+
+		net_remove(&s, n, &e2);
+		net_store_close(&s);
+		api_error(c, err.code == EEXIST ? 403 : 400, "%s", err.msg);
 		return;
 	}
 	rep = cJSON_CreateObject();

@@ -466,6 +466,23 @@ static const char *proto_name(int p)
 	return p == IPPROTO_UDP ? "udp" : "tcp";
 }
 
+/* IPv6Gateway, GlobalIPv6Address, GlobalIPv6PrefixLen (empty without IPv6). */
+static void add_ipv6_fields(cJSON *o, const struct network *n, const struct net_endpoint *ep,
+			    bool on)
+{
+	uint8_t a6[16];
+	char buf[50] = "";
+
+	on = on && n->ipv6;
+	if (on)
+		ip6_format((ip6_of(n->prefix6, 1, a6), a6), buf);
+	cJSON_AddStringToObject(o, "IPv6Gateway", buf);
+	if (on)
+		ip6_format((ip6_of(n->prefix6, ep->ip, a6), a6), buf);
+	cJSON_AddStringToObject(o, "GlobalIPv6Address", buf);
+	cJSON_AddNumberToObject(o, "GlobalIPv6PrefixLen", on ? 64 : 0);
+}
+
 static cJSON *endpoint_settings(const struct network *n, const struct net_endpoint *ep,
 				const cJSON *epc)
 {
@@ -485,9 +502,7 @@ static cJSON *endpoint_settings(const struct network *n, const struct net_endpoi
 	cJSON_AddStringToObject(o, "Gateway", bridge ? ip4_format(n->gateway, buf) : "");
 	cJSON_AddStringToObject(o, "IPAddress", bridge ? ip4_format(ep->ip, buf) : "");
 	cJSON_AddNumberToObject(o, "IPPrefixLen", bridge ? n->subnet.prefix : 0);
-	cJSON_AddStringToObject(o, "IPv6Gateway", "");
-	cJSON_AddStringToObject(o, "GlobalIPv6Address", "");
-	cJSON_AddNumberToObject(o, "GlobalIPv6PrefixLen", 0);
+	add_ipv6_fields(o, n, ep, bridge);
 	if (bridge)
 		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", ep->mac[0], ep->mac[1],
 			 ep->mac[2], ep->mac[3], ep->mac[4], ep->mac[5]);
@@ -555,11 +570,13 @@ cJSON *ctr_net_inspect(struct daemon *d, struct container *c)
 	/* Docker fills the top-level fields for the default bridge only. */
 	cJSON_AddStringToObject(ns, "EndpointID", top ? top->veth : "");
 	cJSON_AddStringToObject(ns, "Gateway", top ? ip4_format(topn->gateway, buf) : "");
-	cJSON_AddStringToObject(ns, "GlobalIPv6Address", "");
-	cJSON_AddNumberToObject(ns, "GlobalIPv6PrefixLen", 0);
+
 	cJSON_AddStringToObject(ns, "IPAddress", top ? ip4_format(top->ip, buf) : "");
 	cJSON_AddNumberToObject(ns, "IPPrefixLen", top ? topn->subnet.prefix : 0);
-	cJSON_AddStringToObject(ns, "IPv6Gateway", "");
+	if (top)
+		add_ipv6_fields(ns, topn, top, true);
+	else
+		add_ipv6_fields(ns, NULL, NULL, false);
 	if (top)
 		snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", top->mac[0],
 			 top->mac[1], top->mac[2], top->mac[3], top->mac[4], top->mac[5]);

@@ -70,6 +70,27 @@ int net_create_checked(struct net_store *s, const char *name, const char *subnet
 	return ret;
 }
 
+/* CONFIG_IPV6: the gateway prefix::1/64 on the bridge. */
+static int bridge_ipv6(struct rtnl *nl, const struct network *n, struct tug_err *err)
+{
+	uint8_t gw6[16];
+	char key[64];
+
+	if (!IS_ENABLED(CONFIG_IPV6) || !n->ipv6)
+		return 0;
+	snprintf(key, sizeof(key), "ipv6/conf/%s/disable_ipv6", n->bridge);
+	/*
+	 * No ipv6/conf/all/forwarding: containers of one network talk over the
+	 * bridge (layer 2), and a ULA goes nowhere else without NAT66 (not
+	 * done); turning forwarding on would stop the host accepting router
+	 * advertisements on its uplink.
+	 */
+	if (net_sysctl_set(key, "0", err) < 0)
+		return tug_err_wrap(err, "IPv6 on %s", n->bridge);
+	ip6_of(n->prefix6, 1, gw6);
+	return rtnl_addr_add(nl, n->bridge, AF_INET6, gw6, 64, err);
+}
+
 /* The bridge of n up with its gateway address; created on first use. */
 static int bridge_ensure(struct net_store *s, struct network *n, struct tug_err *err)
 {
@@ -105,7 +126,7 @@ static int bridge_ensure(struct net_store *s, struct network *n, struct tug_err 
 	if (rtnl_bridge_create(&nl, n->bridge, 0, err) < 0)
 		goto out;
 	if (rtnl_addr_add(&nl, n->bridge, AF_INET, &gw, n->subnet.prefix, err) < 0 ||
-	    rtnl_link_set_up(&nl, n->bridge, true, err) < 0) {
+	    bridge_ipv6(&nl, n, err) < 0 || rtnl_link_set_up(&nl, n->bridge, true, err) < 0) {
 		struct tug_err e2;
 
 		rtnl_link_del(&nl, n->bridge, &e2);
@@ -204,6 +225,18 @@ static int configure_inside(const struct network *n, const struct net_endpoint *
 	if (default_route && rtnl_route_add(&in, AF_INET, NULL, 0, &gw, ep->ifname, err) < 0 &&
 	    err->code != EEXIST)
 		goto out;
+	if (IS_ENABLED(CONFIG_IPV6) && n->ipv6) {
+		uint8_t a6[16], gw6[16];
+
+		ip6_of(n->prefix6, ep->ip, a6);
+		ip6_of(n->prefix6, 1, gw6);
+		if (rtnl_addr_add(&in, ep->ifname, AF_INET6, a6, 64, err) < 0)
+			goto out;
+		if (default_route &&
+		    rtnl_route_add(&in, AF_INET6, NULL, 0, gw6, ep->ifname, err) < 0 &&
+		    err->code != EEXIST)
+			goto out;
+	}
 	ret = 0;
 out:
 	rtnl_close(&in);

@@ -106,3 +106,62 @@ void ipam_mac_for(uint32_t ip, uint8_t mac[6])
 	mac[4] = ip >> 8;
 	mac[5] = ip;
 }
+
+int subnet6_parse(const char *s, uint8_t prefix[8], struct tug_err *err)
+{
+	char buf[64], *slash;
+	uint8_t a[16];
+
+	if (!s || strlen(s) >= sizeof(buf))
+		return tug_err_set(err, EINVAL, "invalid IPv6 subnet '%s'", s ? s : "");
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (!slash || strcmp(slash + 1, "64"))
+		return tug_err_set(err, EINVAL, "invalid IPv6 subnet '%s': tug uses /64 subnets", s);
+	*slash = '\0';
+	if (inet_pton(AF_INET6, buf, a) != 1)
+		return tug_err_set(err, EINVAL, "invalid IPv6 subnet '%s'", s);
+	for (int i = 8; i < 16; i++)
+		if (a[i])
+			return tug_err_set(err, EINVAL, "invalid IPv6 subnet '%s': host bits set", s);
+	memcpy(prefix, a, 8);
+	return 0;
+}
+
+const char *ip6_format(const uint8_t a[16], char *buf)
+{
+	if (!inet_ntop(AF_INET6, a, buf, 46))
+		buf[0] = '\0';
+	return buf;
+}
+
+const char *subnet6_format(const uint8_t prefix[8], char *buf)
+{
+	uint8_t a[16] = { 0 };
+
+	memcpy(a, prefix, 8);
+	ip6_format(a, buf);
+	strcat(buf, "/64");
+	return buf;
+}
+
+void ip6_of(const uint8_t prefix[8], uint32_t host, uint8_t out[16])
+{
+	memset(out, 0, 16);
+	memcpy(out, prefix, 8);
+	out[12] = (uint8_t)(host >> 24);
+	out[13] = (uint8_t)(host >> 16);
+	out[14] = (uint8_t)(host >> 8);
+	out[15] = (uint8_t)host;
+}
+
+void ula_prefix_for(const char *hex_id, uint8_t prefix[8])
+{
+	memset(prefix, 0, 8);
+	prefix[0] = 0xfd;
+	for (int i = 0; i < 5 && hex_id[2 * i] && hex_id[2 * i + 1]; i++) {
+		char byte[3] = { hex_id[2 * i], hex_id[2 * i + 1], 0 };
+
+		prefix[1 + i] = (uint8_t)strtoul(byte, NULL, 16);
+	}
+}

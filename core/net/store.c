@@ -93,6 +93,11 @@ cJSON *net_to_json(const struct network *n)
 		cJSON_AddStringToObject(j, "Subnet", subnet_format(&n->subnet, buf));
 		cJSON_AddStringToObject(j, "Gateway", ip4_format(n->gateway, buf));
 		cJSON_AddStringToObject(j, "Bridge", n->bridge);
+		if (n->ipv6) {
+			char v6[50];
+
+			cJSON_AddStringToObject(j, "IPv6Subnet", subnet6_format(n->prefix6, v6));
+		}
 	}
 	for (size_t i = 0; i < n->n_eps; i++) {
 		const struct net_endpoint *e = &n->eps[i];
@@ -211,9 +216,15 @@ int net_from_json(const cJSON *j, struct network *n, struct tug_err *err)
 		return -1;
 	n->internal = b;
 	if (!strcmp(driver, "bridge")) {
+		const char *v6 = NULL;
+
 		n->driver = NET_DRIVER_BRIDGE;
-		if (subnet_parse(subnet, &n->subnet, err) < 0 || ip4_parse(gw, &n->gateway, err) < 0)
+		if (subnet_parse(subnet, &n->subnet, err) < 0 || ip4_parse(gw, &n->gateway, err) < 0 ||
+		    json_get_str(j, "IPv6Subnet", &v6, err) < 0)
 			return -1;
+		if (v6 && subnet6_parse(v6, n->prefix6, err) < 0)
+			return -1;
+		n->ipv6 = v6 != NULL;
 	} else if (!strcmp(driver, "host")) {
 		n->driver = NET_DRIVER_HOST;
 	} else if (!strcmp(driver, "null")) {
@@ -235,14 +246,14 @@ int net_from_json(const cJSON *j, struct network *n, struct tug_err *err)
 cJSON *net_inspect_json(const struct network *n)
 {
 	cJSON *j = cJSON_CreateObject(), *ipam, *cfgs, *ctrs, *opts;
-	char buf[20], mac[18], addr[40];
+	char buf[20], mac[18], addr[64];
 
 	cJSON_AddStringToObject(j, "Name", n->name);
 	cJSON_AddStringToObject(j, "Id", n->id);
 	cJSON_AddStringToObject(j, "Created", n->created);
 	cJSON_AddStringToObject(j, "Scope", "local");
 	cJSON_AddStringToObject(j, "Driver", net_driver_name(n->driver));
-	cJSON_AddBoolToObject(j, "EnableIPv6", false);
+	cJSON_AddBoolToObject(j, "EnableIPv6", n->ipv6);
 	ipam = cJSON_AddObjectToObject(j, "IPAM");
 	cJSON_AddStringToObject(ipam, "Driver", "default");
 	cJSON_AddObjectToObject(ipam, "Options");
@@ -253,6 +264,16 @@ cJSON *net_inspect_json(const struct network *n)
 		cJSON_AddStringToObject(c, "Subnet", subnet_format(&n->subnet, buf));
 		cJSON_AddStringToObject(c, "Gateway", ip4_format(n->gateway, buf));
 		cJSON_AddItemToArray(cfgs, c);
+		if (n->ipv6) {
+			char v6[50];
+			uint8_t gw6[16];
+
+			c = cJSON_CreateObject();
+			cJSON_AddStringToObject(c, "Subnet", subnet6_format(n->prefix6, v6));
+			ip6_of(n->prefix6, 1, gw6);
+			cJSON_AddStringToObject(c, "Gateway", ip6_format(gw6, v6));
+			cJSON_AddItemToArray(cfgs, c);
+		}
 	}
 	cJSON_AddBoolToObject(j, "Internal", n->internal);
 	cJSON_AddBoolToObject(j, "Attachable", false);
@@ -268,7 +289,16 @@ cJSON *net_inspect_json(const struct network *n)
 		cJSON_AddStringToObject(c, "MacAddress", e->ip ? mac : "");
 		snprintf(addr, sizeof(addr), "%s/%u", ip4_format(e->ip, buf), n->subnet.prefix);
 		cJSON_AddStringToObject(c, "IPv4Address", e->ip ? addr : "");
-		cJSON_AddStringToObject(c, "IPv6Address", "");
+		if (n->ipv6 && e->ip) {
+			uint8_t a6[16];
+			char v6[50];
+
+			ip6_of(n->prefix6, e->ip, a6);
+			snprintf(addr, sizeof(addr), "%s/64", ip6_format(a6, v6));
+			cJSON_AddStringToObject(c, "IPv6Address", addr);
+		} else {
+			cJSON_AddStringToObject(c, "IPv6Address", "");
+		}
 	}
 	opts = cJSON_AddObjectToObject(j, "Options");
 	if (n->driver == NET_DRIVER_BRIDGE)
@@ -426,6 +456,10 @@ static int add_builtin(struct net_store *s, const char *name, enum net_driver d,
 			return tug_err_wrap(err, "default bridge");
 		n.gateway = n.subnet.net + 1;
 		snprintf(n.bridge, sizeof(n.bridge), "%s", NET_DEFAULT_BRIDGE);
+		if (IS_ENABLED(CONFIG_IPV6)) {
+			ula_prefix_for(n.id, n.prefix6);
+			n.ipv6 = true;
+		}
 	}
 	if (net_save(s, &n, err) < 0)
 		return -1;
@@ -581,6 +615,30 @@ int net_create(struct net_store *s, const char *name, const char *subnet, const 
 	s->nets[s->n] = n;
 	*out = &s->nets[s->n++];
 	return 0;
+}
+
+int net_enable_ipv6(struct net_store *s, struct network *n, const char *subnet6,
+		    struct tug_err *err)
+{
+	uint8_t p[8];
+
+	if (!IS_ENABLED(CONFIG_IPV6))
+		return tug_err_unsupported(err, CONFIG_IPV6);
+	if (n->driver != NET_DRIVER_BRIDGE)
+		return tug_err_set(err, EINVAL, "network %s: IPv6 needs a bridge network", n->name);
+	if (subnet6) {
+		if (subnet6_parse(subnet6, p, err) < 0)
+			return -1;
+	} else {
+		ula_prefix_for(n->id, p);
+	}
+	for (size_t i = 0; i < s->n; i++)
+		if (&s->nets[i] != n && s->nets[i].ipv6 && !memcmp(s->nets[i].prefix6, p, 8))
+			return tug_err_set(err, EEXIST, "IPv6 subnet %s overlaps network %s",
+					   subnet6 ? subnet6 : "", s->nets[i].name);
+	memcpy(n->prefix6, p, 8);
+	n->ipv6 = true;
+	return net_save(s, n, err);
 }
 
 int net_remove(struct net_store *s, struct network *n, struct tug_err *err)

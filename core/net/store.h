@@ -55,6 +55,8 @@ struct network {
 	char bridge[16];
 	bool builtin;		/* none, host, bridge: never removed */
 	bool internal;		/* no outbound NAT */
+	bool ipv6;		/* CONFIG_IPV6: a /64 beside the IPv4 subnet */
+	uint8_t prefix6[8];
 	struct net_endpoint *eps;
 	size_t n_eps;
 };
@@ -86,6 +88,12 @@ int net_save(struct net_store *s, const struct network *n, struct tug_err *err);
 int net_create(struct net_store *s, const char *name, const char *subnet, const char *gateway,
 	       bool internal, const struct subnet *host_routes, size_t n_routes,
 	       struct network **out, struct tug_err *err);
+/*
+ * Give n an IPv6 /64 (subnet6 NULL: a ULA derived from its id), refused
+ * when another network has it; saved. Without CONFIG_IPV6: "not supported".
+ */
+int net_enable_ipv6(struct net_store *s, struct network *n, const char *subnet6,
+		    struct tug_err *err);
 /* Remove a user-defined network without endpoints (record only). */
 int net_remove(struct net_store *s, struct network *n, struct tug_err *err);
 

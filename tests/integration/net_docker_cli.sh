@@ -8,7 +8,7 @@ SUITE=net_docker_cli
 . "$(dirname "$0")/../lib.sh"
 names="network_create_ls_inspect network_create_errors network_rm resolve_by_name \
  published_port_from_loopback ports_in_inspect port_taken_refused publish_all none_has_only_lo host_sees_interfaces \
- nat_to_outside network_connect_disconnect volume_create_ls_inspect volume_survives_rm \
+ nat_to_outside network_connect_disconnect ipv6_between_containers volume_create_ls_inspect volume_survives_rm \
  volume_bad_name volume_rm_in_use volume_prune rm_v_removes_anonymous bind_ro_refuses_writes tmpfs_size_enforced \
  read_only_root mounts_in_inspect rm_removes_veth_and_rules kill9_restart_sweeps"
 require_root $names
@@ -151,6 +151,19 @@ o3=$($D exec multi ip -o link 2>&1 | grep -c eth1)
 o4=$($D inspect -f '{{len .NetworkSettings.Networks}}' multi)
 case "$o1|$o2|$o3|$o4" in 10.98.0.*"|1|0|1") pass network_connect_disconnect ;;
 *) fail network_connect_disconnect "eth1 '$o1' ping alias $o2 eth1 after $o3 nets $o4" ;; esac
+
+out=$($D network create --ipv6 v6net 2>&1)
+case "$out" in
+*"not supported by this build"*) skip ipv6_between_containers "built without CONFIG_IPV6" ;;
+*)
+	$D run -d --name six --network v6net busybox sleep 600 >/dev/null
+	a6=$($D inspect -f '{{.NetworkSettings.Networks.v6net.GlobalIPv6Address}}' six)
+	sub=$($D network inspect -f '{{range .IPAM.Config}}{{.Subnet}} {{end}}' v6net)
+	out=$($D run --rm --network v6net busybox ping -6 -c1 -W2 "$a6" 2>&1)
+	case "$sub|$a6|$out" in *"fd"*"::/64 |fd"*"1 packets received"*) pass ipv6_between_containers ;;
+	*) fail ipv6_between_containers "subnets '$sub' address '$a6': $(echo "$out" | tail -2 | tr '\n' ' ')" ;; esac
+	$D rm -f six >/dev/null ;;
+esac
 
 # --- volumes ------------------------------------------------------------------
 out=$($D volume create data 2>&1)

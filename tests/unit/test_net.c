@@ -25,6 +25,27 @@ TEST(subnet_parse_and_format)
 	CHECK(subnet_parse("300.1.0.0/16", &s, &err) < 0);
 }
 
+TEST(ipv6_prefix_and_addresses)
+{
+	struct tug_err err;
+	uint8_t p[8], a[16];
+	char buf[50];
+
+	CHECK(subnet6_parse("fd12:3456:789a::/64", p, &err) == 0);
+	CHECK_STR(subnet6_format(p, buf), "fd12:3456:789a::/64");
+	ip6_of(p, 0xac1e0002, a);	/* 172.30.0.2 in the low 32 bits */
+	CHECK_STR(ip6_format(a, buf), "fd12:3456:789a::ac1e:2");
+	ip6_of(p, 1, a);
+	CHECK_STR(ip6_format(a, buf), "fd12:3456:789a::1");
+	CHECK(subnet6_parse("fd12:3456:789a::/48", p, &err) < 0);
+	CHECK(strstr(err.msg, "/64"));
+	CHECK(subnet6_parse("fd12:3456:789a::1/64", p, &err) < 0);
+	CHECK(strstr(err.msg, "host bits"));
+	CHECK(subnet6_parse("172.30.0.0/64", p, &err) < 0);
+	ula_prefix_for("0a1b2c3d4e5f", p);
+	CHECK_STR(subnet6_format(p, buf), "fd0a:1b2c:3d4e::/64");
+}
+
 TEST(subnet_overlap_detection)
 {
 	struct tug_err err;
@@ -173,6 +194,7 @@ TEST(leases_persist_across_reopen)
 int main(void)
 {
 	RUN(subnet_parse_and_format);
+	RUN(ipv6_prefix_and_addresses);
 	RUN(subnet_overlap_detection);
 	RUN(ipam_picks_lowest_free_and_reports_full);
 	RUN(mac_from_address);
