@@ -8,13 +8,17 @@
 #   pids_max        a fork loop stops at pids.max (pids.events max > 0)
 #   cpu_max         a busy loop at 10% is throttled (throttled_usec > 0)
 #   pause_resume    pause/resume through cgroup.freeze
-# Usage: tests/qemu/oci.sh [BOARD...] (default qemu-x86_64; BUSYBOX=path for another arch)
+#   fallback_root_options  on the initramfs root: readonly root, masked
+#                   paths, rootfsPropagation, seccomp without noNewPrivileges
+#   fallback_userns a user namespace on the initramfs root
+# Usage: tests/qemu/oci.sh [BOARD...] (default qemu-x86_64; BUSYBOX=path for another arch;
+# QEMU_TUG=path for a binary other than build/BOARD/tug)
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 SUITE=qemu-oci
 . "$top/tests/lib.sh"
 cd "$top" || exit 1
-names="initramfs_root memory_oom pids_max cpu_max pause_resume"
+names="initramfs_root memory_oom pids_max cpu_max pause_resume fallback_root_options fallback_userns"
 
 board_var() { sed -n "s/^$2[[:space:]]*:\{0,1\}=[[:space:]]*//p" "board/$1/board.mk" | tail -n 1; }
 skip_all() { for n in $names; do skip "$1/$n" "$2"; done; }
@@ -41,24 +45,27 @@ PYEOF
 run_board() {
 	b=$1
 	O=build/$b
+	# QEMU_TUG=path: test that binary (e.g. an engineer's own O= build) instead of $O/tug.
+	tug_bin=${QEMU_TUG:-$O/tug}
 	work=$O/qemu-oci
+	[ -n "${QEMU_TUG:-}" ] && work=$(dirname "$QEMU_TUG")/qemu-oci-$b
 	qemu=$(board_var "$b" BOARD_QEMU_SYSTEM)
 	[ -n "$qemu" ] && command -v "$qemu" >/dev/null || { skip_all "$b" "no $qemu"; return; }
 	bb=${BUSYBOX:-}
 	if [ -z "$bb" ] && [ "$(board_var "$b" BOARD_ARCH)" = "$(uname -m)" ]; then bb=/bin/busybox; fi
 	[ -n "$bb" ] && [ -x "$bb" ] || { skip_all "$b" "no busybox for $b (set BUSYBOX=)"; return; }
-	[ -x "$O/tug" ] || { skip_all "$b" "$O/tug not built"; return; }
+	[ -x "$tug_bin" ] || { skip_all "$b" "$tug_bin not built"; return; }
 	HOST_TUG=build/qemu-x86_64/tug
-	[ -x "$HOST_TUG" ] || HOST_TUG=$O/tug
+	[ -x "$HOST_TUG" ] || HOST_TUG=$tug_bin
 
 	rm -rf "$work"
 	mkdir -p "$work/staging/bin" "$work/staging/tmp" "$work/staging/c/rootfs/bin"
-	cp "$O/tug" "$work/staging/init"
-	cp "$O/tug" "$work/staging/bin/tug"
+	cp "$tug_bin" "$work/staging/init"
+	cp "$tug_bin" "$work/staging/bin/tug"
 	cp "$bb" "$work/staging/bin/busybox"
 	for app in sh cat echo grep sleep seq; do ln -sf busybox "$work/staging/bin/$app"; done
 	cp "$bb" "$work/staging/c/rootfs/bin/busybox"
-	for app in sh cat echo grep sleep dd seq kill true; do ln -sf busybox "$work/staging/c/rootfs/bin/$app"; done
+	for app in sh cat echo grep sleep dd seq kill true touch mkdir tr; do ln -sf busybox "$work/staging/c/rootfs/bin/$app"; done
 	mkdir -p "$work/staging/c/rootfs/proc" "$work/staging/c/rootfs/sys" "$work/staging/c/rootfs/dev" \
 		"$work/staging/c/rootfs/tmp"
 	s=$work/staging
@@ -70,9 +77,17 @@ run_board() {
 	bundle "$s/b/cpu" 'c["process"]["args"]=["sh","-c","echo cpu.max:$(cat /sys/fs/cgroup/cpu.max); (while :; do :; done) & sleep 2; kill $!; echo cpu.stat:$(grep throttled_usec /sys/fs/cgroup/cpu.stat)"]' \
 		'c["linux"]["resources"]["cpu"]={"quota":10000,"period":100000}'
 	bundle "$s/b/pause" 'c["process"]["args"]=["sleep","100"]'
+	bundle "$s/b/ro" 'c["process"]["args"]=["sh","-c","touch /x 2>/dev/null && echo root-rw || echo root-ro; cat /proc/kcore 2>/dev/null | dd bs=1 count=1 2>/dev/null | grep -q . && echo kcore-open || echo kcore-masked; grep -E \"^(NoNewPrivs|Seccomp):\" /proc/self/status | tr -d \"\\t\" | tr \"\\n\" \" \"; mkdir /tmp/d 2>/dev/null || echo mkdir-denied"]' \
+		'c["root"]["readonly"]=True' 'c["linux"]["rootfsPropagation"]="slave"' 'c["process"]["noNewPrivileges"]=False' \
+		'c["mounts"].append({"destination":"/tmp","type":"tmpfs","source":"tmpfs"})' \
+		'c["linux"]["seccomp"]={"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO"}]}'
+	bundle "$s/b/userns" 'c["process"]["args"]=["sh","-c","echo uid_map:$(cat /proc/self/uid_map)"]' \
+		'c["linux"]["namespaces"].append({"type":"user"})' \
+		'c["linux"]["uidMappings"]=[{"containerID":0,"hostID":100000,"size":65536}]' \
+		'c["linux"]["gidMappings"]=[{"containerID":0,"hostID":100000,"size":65536}]'
 	cat >"$s/payload" <<'PAYLOAD'
 #!/bin/sh
-for t in root mem pids cpu; do
+for t in root mem pids cpu ro userns; do
 	echo "== $t"
 	/bin/tug oci --root /tmp/oci run -b /b/$t $t 2>&1
 	echo "rc=$?"
@@ -109,6 +124,10 @@ PAYLOAD
 	if has pause '"paused"' && has pause '"running"' && has pause '^deleted'; then
 		pass "$b/pause_resume"
 	else fail "$b/pause_resume" "$(why pause)"; fi
+	if has ro 'root-ro' && has ro 'kcore-masked' && has ro 'NoNewPrivs:0 Seccomp:2' && has ro 'mkdir-denied' && has ro '^rc=0'; then
+		pass "$b/fallback_root_options"
+	else fail "$b/fallback_root_options" "$(why ro)"; fi
+	if has userns 'uid_map: *0 *100000 *65536' && has userns '^rc=0'; then pass "$b/fallback_userns"; else fail "$b/fallback_userns" "$(why userns)"; fi
 	echo "qemu-oci: $b kernel $kver; console in $work/console.log" >&2
 }
 
