@@ -8,7 +8,7 @@ SUITE=registry_docker_cli
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/registry_lib.sh"
 NAMES="pull pull_progress images_lists run_pulled pull_missing_tag api_during_pull
-pull_cancelled_with_clientpush_denied_anonymous login_token login_wrong_password push skopeo_sees_push
+pull_cancelled_with_client run_pulls_missing concurrent_pullspush_denied_anonymous login_token login_wrong_password push skopeo_sees_push
 login_basic pull_basic pull_basic_needs_login pull_platform"
 require_root $NAMES
 for t in docker docker-registry skopeo openssl htpasswd; do
@@ -114,6 +114,29 @@ else
 fi
 check images_lists sh -c "$D images --format '{{.Repository}}:{{.Tag}}' | grep -qx '$REG/busybox:1'"
 check run_pulled sh -c "[ \"\$($D run --rm $REG/busybox:1 echo pulled-ok)\" = pulled-ok ]"
+# docker run of an image tugd lacks: create 404, the CLI pulls, creates again.
+out=$($D run --rm "$REG/gone:1" echo auto-pulled 2>&1)
+if echo "$out" | grep -qx auto-pulled && echo "$out" | grep -q "Unable to find image"; then
+	pass run_pulls_missing
+else
+	fail run_pulls_missing "$(echo "$out" | tail -2 | tr '\n' ' ')"
+fi
+$D rmi "$REG/gone:1" "$REG/other:1" >/dev/null 2>&1
+# Three pulls at once (two of the same image): all complete, one image each.
+$D pull "$REG/gone:1" >"$WORK/c1.out" 2>&1 &
+p1=$!
+$D pull "$REG/gone:1" >"$WORK/c2.out" 2>&1 &
+p2=$!
+$D pull "$REG/other:1" >"$WORK/c3.out" 2>&1 &
+p3=$!
+ok=0
+wait $p1 && wait $p2 && wait $p3 && ok=1
+if [ $ok = 1 ] && [ "$($D images --format '{{.Repository}}' | grep -c '/gone$\|/other$')" = 2 ] &&
+	[ "$($D run --rm "$REG/gone:1" echo ok 2>&1)" = ok ]; then
+	pass concurrent_pulls
+else
+	fail concurrent_pulls "$(tail -1 "$WORK/c1.out") / $(tail -1 "$WORK/c2.out") / $(tail -1 "$WORK/c3.out")"
+fi
 
 out=$($D pull "$REG/busybox:nope" 2>&1) && fail pull_missing_tag "pull succeeded" ||
 	case "$out" in
@@ -142,6 +165,7 @@ else
 fi
 
 # The client goes away mid-pull: the pull stops and records nothing.
+$D rmi "$REG/gone:1" >/dev/null 2>&1
 kill -STOP "$REG_PID"
 curl -s -N --unix-socket "$WORK/run/tug.sock" -X POST \
 	"http://x/v1.44/images/create?fromImage=$REG/gone&tag=1" >/dev/null 2>&1 &
