@@ -30,6 +30,7 @@ const struct tug_command tug_commands[] = {
 	CMD("rollback", update_cmd_rollback, CONFIG_DAEMON, "Go back to a container's previous image"),
 	CMD("apply", update_cmd_apply, CONFIG_DAEMON, "Apply a target state as one revision"),
 	CMD("revisions", update_cmd_revisions, CONFIG_DAEMON, "List the applied revisions"),
+	{ "slot", update_cmd_slot, NULL, "A/B slots for the tug binary (install, boot, commit)" },
 	CMD("run", client_cmd_run, CONFIG_CLI, "Create and start a container"),
 	CMD("create", client_cmd_create, CONFIG_CLI, "Create a container"),
 	CMD("start", client_cmd_start, CONFIG_CLI, "Start containers"),

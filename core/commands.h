@@ -47,6 +47,7 @@ int update_cmd_update(int argc, char **argv);
 int update_cmd_rollback(int argc, char **argv);
 int update_cmd_apply(int argc, char **argv);
 int update_cmd_revisions(int argc, char **argv);
+int update_cmd_slot(int argc, char **argv);
 /* core/client: the CLI as a client of tugd's API. */
 int client_cmd_run(int argc, char **argv);
 int client_cmd_create(int argc, char **argv);

@@ -133,6 +133,8 @@ int keeper_query(struct daemon *d, const char *id, pid_t *pid, int *code, char *
 		 struct tug_err *err);
 void keeper_notified(struct daemon *d);
 int keeper_forget(struct daemon *d, const char *id);
+/* The pid the keeper runs for id, or 0. */
+pid_t keeper_pid(struct daemon *d, const char *id);
 
 /* events.c */
 void event_emit(struct daemon *d, const char *type, const char *action, const char *id,

@@ -156,6 +156,19 @@ int keeper_query(struct daemon *d, const char *id, pid_t *pid, int *code, char *
 	return 0;
 }
 
+/* The pid the keeper runs for id, 0 when none (or the keeper cannot say). */
+pid_t keeper_pid(struct daemon *d, const char *id)
+{
+	cJSON *req = cJSON_CreateObject();
+	_cleanup_json_ cJSON *rep = NULL;
+	struct tug_err err;
+
+	cJSON_AddStringToObject(req, "op", "query");
+	cJSON_AddStringToObject(req, "id", id);
+	rep = call(d, req, NULL, &err);
+	return rep ? (pid_t)cJSON_GetNumberValue(cJSON_GetObjectItem(rep, "pid")) : 0;
+}
+
 int keeper_forget(struct daemon *d, const char *id)
 {
 	char path[700];

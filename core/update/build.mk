@@ -2,3 +2,5 @@
 obj-y += core/update/state.o core/update/cmd.o
 obj-$(CONFIG_DAEMON) += core/update/txn.o core/update/api.o
 tests-y += test_update_state
+obj-y += core/update/slot.o
+tests-y += test_slot

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "core/api/api.h"
@@ -434,6 +435,39 @@ static void kill_and_reap(struct daemon *d, struct container *c)
 	}
 }
 
+/*
+ * A start the crash cut off after the keeper spawned the process but before
+ * its state was saved: the keeper runs it, tugd thinks it stopped. Kill it
+ * and wait for the keeper's record, so the start that follows is clean.
+ */
+static void kill_unrecorded(struct daemon *d, struct container *c)
+{
+	pid_t pid = keeper_pid(d, c->id);
+	int fd;
+
+	if (pid <= 0)
+		return;
+	fprintf(stderr, "tugd: container %.12s: pid %d runs without a record; killing it\n", c->id,
+		(int)pid);
+	fd = (int)syscall(434 /* pidfd_open */, pid, 0);
+	if (fd >= 0) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		syscall(424 /* pidfd_send_signal */, fd, SIGKILL, NULL, 0);
+		poll(&p, 1, 5000);
+		close(fd);
+	}
+	for (int i = 0; i < 250; i++) {
+		char fin[40];
+		int code;
+		struct tug_err err;
+
+		if (!keeper_query(d, c->id, &pid, &code, fin, &err))
+			break;
+		poll(NULL, 0, 20);
+	}
+}
+
 /* Undo: the new containers go, the old ones come back as they were. */
 static void rollback_finish(struct daemon *d, const cJSON *j, struct txn *t)
 {
@@ -476,14 +510,22 @@ static void rollback_finish(struct daemon *d, const cJSON *j, struct txn *t)
 		 */
 		if (ctr_is_running(old))
 			kill_and_reap(d, old);
+		else
+			kill_unrecorded(d, old);
 		if (ctr_is_running(old) || old->state == CS_RESTARTING)
 			continue;
 		old->stopped_by_user = false;
 		old->restart_count = 0;
 		old->backoff_ms = 0;
-		if (ctr_start(d, old, &err))
-			tug_err_print(&err);
-		else if (t)
+		/* The keeper may still be draining the last run's output (up to 2 s). */
+		for (int i = 0; ctr_start(d, old, &err); i++) {
+			if (err.code != EBUSY || i == 80) {
+				tug_err_print(&err);
+				break;
+			}
+			poll(NULL, 0, 50);
+		}
+		if (t && ctr_is_running(old))
 			step(d, t, "restored", sget(s, "Name"), "old container %.12s running again",
 			     old->id);
 	}

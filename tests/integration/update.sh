@@ -130,6 +130,18 @@ after=$(ids)
 check apply_bad_input_changes_nothing sh -c "[ '$after' = '$before' ]"
 check api_progress sh -c "curl -s --unix-socket $T/run/tug.sock http://x/tug/v1/progress | grep -q '\"Result\":\"committed\"'"
 
+# --- A/B slots for the tug binary: boots simulated with `tug slot boot` ----------
+export TUG_SLOT_DIR=$T/slots
+check slot_first_boot_builtin sh -c "$TUG slot boot | grep -qx 'builtin -'"
+$TUG slot install --tries 2 "$TUG" >/dev/null
+check slot_trial_boots_counted sh -c "$TUG slot boot | grep -q '^trial ' && $TUG slot boot | grep -q '^trial ' && $TUG slot status | grep -q '2 of 2 tries'"
+check slot_uncommitted_trial_rolls_back sh -c "$TUG slot boot 2>/dev/null | grep -qx 'builtin -' && $TUG slot status | grep -q 'last failed trial: slot a after 2 tries'"
+$TUG slot install "$TUG" >/dev/null
+check slot_trial_exec sh -c "$TUG slot boot --exec tug version | grep -q '^tug '"
+check slot_commit sh -c "TUG_SLOT=a $TUG slot commit >/dev/null && $TUG slot boot | grep -qx 'active $T/slots/a'"
+check slot_install_needs_elf sh -c "! $TUG slot install $T/s1.json 2>/dev/null"
+unset TUG_SLOT_DIR
+
 # --- crash safety ----------------------------------------------------------------
 # After each crash and restart: exactly the old or the new containers, nothing
 # of the losing side (no NAME.tug-old, no extra container), store clean.

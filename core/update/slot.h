@@ -1,0 +1,48 @@
+/*
+ * A/B slots for the tug binary itself (PID 1 mode): a new binary goes to
+ * the inactive slot and the next boots are trial boots, counted on disk
+ * before the trial binary runs. The trial binary commits once the system
+ * proved itself (`tug slot commit`); after MaxTries boots without a commit
+ * the trial is dropped and the active slot (or the built-in binary) runs
+ * again.
+ *
+ *   <state>/slots/a, b        the binaries
+ *   <state>/slots/slots.json  {"Active": "a"|"b"|"", "Trial": {"Slot",
+ *                             "Tries", "MaxTries", "DeadlineS"},
+ *                             "LastFailed": {...}}
+ */
+#ifndef TUG_UPDATE_SLOT_H
+#define TUG_UPDATE_SLOT_H
+
+#include <stdbool.h>
+
+#include "platform/err.h"
+
+#define SLOT_DEFAULT_TRIES 3
+#define SLOT_DEFAULT_DEADLINE_S 300
+
+struct slot_trial {
+	char slot;		/* 'a' or 'b'; 0 when no trial */
+	int tries, max_tries, deadline_s;
+};
+
+struct slot_state {
+	char active;		/* 'a', 'b', or 0: the built-in binary */
+	struct slot_trial trial;
+	struct slot_trial last_failed;
+};
+
+enum slot_action { SLOT_RUN_BUILTIN, SLOT_RUN_ACTIVE, SLOT_RUN_TRIAL };
+
+/*
+ * One boot: what to run, with st updated to what must be on disk before it
+ * runs (a trial's try counted; a trial out of tries moved to last_failed).
+ * *failed is set when this boot gave up on a trial.
+ */
+enum slot_action slot_boot_decide(struct slot_state *st, bool *failed);
+char slot_inactive(const struct slot_state *st);
+
+int slot_state_read(const char *dir, struct slot_state *st, struct tug_err *err);
+int slot_state_write(const char *dir, const struct slot_state *st, struct tug_err *err);
+
+#endif
