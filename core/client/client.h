@@ -55,14 +55,16 @@ struct cli_stream {
 	int in_fd;
 	const char *resize_target;
 	const char *kill_target;
-	bool detached;		/* out: the user typed ctrl-p ctrl-q (tty) */
+	bool detached;		/* out: the user typed ctrl-p ctrl-q (tty), or our
+				 * output was closed (a pipe's reader left) */
 };
 int cli_stream_pump(struct cli_stream *s, struct tug_err *err);
 /* Send the terminal's size to resize_target (tty only). */
 void cli_resize(const char *target);
 /*
  * Demultiplex frames from data[0..len) kept across calls in st; writes
- * stream 1 (and 0) to out_fd, 2 to err_fd. Returns -1 on a malformed frame.
+ * stream 1 (and 0) to out_fd, 2 to err_fd. Returns -1 on a malformed frame,
+ * -2 when out_fd or err_fd cannot be written (a closed pipe).
  */
 struct cli_demux {
 	uint8_t hdr[8];
@@ -75,6 +77,7 @@ int cli_demux_feed(struct cli_demux *st, const char *data, size_t len, int out_f
 /* Options shared by run and create; parsing fills the create body. */
 struct cli_run_opts {
 	bool detach, rm, interactive, tty, quiet;
+	bool no_sig_proxy;	/* --sig-proxy=false */
 	const char *name;
 	const char *platform;
 	cJSON *body;		/* the create request */

@@ -196,8 +196,10 @@ int cli_parse_run(int argc, char **argv, bool is_run, struct cli_run_opts *o)
 		case 'a':
 		case O_PLATFORM:
 		case O_INIT:
-		case O_SIG_PROXY:
 			break; /* accepted for compatibility */
+		case O_SIG_PROXY:
+			o->no_sig_proxy = optarg && !strcmp(optarg, "false");
+			break;
 		case 'e':
 			if (!strchr(optarg, '=')) {
 				const char *v = getenv(optarg);

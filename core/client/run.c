@@ -181,7 +181,8 @@ static int start_one(const char *id, int *exit_code)
  * Attach to id (already attached through conn), start it when start is set,
  * pump the streams and return the exit code from the wait stream.
  */
-static int attached_session(const char *id, bool tty, bool in, bool start, const char *cond)
+static int attached_session(const char *id, bool tty, bool in, bool start, const char *cond,
+			    bool sig_proxy)
 {
 	struct http_client conn;
 	struct waiter w = { 0 };
@@ -216,7 +217,7 @@ static int attached_session(const char *id, bool tty, bool in, bool start, const
 	s.tty = tty;
 	s.in_fd = in ? 0 : -1;
 	s.resize_target = tty ? resize : NULL;
-	s.kill_target = tty ? NULL : kill;
+	s.kill_target = tty || !sig_proxy ? NULL : kill;
 	if (cli_stream_pump(&s, &err))
 		tug_err_print(&err);
 	term_restore(&ts);
@@ -247,7 +248,8 @@ int client_cmd_run(int argc, char **argv)
 	if (cli_create(&o, id, sizeof(id), &code))
 		return code;
 	cJSON_Delete(o.body);
-	return attached_session(id, o.tty, o.interactive, true, o.rm ? "removed" : "next-exit");
+	return attached_session(id, o.tty, o.interactive, true, o.rm ? "removed" : "next-exit",
+				!o.no_sig_proxy);
 }
 
 int client_cmd_create(int argc, char **argv)
@@ -327,7 +329,7 @@ int client_cmd_start(int argc, char **argv)
 		if (container_io(argv[optind], &tty, &open_stdin, &code))
 			return code;
 		cli_escape(argv[optind], esc, sizeof(esc));
-		return attached_session(esc, tty, interactive && open_stdin, true, "next-exit");
+		return attached_session(esc, tty, interactive && open_stdin, true, "next-exit", true);
 	}
 	for (int i = optind; i < argc; i++) {
 		char esc[260];
@@ -348,7 +350,7 @@ int client_cmd_attach(int argc, char **argv)
 					      { "sig-proxy", optional_argument, NULL, 's' },
 					      { "help", no_argument, NULL, 'H' },
 					      { NULL, 0, NULL, 0 } };
-	bool no_stdin = false, tty, open_stdin;
+	bool no_stdin = false, sig_proxy = true, tty, open_stdin;
 	char esc[260];
 	int c, code = 0;
 
@@ -356,9 +358,11 @@ int client_cmd_attach(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		if (c == 'n')
 			no_stdin = true;
-		else if (c != 's') {
+		else if (c == 's')
+			sig_proxy = !optarg || strcmp(optarg, "false");
+		else {
 			fprintf(c == 'H' ? stdout : stderr,
-				"Usage: tug attach [--no-stdin] CONTAINER\n\n"
+				"Usage: tug attach [--no-stdin] [--sig-proxy=false] CONTAINER\n\n"
 				"Attach the terminal to a running container.\n");
 			return c == 'H' ? EXIT_OK : EXIT_USAGE;
 		}
@@ -370,5 +374,5 @@ int client_cmd_attach(int argc, char **argv)
 	if (container_io(argv[optind], &tty, &open_stdin, &code))
 		return code;
 	cli_escape(argv[optind], esc, sizeof(esc));
-	return attached_session(esc, tty, open_stdin && !no_stdin, false, "next-exit");
+	return attached_session(esc, tty, open_stdin && !no_stdin, false, "next-exit", sig_proxy);
 }

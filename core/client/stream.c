@@ -41,7 +41,8 @@ int cli_demux_feed(struct cli_demux *st, const char *data, size_t len, int out_f
 			size_t take = len < st->left ? len : st->left;
 
 			/* stdin echoes (stream 0) go to stdout as docker does. */
-			write_all(st->stream == 2 ? err_fd : out_fd, data, take);
+			if (write_all(st->stream == 2 ? err_fd : out_fd, data, take))
+				return -2;
 			data += take;
 			len -= take;
 			st->left -= (uint32_t)take;
@@ -74,13 +75,14 @@ static void forward_signal(const char *target, int sig)
 static int output(struct cli_stream *s, struct cli_demux *dm, const char *data, size_t len,
 		  struct tug_err *err)
 {
-	if (!s->mux) {
-		write_all(1, data, len);
-		return 0;
-	}
-	if (cli_demux_feed(dm, data, len, 1, 2))
+	int rc;
+
+	if (!s->mux)
+		return write_all(1, data, len) ? 1 : 0;
+	rc = cli_demux_feed(dm, data, len, 1, 2);
+	if (rc == -1)
 		return tug_err_set(err, EPROTO, "malformed stream frame from the daemon");
-	return 0;
+	return rc ? 1 : 0; /* 1: our output is gone (a closed pipe): stop quietly */
 }
 
 #define DETACH_1 0x10 /* ctrl-p */
@@ -116,6 +118,7 @@ int cli_stream_pump(struct cli_stream *s, struct tug_err *err)
 	struct http_client *c = s->conn;
 	struct cli_demux dm = { 0 };
 	sigset_t mask, old;
+	struct sigaction old_pipe;
 	int sfd, rc = 0;
 	bool in_open = s->in_fd >= 0, held = false;
 	char data[16384];
@@ -132,12 +135,14 @@ int cli_stream_pump(struct cli_stream *s, struct tug_err *err)
 	}
 	sigprocmask(SIG_BLOCK, &mask, &old);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	/* Input sent after the daemon closed the stream is EPIPE, not death. */
+	sigaction(SIGPIPE, &(struct sigaction){ .sa_handler = SIG_IGN }, &old_pipe);
 	/* Bytes that came with the response head. */
 	if (buf_size(&c->in)) {
 		rc = output(s, &dm, buf_head(&c->in), buf_size(&c->in), err);
 		buf_consume(&c->in, buf_size(&c->in));
 	}
-	while (!rc) {
+	while (rc == 0) {
 		struct pollfd p[3] = { { c->fd, POLLIN, 0 },
 				       { in_open ? s->in_fd : -1, POLLIN, 0 },
 				       { sfd, POLLIN, 0 } };
@@ -191,6 +196,11 @@ int cli_stream_pump(struct cli_stream *s, struct tug_err *err)
 	}
 	if (sfd >= 0)
 		close(sfd);
+	if (rc > 0) {
+		s->detached = true; /* nobody reads us any more: leave the container be */
+		rc = 0;
+	}
+	sigaction(SIGPIPE, &old_pipe, NULL);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return rc;
 }

@@ -23,7 +23,8 @@ trap '$TUG rm -f $($TUG ps -aq 2>/dev/null) >/dev/null 2>&1; cleanup_daemon
 	awk -v t="$T/" "index(\$2, t) == 1 { print \$2 }" /proc/mounts | sort -r | xargs -r umount -l
 	tug_cleanup_tmp' EXIT
 # Every client call is bounded: a hang is a failure, not a stuck suite.
-C="timeout 20 $TUG"
+# KILL after TERM: run and attach forward TERM to the container (sig-proxy).
+C="timeout -k 5 20 $TUG"
 
 # Events from the start: checked at the end (start and die of "evt").
 timeout 30 "$TUG" events --filter container=evt >"$T/events.txt" 2>&1 &
@@ -67,7 +68,7 @@ check ps_all_filter sh -c "$C run --name done1 busybox true && $C ps -a --filter
 check ps_format_json sh -c "$C ps --format json | /usr/bin/python3 -c 'import json,sys; assert json.loads(sys.stdin.readline())[\"Names\"] == \"web\"'"
 check logs_tail sh -c "[ \"\$($C logs --tail 1 web)\" = tick ]"
 check logs_timestamps sh -c "$C logs -t --tail 1 web | grep -Eq '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z tick$'"
-check logs_follow sh -c "timeout 5 $TUG logs -f --tail 0 web | head -2 | grep -c tick | grep -qx 2"
+check logs_follow sh -c "timeout -k 2 5 $TUG logs -f --tail 0 web | head -2 | grep -c tick | grep -qx 2"
 check logs_since sh -c "[ \$($C logs --since \$((\$(date +%s) + 100)) web | wc -l) = 0 ] &&
 	$C logs --since 2000-01-01T00:00:00Z --tail 1 web | grep -qx tick"
 check exec sh -c "[ \"\$($C exec web echo inside)\" = inside ]"
@@ -88,6 +89,13 @@ assert j[\"Config\"][\"Image\"] == \"busybox\"'"
 check inspect_format sh -c "[ \"\$($C inspect -f '{{.State.Running}} {{.Name}}' web)\" = 'true /web' ]"
 check top sh -c "$C top web | head -1 | grep -q PID && $C top web | grep -q 'while true'"
 check stats_no_stream sh -c "$C stats --no-stream web >$T/stats && head -1 $T/stats | grep -q '^CONTAINER ID *NAME *CPU % *MEM USAGE / LIMIT *MEM % *NET I/O *BLOCK I/O *PIDS' && grep -Eq '^[0-9a-f]{12} +web +[0-9.]+%' $T/stats"
+check stats_stream sh -c "timeout -k 2 3 $TUG stats web >$T/stats2; [ \$(grep -c '^CONTAINER ID' $T/stats2) -ge 2 ]"
+check attach sh -c "timeout -k 2 2 $TUG attach --sig-proxy=false web >$T/attach.out; grep -qx tick $T/attach.out"
+# A reader that goes away (head) ends attach by itself, with 0.
+check attach_closed_pipe sh -c "(timeout -k 2 5 $TUG attach --sig-proxy=false web; echo \$? >$T/ap.rc) | head -1 | grep -qx tick && [ \"\$(cat $T/ap.rc)\" = 0 ]"
+# With sig-proxy (the default) SIGTERM goes to the container, which exits by it.
+check attach_sig_proxy sh -c "$C run -d --name sp busybox sh -c 'trap \"exit 8\" TERM; while true; do sleep 0.1; done' >/dev/null &&
+	sleep 0.3 && (timeout --preserve-status -k 5 1 $TUG attach sp; echo \$? >$T/sp.rc) && [ \"\$(cat $T/sp.rc)\" = 8 ] && $C rm sp >/dev/null"
 check pause sh -c "$C pause web >/dev/null && [ \"\$($C inspect -f '{{.State.Status}} {{.State.Paused}}' web)\" = 'paused true' ] && $C ps --format '{{.Status}}' | grep -q Paused"
 check unpause sh -c "$C unpause web >/dev/null && [ \"\$($C inspect -f '{{.State.Status}}' web)\" = running ]"
 check rename sh -c "$C rename web web2 && $C inspect -f '{{.Name}}' web2 | grep -qx /web2 && $C rename web2 web"
