@@ -8,9 +8,9 @@ SUITE=net_docker_cli
 . "$(dirname "$0")/../lib.sh"
 names="network_create_ls_inspect network_create_errors network_rm resolve_by_name \
  published_port_from_loopback ports_in_inspect port_taken_refused publish_all none_has_only_lo host_sees_interfaces \
- nat_to_outside network_connect_disconnect ipv6_between_containers volume_create_ls_inspect volume_survives_rm \
+ nat_to_outside network_connect_disconnect ipv6_between_containers container_mode network_prune volume_create_ls_inspect volume_survives_rm \
  volume_bad_name volume_rm_in_use volume_prune rm_v_removes_anonymous bind_ro_refuses_writes tmpfs_size_enforced \
- read_only_root mounts_in_inspect rm_removes_veth_and_rules kill9_restart_sweeps"
+ read_only_root mounts_api_types mounts_in_inspect rm_removes_veth_and_rules kill9_restart_sweeps"
 require_root $names
 command -v docker >/dev/null || { for n in $names; do skip "$n" "docker CLI not installed"; done; exit 0; }
 command -v ip >/dev/null || { for n in $names; do skip "$n" "no ip(8) to build the test namespaces"; done; exit 0; }
@@ -165,6 +165,16 @@ case "$out" in
 	$D rm -f six >/dev/null ;;
 esac
 
+out=$($D run --rm --network container:peer busybox sh -c 'echo | nc -w 2 127.0.0.1 7000; ip -o -4 addr show eth0' 2>&1)
+pip=$($D inspect -f '{{.NetworkSettings.Networks.app.IPAddress}}' peer)
+case "$out" in "pong"*"inet $pip/"*) pass container_mode ;; *) fail container_mode "'$out' (peer $pip)" ;; esac
+
+$D network create unused >/dev/null
+out=$($D network prune -f 2>&1)
+case "$out" in *unused*) if $D network inspect app >/dev/null 2>&1 && ! $D network inspect unused >/dev/null 2>&1; then
+	pass network_prune; else fail network_prune "wrong networks removed: $out"; fi ;;
+*) fail network_prune "$out" ;; esac
+
 # --- volumes ------------------------------------------------------------------
 out=$($D volume create data 2>&1)
 if [ "$out" = data ] && $D volume ls --format '{{.Name}} {{.Driver}}' | grep -qx 'data local' &&
@@ -218,6 +228,13 @@ case "$out" in *"No space left"*" 1024 "*) pass tmpfs_size_enforced ;; *) fail t
 out=$($D run --rm --read-only -v data:/data busybox sh -c 'touch /x 2>/dev/null && echo root-writable; echo ok >/data/ok && cat /data/ok')
 [ "$out" = ok ] && pass read_only_root || fail read_only_root "'$out'"
 
+out=$($D run --rm --mount type=tmpfs,destination=/tm,tmpfs-size=2m,tmpfs-mode=0700 \
+	--mount type=volume,source=data,target=/mv --mount type=bind,source="$T/ro",target=/h,readonly \
+	busybox sh -c 'stat -c %a /tm; df -k /tm | tail -1 | awk "{print \$2}"; cat /mv/f; touch /h/x 2>/dev/null || echo ro' 2>&1 | tr '\n' ' ')
+o2=$($D run --rm --mount type=bind,source=/nonexistent-tug,target=/x busybox true 2>&1)
+case "$out|$o2" in "700 2048 kept ro |"*"bind source path does not exist"*) pass mounts_api_types ;;
+*) fail mounts_api_types "'$out' / $o2" ;; esac
+
 out=$($D inspect -f '{{range .Mounts}}{{.Type}}:{{.Destination}}:{{.RW}} {{end}}' web w2 | tr '\n' ' ')
 case "$out" in "bind:/www:false  volume:/data:true  ") pass mounts_in_inspect ;; *) fail mounts_in_inspect "'$out'" ;; esac
 
@@ -245,7 +262,9 @@ for i in $(seq 20); do left=$($X ip -o link | grep -cE "tvdeadbee|$dveth"); [ "$
 rules=$($X nft list table ip tug 2>&1 | grep -c 'dport 9090')
 lease=$($D network inspect -f '{{range .Containers}}{{.Name}} {{end}}' app)
 nsf=$(ls "$T/run/netns" | grep -c "$($D inspect -f '{{.Id}}' doomed)")
-case "$left|$rules|$lease|$nsf" in "0|0|"*"|0") case "$lease" in *doomed*) ;; *) ok=1 ;; esac ;; esac
+# ... while peer, which kept running, keeps its lease and its name
+alive=$($D run --rm --network app busybox sh -c 'echo | nc -w 2 peer 7000' 2>&1)
+case "$left|$rules|$lease|$nsf|$alive" in "0|0|"*peer*"|0|pong") case "$lease" in *doomed*) ;; *) ok=1 ;; esac ;; esac
 [ "${ok:-0}" = 1 ] && pass kill9_restart_sweeps ||
-	fail kill9_restart_sweeps "veths $left, rules $rules, leases '$lease', netns files $nsf"
+	fail kill9_restart_sweeps "veths $left, rules $rules, leases '$lease', netns files $nsf, peer '$alive'"
 exit 0
