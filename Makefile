@@ -1,8 +1,12 @@
 # tug: one static musl binary; features from Kconfig; out-of-tree in build/<board>.
-#   make [BOARD=b]            build build/<board>/tug
+#   make [BOARD=b] [O=dir]    build O/tug (O defaults to build/<board>)
 #   make <board>_defconfig    menuconfig defconfig olddefconfig savedefconfig
+#   make deps                 static libraries from Debian sources into O/sysroot
+#   make tests | check-unit   unit tests (under qemu-user for cross boards)
 #   make check                unit, integration and QEMU tests, every board
-#   make demo | deps | size | bench | install | image | qemu
+#   make size                 stripped size of every board against the goal (docs/size.md)
+#   make install              DESTDIR= PREFIX=/usr: bin/tug, bin/tugd, /sbin/init.tug, /sbin/initctl
+#   make demo | bench | image | qemu | fuzz | check-fuzz | help
 BOARD ?= qemu-x86_64
 ifeq ($(wildcard board/$(BOARD)/board.mk),)
 $(error unknown BOARD '$(BOARD)': pick one of $(notdir $(wildcard board/*)))
@@ -28,6 +32,10 @@ STRIP ?= $(CROSS_COMPILE)strip
 # Libraries: our own sysroot from Debian sources, or the one Buildroot/Yocto gives.
 ifneq ($(TUG_EXTERNAL_SYSROOT),)
 SYSROOT := $(TUG_EXTERNAL_SYSROOT)
+# Another board dir's sysroot built by tools/deps.sh has its own .pc files.
+ifneq ($(wildcard $(SYSROOT)/lib/pkgconfig/libcjson.pc),)
+PKG_CONFIG ?= env PKG_CONFIG_LIBDIR=$(abspath $(SYSROOT))/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR= pkg-config
+endif
 PKG_CONFIG ?= pkg-config
 else
 SYSROOT := $(O)/sysroot
@@ -39,7 +47,10 @@ CONFIG := $(O)/.config
 AUTOCONF := $(O)/include/generated/autoconf.h
 AUTOCONF_MK := $(O)/auto.conf
 
+# help and distclean need no .config.
+ifneq ($(filter-out help distclean,$(or $(MAKECMDGOALS),all)),)
 -include $(AUTOCONF_MK)
+endif
 
 main-y :=
 obj-y :=
@@ -58,12 +69,18 @@ pc-$(CONFIG_TLS_MBEDTLS) += mbedtls
 include $(sort $(wildcard */build.mk */*/build.mk))
 
 CFLAGS ?= -Os -g
-CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
-	-Wno-format-truncation -ffunction-sections -fdata-sections -fno-common
+override CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+	-Wno-format-truncation -fno-common
+# Size (docs/size.md): sections for --gc-sections, no unwind tables (gdb reads
+# .debug_frame from tug.debug), no PIE code in a -static binary, the board's
+# BOARD_CFLAGS. tools/deps.sh builds the libraries with the same flags.
+# `override`: CFLAGS=/LDFLAGS= on the command line (Buildroot) keep these.
+override CFLAGS += -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables \
+	-fno-unwind-tables -fno-pie $(BOARD_CFLAGS)
 TUG_CPPFLAGS := -I. -I$(O)/include -include platform/kconfig.h -D_GNU_SOURCE \
 	-DTUG_ARCH='"$(BOARD_ARCH)"' -DTUG_BOARD='"$(BOARD)"'
-CPPFLAGS += $(TUG_CPPFLAGS) -isystem $(SYSROOT)/kheaders -isystem $(SYSROOT)/include
-LDFLAGS += -static -Wl,--gc-sections
+override CPPFLAGS += $(TUG_CPPFLAGS) -isystem $(SYSROOT)/kheaders -isystem $(SYSROOT)/include
+override LDFLAGS += -static -Wl,--gc-sections -Wl,-z,noseparate-code -Wl,-z,norelro
 LDLIBS = $(shell $(PKG_CONFIG) --static --libs $(pc-y) 2>/dev/null || echo -L$(SYSROOT)/lib -lcjson)
 
 OBJS := $(addprefix $(O)/obj/,$(obj-y))
@@ -72,7 +89,7 @@ LIB := $(O)/libtug.a
 TESTS := $(addprefix $(O)/tests/,$(tests-y))
 DEPS_STAMP := $(SYSROOT)/.deps-$(subst $(eval) ,-,$(sort $(deps-y)))
 
-.PHONY: all tug deps tests check check-unit fuzz check-fuzz demo size bench install clean distclean \
+.PHONY: all tug deps tests check check-unit fuzz check-fuzz demo size bench install clean distclean help \
 	defconfig olddefconfig savedefconfig menuconfig image qemu host-deps FORCE
 .DEFAULT_GOAL := all
 
@@ -108,7 +125,7 @@ host-deps:
 
 deps: $(DEPS_STAMP)
 $(DEPS_STAMP): $(AUTOCONF_MK) tools/deps.sh
-	@tools/deps.sh --board-dir board/$(BOARD) --sysroot $(SYSROOT) --libs "$(deps-y)"
+	@PKG_CONFIG="$(PKG_CONFIG)" tools/deps.sh --board-dir board/$(BOARD) --sysroot $(SYSROOT) --libs "$(deps-y)"
 	@touch $@
 
 $(O)/obj/%.o: %.c $(AUTOCONF) $(DEPS_STAMP)
@@ -188,16 +205,24 @@ qemu: image
 		--initrd $(O)/image/initramfs.cpio.gz --timeout 36000 $(if $(BOARD_QEMU_WATCHDOG),--watchdog) \
 		--append "tug.shell $(QEMU_APPEND)"
 
+# Every board (or SIZE_BOARDS), each in build/<board> or, with O= given, O/<board>.
 size:
-	@tools/size.sh
+	@tools/size.sh $(if $(filter command line,$(origin O)),--out $(O)) $(SIZE_BOARDS)
 
 bench:
 	@tools/bench.sh
 
+# The binary and the names main() dispatches on: tugd (engine), and for PID 1
+# /sbin/init.tug (boot with init=/sbin/init.tug) and initctl.
 install: $(O)/tug
 	install -D -m 0755 $(O)/tug $(DESTDIR)$(PREFIX)/bin/tug
-	ln -sf tug $(DESTDIR)$(PREFIX)/bin/tugd
-	@if grep -q '^CONFIG_INIT=y' $(CONFIG); then install -d $(DESTDIR)/sbin; ln -sf ..$(PREFIX)/bin/tug $(DESTDIR)/sbin/init.tug; fi
+	$(if $(CONFIG_DAEMON),ln -sf tug $(DESTDIR)$(PREFIX)/bin/tugd)
+	$(if $(CONFIG_INIT),install -d $(DESTDIR)/sbin)
+	$(if $(CONFIG_INIT),ln -sf ..$(PREFIX)/bin/tug $(DESTDIR)/sbin/init.tug)
+	$(if $(CONFIG_INIT),ln -sf ..$(PREFIX)/bin/tug $(DESTDIR)/sbin/initctl)
+
+help:
+	@sed -n '2,/^[^#]/s/^#   //p' Makefile
 
 clean:
 	rm -rf $(O)/obj $(O)/tests $(O)/tug $(O)/tug.debug $(LIB)

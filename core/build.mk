@@ -2,4 +2,3 @@
 obj-y += core/cli.o
 obj-y += core/version.o
 obj-y += core/paths.o
-obj-y += core/cli_stubs.o

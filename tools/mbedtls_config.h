@@ -27,6 +27,7 @@
 #define MBEDTLS_AESNI_C			/* x86_64 only; empty elsewhere */
 #define MBEDTLS_GCM_C
 #define MBEDTLS_CHACHA20_C
+#define MBEDTLS_CHACHA20_ALT		/* tools/mbedtls_chacha20_alt.c: 4 blocks at once */
 #define MBEDTLS_POLY1305_C
 #define MBEDTLS_CHACHAPOLY_C
 
@@ -34,6 +35,7 @@
 #define MBEDTLS_MD_C
 #define MBEDTLS_SHA256_C
 #define MBEDTLS_SHA512_C
+#define MBEDTLS_SHA512_SMALLER		/* SHA-384 only in handshakes: -2 KB */
 
 /* Public key */
 #define MBEDTLS_BIGNUM_C
