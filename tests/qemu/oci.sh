@@ -11,6 +11,9 @@
 #   fallback_root_options  on the initramfs root: readonly root, masked
 #                   paths, rootfsPropagation, seccomp without noNewPrivileges
 #   fallback_userns a user namespace on the initramfs root
+#   resources_devices  cpu shares/cpus, io weight, unified, device rules
+#                   (eBPF) and linux.devices: files as written, a node the
+#                   rules deny refused, one they allow (w) and a default one work
 # Usage: tests/qemu/oci.sh [BOARD...] (default qemu-x86_64; BUSYBOX=path for another arch;
 # QEMU_TUG=path for a binary other than build/BOARD/tug)
 set -u
@@ -18,7 +21,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 SUITE=qemu-oci
 . "$top/tests/lib.sh"
 cd "$top" || exit 1
-names="initramfs_root memory_oom pids_max cpu_max pause_resume fallback_root_options fallback_userns"
+names="initramfs_root memory_oom pids_max cpu_max pause_resume fallback_root_options fallback_userns resources_devices"
 
 board_var() { sed -n "s/^$2[[:space:]]*:\{0,1\}=[[:space:]]*//p" "board/$1/board.mk" | tail -n 1; }
 skip_all() { for n in $names; do skip "$1/$n" "$2"; done; }
@@ -65,7 +68,7 @@ run_board() {
 	cp "$bb" "$work/staging/bin/busybox"
 	for app in sh cat echo grep sleep seq; do ln -sf busybox "$work/staging/bin/$app"; done
 	cp "$bb" "$work/staging/c/rootfs/bin/busybox"
-	for app in sh cat echo grep sleep dd seq kill true touch mkdir tr; do ln -sf busybox "$work/staging/c/rootfs/bin/$app"; done
+	for app in sh cat echo grep sleep dd seq kill true touch mkdir tr head; do ln -sf busybox "$work/staging/c/rootfs/bin/$app"; done
 	mkdir -p "$work/staging/c/rootfs/proc" "$work/staging/c/rootfs/sys" "$work/staging/c/rootfs/dev" \
 		"$work/staging/c/rootfs/tmp"
 	s=$work/staging
@@ -81,13 +84,17 @@ run_board() {
 		'c["root"]["readonly"]=True' 'c["linux"]["rootfsPropagation"]="slave"' 'c["process"]["noNewPrivileges"]=False' \
 		'c["mounts"].append({"destination":"/tmp","type":"tmpfs","source":"tmpfs"})' \
 		'c["linux"]["seccomp"]={"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO"}]}'
+	# cpu.weight 59 for 512 shares: the curve crun uses (1024 -> 100), not runc's line (20).
+	bundle "$s/b/res" 'c["process"]["args"]=["sh","-c","cd /sys/fs/cgroup; echo weight:$(cat cpu.weight) cpus:$(cat cpuset.cpus) high:$(cat memory.high) io:$(head -1 io.weight 2>/dev/null); (head -c1 /dev/mem2 >/dev/null) 2>&1 | grep -q \"not permitted\" && echo mem2-denied; (echo tug-test > /dev/kmsg2) && echo kmsg2-write-ok; (echo x > /dev/myfull) 2>&1 | grep -q \"No space\" && echo myfull-enospc; echo x > /dev/null && echo null-ok"]' \
+		'c["linux"]["resources"]={"cpu":{"shares":512,"cpus":"0","mems":"0"},"blockIO":{"weight":500},"unified":{"memory.high":"33554432"},"devices":[{"allow":False,"access":"rwm"},{"allow":True,"type":"c","major":1,"minor":11,"access":"w"}]}' \
+		'c["linux"]["devices"]=[{"path":"/dev/myfull","type":"c","major":1,"minor":7,"fileMode":438},{"path":"/dev/mem2","type":"c","major":1,"minor":1,"fileMode":384},{"path":"/dev/kmsg2","type":"c","major":1,"minor":11,"fileMode":384}]'
 	bundle "$s/b/userns" 'c["process"]["args"]=["sh","-c","echo uid_map:$(cat /proc/self/uid_map)"]' \
 		'c["linux"]["namespaces"].append({"type":"user"})' \
 		'c["linux"]["uidMappings"]=[{"containerID":0,"hostID":100000,"size":65536}]' \
 		'c["linux"]["gidMappings"]=[{"containerID":0,"hostID":100000,"size":65536}]'
 	cat >"$s/payload" <<'PAYLOAD'
 #!/bin/sh
-for t in root mem pids cpu ro userns; do
+for t in root mem pids cpu ro userns res; do
 	echo "== $t"
 	/bin/tug oci --root /tmp/oci run -b /b/$t $t 2>&1
 	echo "rc=$?"
@@ -128,6 +135,10 @@ PAYLOAD
 		pass "$b/fallback_root_options"
 	else fail "$b/fallback_root_options" "$(why ro)"; fi
 	if has userns 'uid_map: *0 *100000 *65536' && has userns '^rc=0'; then pass "$b/fallback_userns"; else fail "$b/fallback_userns" "$(why userns)"; fi
+	if has res 'weight:59 cpus:0 high:33554432 io:default 4950' && has res 'mem2-denied' && has res 'kmsg2-write-ok' &&
+		has res 'myfull-enospc' && has res 'null-ok' && has res '^rc=0'; then
+		pass "$b/resources_devices"
+	else fail "$b/resources_devices" "$(why res)"; fi
 	echo "qemu-oci: $b kernel $kver; console in $work/console.log" >&2
 }
 
