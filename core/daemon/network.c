@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/daemon/netvol.h"
+#include "core/net/etcfiles.h"
 #include "core/net/net.h"
 #include "platform/cleanup.h"
 #include "platform/fsutil.h"
@@ -319,6 +320,104 @@ static int attach_one(struct daemon *d, struct net_store *s, struct container *c
 			   err);
 }
 
+static void strv_lines(const cJSON *arr, const char *key, char **out, size_t *len, size_t *cap)
+{
+	const cJSON *it;
+	bool any = false;
+
+	cJSON_ArrayForEach (it, arr) {
+		if (!cJSON_IsString(it))
+			continue;
+		if (*len + strlen(it->valuestring) + 32 > *cap) {
+			*cap = 2 * *cap + strlen(it->valuestring) + 64;
+			*out = realloc(*out, *cap);
+		}
+		*len += (size_t)sprintf(*out + *len, "%s%s", any ? " " : key, it->valuestring);
+		any = true;
+	}
+	if (any)
+		*len += (size_t)sprintf(*out + *len, "\n");
+}
+
+/*
+ * --add-host (ExtraHosts "name:ip", "host-gateway" = the network's
+ * gateway) -> <ctr dir>/hosts.extra; --dns, --dns-search, --dns-option ->
+ * <ctr dir>/resolv.override. net_refresh_etc() folds them into the files
+ * on every rewrite (etc_apply_extras).
+ */
+static int write_etc_extras(struct daemon *d, struct container *c, const struct network *n,
+			    struct tug_err *err)
+{
+	const cJSON *eh = cJSON_GetObjectItem(c->host_config, "ExtraHosts");
+	const cJSON *dns = cJSON_GetObjectItem(c->host_config, "Dns");
+	const cJSON *search = cJSON_GetObjectItem(c->host_config, "DnsSearch");
+	const cJSON *opts = cJSON_GetObjectItem(c->host_config, "DnsOptions");
+	char dir[600], path[700], gw[20];
+	_cleanup_free_ char *hosts = NULL, *resolv = NULL, *host_text = NULL;
+	size_t len = 0, cap = 256;
+	const cJSON *it;
+	struct tug_err e2;
+
+	ctr_dir(d, c, dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/hosts.extra", dir);
+	unlink(path);
+	if (cJSON_GetArraySize(eh)) {
+		hosts = malloc(cap);
+		cJSON_ArrayForEach (it, eh) {
+			const char *v = cJSON_GetStringValue(it), *sep;
+			uint32_t ip;
+
+			sep = v ? strpbrk(v, ":=") : NULL;
+			if (!sep)
+				return tug_err_set(err, EINVAL, "invalid --add-host '%s': name:ip", v ? v : "");
+			if (!strcmp(sep + 1, "host-gateway"))
+				ip4_format(n->gateway, gw);
+			else if (ip4_parse(sep + 1, &ip, err) < 0 &&
+				 inet_pton(AF_INET6, sep + 1, (uint8_t[16]){ 0 }) != 1)
+				return tug_err_wrap(err, "--add-host %s", v);
+			if (len + strlen(v) + 32 > cap) {
+				cap = 2 * cap + strlen(v) + 32;
+				hosts = realloc(hosts, cap);
+			}
+			len += (size_t)sprintf(hosts + len, "%s\t%.*s\n",
+					       strcmp(sep + 1, "host-gateway") ? sep + 1 : gw,
+					       (int)(sep - v), v);
+		}
+		if (atomic_write_file(AT_FDCWD, path, hosts, len, 0644, err) < 0)
+			return -1;
+	}
+	snprintf(path, sizeof(path), "%s/resolv.override", dir);
+	unlink(path);
+	if (!cJSON_GetArraySize(dns) && !cJSON_GetArraySize(search) && !cJSON_GetArraySize(opts))
+		return 0;
+	{
+		const char *servers[8];
+		size_t n_dns = 0;
+		char *line, *save = NULL;
+
+		cJSON_ArrayForEach (it, dns)
+			if (cJSON_IsString(it) && n_dns < ARRAY_SIZE(servers))
+				servers[n_dns++] = it->valuestring;
+		if (read_file(AT_FDCWD, "/etc/resolv.conf", 1 << 16, &host_text, NULL, &e2) < 0)
+			host_text = NULL;
+		if (etc_resolv_render(host_text, servers, n_dns, &resolv, err) < 0)
+			return -1;
+		len = 0;
+		cap = strlen(resolv) + 256;
+		free(hosts);
+		hosts = malloc(cap);	/* reused as the output buffer */
+		for (line = strtok_r(resolv, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			if ((cJSON_GetArraySize(search) && !strncmp(line, "search", 6)) ||
+			    (cJSON_GetArraySize(opts) && !strncmp(line, "options", 7)))
+				continue;
+			len += (size_t)sprintf(hosts + len, "%s\n", line);
+		}
+		strv_lines(search, "search ", &hosts, &len, &cap);
+		strv_lines(opts, "options ", &hosts, &len, &cap);
+		return atomic_write_file(AT_FDCWD, path, hosts, len, 0644, err);
+	}
+}
+
 static int loopback_up(const char *path, struct tug_err *err)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -377,7 +476,7 @@ int ctr_net_up(struct daemon *d, struct container *c, struct tug_err *err)
 			goto fail;
 	}
 	if ((n->driver == NET_DRIVER_NULL && loopback_up(path, err) < 0) ||
-	    attach_one(d, &s, c, n, ports, n_ports, err) < 0)
+	    write_etc_extras(d, c, n, err) < 0 || attach_one(d, &s, c, n, ports, n_ports, err) < 0)
 		goto fail;
 	cJSON_ArrayForEach (it, endpoints_config(c)) {
 		struct network *x = net_find(&s, net_ref(it->string));

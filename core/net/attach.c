@@ -500,6 +500,7 @@ int net_refresh_etc(struct net_store *s, const char *container, struct tug_err *
 	snprintf(hostname, sizeof(hostname), "%s\n", me->hostname);
 	if (etc_hosts_render(me->hostname, self, n_self, peers, n_peers, &hosts, err) < 0 ||
 	    etc_resolv_render(host_resolv, NULL, 0, &resolv, err) < 0 ||
+	    etc_apply_extras(me->etc_dir, &hosts, &resolv, err) < 0 ||
 	    etc_write_in_place(me->etc_dir, "hosts", hosts, err) < 0 ||
 	    etc_write_in_place(me->etc_dir, "resolv.conf", resolv, err) < 0 ||
 	    etc_write_in_place(me->etc_dir, "hostname", hostname, err) < 0)

@@ -99,3 +99,26 @@ int etc_write_in_place(const char *dir, const char *name, const char *text,
 		return tug_err_sys(err, "write %s", path);
 	return 0;
 }
+
+int etc_apply_extras(const char *dir, char **hosts, char **resolv, struct tug_err *err)
+{
+	char path[4200], *extra = NULL, *joined;
+	struct tug_err e2;
+
+	snprintf(path, sizeof(path), "%s/hosts.extra", dir);
+	if (read_file(AT_FDCWD, path, 1 << 16, &extra, NULL, &e2) == 0) {
+		if (asprintf(&joined, "%s%s", *hosts, extra) < 0) {
+			free(extra);
+			return tug_err_set(err, ENOMEM, "hosts of %s", dir);
+		}
+		free(extra);
+		free(*hosts);
+		*hosts = joined;
+	}
+	snprintf(path, sizeof(path), "%s/resolv.override", dir);
+	if (read_file(AT_FDCWD, path, 1 << 16, &extra, NULL, &e2) == 0) {
+		free(*resolv);
+		*resolv = extra;
+	}
+	return 0;
+}

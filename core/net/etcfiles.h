@@ -35,6 +35,12 @@ int etc_hosts_render(const char *hostname, const uint32_t *self_ips, size_t n_se
  */
 int etc_resolv_render(const char *host_text, const char *const *dns, size_t n_dns, char **out,
 		      struct tug_err *err);
+/*
+ * The container's own additions, written by whoever created it (the
+ * daemon, from --add-host and --dns*): <dir>/hosts.extra is appended to
+ * *hosts; <dir>/resolv.override replaces *resolv. Absent files: nothing.
+ */
+int etc_apply_extras(const char *dir, char **hosts, char **resolv, struct tug_err *err);
 int etc_write_in_place(const char *dir, const char *name, const char *text,
 		       struct tug_err *err);
 
