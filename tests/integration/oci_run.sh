@@ -223,6 +223,18 @@ b=$(bundle logj 'c["process"]["args"]=["/nope"]')
 oci --log "$WORK/log.json" --log-format json run -b "$b" logj1 >/dev/null 2>&1
 $PY -c 'import json,sys; l=json.loads(open(sys.argv[1]).readline()); assert l["level"]=="error" and "/nope" in l["msg"]' "$WORK/log.json" && pass log_json || fail log_json "$(cat "$WORK/log.json")"
 
+# cgroup v2 limits on this host: a limit whose v2 controller is missing fails
+# naming it and leaves nothing; with the controller, the file holds it.
+V2=$(findmnt -n -o TARGET -t cgroup2 | head -1)
+b=$(bundle memlim 'c["process"]["args"]=["sh","-c","cat /sys/fs/cgroup/memory.max"]' 'c["linux"]["resources"]["memory"]={"limit":33554432}')
+out=$(oci run -b "$b" memlim1 2>&1 </dev/null)
+if [ -n "$V2" ] && grep -qw memory "$V2/cgroup.controllers" 2>/dev/null; then
+	expect memory_limit_applied 33554432 "$out"
+else
+	contains memory_limit_names_controller "linux.resources.memory: cgroup v2 controller 'memory' not available" "$out"
+	[ ! -e "$OCI_ROOT/memlim1" ] && pass memory_limit_no_state || fail memory_limit_no_state "state left"
+fi
+
 # cgroup v2 on this host: pause needs a freezer.
 b=$(bundle pause 'c["process"]["args"]=["sleep","1000"]')
 oci run -d -b "$b" pause1 </dev/null
