@@ -97,9 +97,9 @@ run_both userns 'c["process"]["args"]=["sh","-c","cat /proc/self/uid_map /proc/s
 	'c["linux"]["gidMappings"]=[{"containerID":0,"hostID":100000,"size":65536}]'
 same same_user_namespace userns
 # seccomp: kill, trap, an argument filter and errnoRet, several arches.
-run_both seccomp2 'c["process"]["args"]=["sh","-c","chmod 777 /tmp 2>&1 | sed s/.*:.//; chmod 755 /tmp && echo chmod-755-ok; (sync) 2>/dev/null; echo sync-rc=$?; (hostname x) 2>/dev/null; echo sethostname-rc=$?; grep ^Seccomp: /proc/self/status"]' \
+run_both seccomp2 'c["process"]["args"]=["sh","-c","chmod 777 /tmp 2>&1 | sed s/.*:.//; chmod 755 /tmp && echo chmod-755-ok; (sync) 2>/dev/null; echo sync-rc=$?; (hostname x) 2>/dev/null; echo sethostname-rc=$?; pwd; grep -E \"^(Seccomp|Speculation_Store_Bypass):\" /proc/self/status"]' \
 	'c["root"]["readonly"]=False' \
-	'c["linux"]["seccomp"]={"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86_64","SCMP_ARCH_X86","SCMP_ARCH_X32"],"syscalls":[{"names":["chmod","fchmodat"],"action":"SCMP_ACT_ERRNO","errnoRet":13,"args":[{"index":1,"value":511,"op":"SCMP_CMP_EQ"}]},{"names":["sync"],"action":"SCMP_ACT_KILL_PROCESS"},{"names":["sethostname"],"action":"SCMP_ACT_TRAP"}]}'
+	'c["linux"]["seccomp"]={"defaultAction":"SCMP_ACT_ALLOW","architectures":["SCMP_ARCH_X86_64","SCMP_ARCH_X86","SCMP_ARCH_X32"],"syscalls":[{"names":["chmod","fchmodat"],"action":"SCMP_ACT_ERRNO","errnoRet":13,"args":[{"index":1,"value":511,"op":"SCMP_CMP_EQ"}]},{"names":["sync"],"action":"SCMP_ACT_KILL_PROCESS"},{"names":["sethostname"],"action":"SCMP_ACT_TRAP"},{"names":["getcwd"],"action":"SCMP_ACT_LOG"}],"flags":["SECCOMP_FILTER_FLAG_LOG","SECCOMP_FILTER_FLAG_SPEC_ALLOW"]}'
 same same_seccomp_actions_args seccomp2
 # Mount table: fields 1-4 (source, target, type, options); cgroup and masks included.
 run_both mounts 'c["process"]["args"]=["sh","-c","cut -d\" \" -f1-4 /proc/self/mounts"]'
