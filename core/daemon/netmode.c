@@ -16,7 +16,10 @@ const char *ctr_net_mode(const struct container *c)
 
 	if (m && *m && strcmp(m, "default"))
 		return m;
-	return def && *def ? def : "bridge";
+	if (def && *def)
+		return def;
+	/* A build without bridges behaves as dockerd --bridge none. */
+	return IS_ENABLED(CONFIG_NET_BRIDGE) ? "bridge" : "none";
 }
 
 /* Without CONFIG_NET_BRIDGE: host shares the daemon's stack, none gets a fresh netns. */
