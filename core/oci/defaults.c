@@ -7,30 +7,47 @@
 
 /* A JSON literal keeps the default readable; only rootless edits it. */
 static const char default_spec[] =
-	"{\"ociVersion\":\"1.0.2-dev\","
-	"\"process\":{\"terminal\":true,\"user\":{\"uid\":0,\"gid\":0},\"args\":[\"sh\"],"
-	"\"env\":[\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\",\"TERM=xterm\"],"
-	"\"cwd\":\"/\","
-	"\"capabilities\":{\"bounding\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],"
-	"\"effective\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],"
-	"\"permitted\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"]},"
-	"\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":1024,\"soft\":1024}],"
-	"\"noNewPrivileges\":true},"
-	"\"root\":{\"path\":\"rootfs\",\"readonly\":true},"
-	"\"hostname\":\"tug\","
-	"\"mounts\":["
-	"{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
-	"{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\",\"options\":[\"nosuid\",\"strictatime\",\"mode=755\",\"size=65536k\"]},"
-	"{\"destination\":\"/dev/pts\",\"type\":\"devpts\",\"source\":\"devpts\",\"options\":[\"nosuid\",\"noexec\",\"newinstance\",\"ptmxmode=0666\",\"mode=0620\",\"gid=5\"]},"
-	"{\"destination\":\"/dev/shm\",\"type\":\"tmpfs\",\"source\":\"shm\",\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"mode=1777\",\"size=65536k\"]},"
-	"{\"destination\":\"/dev/mqueue\",\"type\":\"mqueue\",\"source\":\"mqueue\",\"options\":[\"nosuid\",\"noexec\",\"nodev\"]},"
-	"{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\",\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"ro\"]},"
-	"{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\",\"source\":\"cgroup\",\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"relatime\",\"ro\"]}],"
-	"\"linux\":{\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]},"
-	"\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},{\"type\":\"mount\"},{\"type\":\"cgroup\"}],"
-	"\"maskedPaths\":[\"/proc/acpi\",\"/proc/asound\",\"/proc/kcore\",\"/proc/keys\",\"/proc/latency_stats\","
-	"\"/proc/timer_list\",\"/proc/timer_stats\",\"/proc/sched_debug\",\"/sys/firmware\",\"/proc/scsi\"],"
-	"\"readonlyPaths\":[\"/proc/bus\",\"/proc/fs\",\"/proc/irq\",\"/proc/sys\",\"/proc/sysrq-trigger\"]}}";
+    "{\"ociVersion\":\"1.0.2-dev\","
+    "\"process\":{\"terminal\":true,\"user\":{\"uid\":0,\"gid\":0},\"args\":[\"sh\"],"
+    "\"env\":[\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/"
+    "bin\",\"TERM=xterm\"],"
+    "\"cwd\":\"/\","
+    "\"capabilities\":{\"bounding\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],"
+    "\"effective\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],"
+    "\"permitted\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"]},"
+    "\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":1024,\"soft\":1024}],"
+    "\"noNewPrivileges\":true},"
+    "\"root\":{\"path\":\"rootfs\",\"readonly\":true},"
+    "\"hostname\":\"tug\","
+    "\"mounts\":["
+    "{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
+    "{\"destination\":\"/"
+    "dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\",\"options\":[\"nosuid\",\"strictatime\",\"mode="
+    "755\",\"size=65536k\"]},"
+    "{\"destination\":\"/dev/"
+    "pts\",\"type\":\"devpts\",\"source\":\"devpts\",\"options\":[\"nosuid\",\"noexec\","
+    "\"newinstance\",\"ptmxmode=0666\",\"mode=0620\",\"gid=5\"]},"
+    "{\"destination\":\"/dev/"
+    "shm\",\"type\":\"tmpfs\",\"source\":\"shm\",\"options\":[\"nosuid\",\"noexec\",\"nodev\","
+    "\"mode=1777\",\"size=65536k\"]},"
+    "{\"destination\":\"/dev/"
+    "mqueue\",\"type\":\"mqueue\",\"source\":\"mqueue\",\"options\":[\"nosuid\",\"noexec\","
+    "\"nodev\"]},"
+    "{\"destination\":\"/"
+    "sys\",\"type\":\"sysfs\",\"source\":\"sysfs\",\"options\":[\"nosuid\",\"noexec\",\"nodev\","
+    "\"ro\"]},"
+    "{\"destination\":\"/sys/fs/"
+    "cgroup\",\"type\":\"cgroup\",\"source\":\"cgroup\",\"options\":[\"nosuid\",\"noexec\","
+    "\"nodev\",\"relatime\",\"ro\"]}],"
+    "\"linux\":{\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]},"
+    "\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\"},{\"type\":\"ipc\"},{\"type\":"
+    "\"uts\"},{\"type\":\"mount\"},{\"type\":\"cgroup\"}],"
+    "\"maskedPaths\":[\"/proc/acpi\",\"/proc/asound\",\"/proc/kcore\",\"/proc/keys\",\"/proc/"
+    "latency_stats\","
+    "\"/proc/timer_list\",\"/proc/timer_stats\",\"/proc/sched_debug\",\"/sys/firmware\",\"/proc/"
+    "scsi\"],"
+    "\"readonlyPaths\":[\"/proc/bus\",\"/proc/fs\",\"/proc/irq\",\"/proc/sys\",\"/proc/"
+    "sysrq-trigger\"]}}";
 
 static cJSON *idmap(unsigned host)
 {
@@ -73,14 +90,17 @@ cJSON *oci_default_spec(bool rootless, unsigned uid, unsigned gid)
 			cJSON_DeleteItemFromArray(mounts, i);
 		else if (!strcmp(d, "/sys"))
 			cJSON_ReplaceItemInArray(
-				mounts, i,
-				cJSON_Parse("{\"destination\":\"/sys\",\"type\":\"none\",\"source\":\"/sys\","
-					    "\"options\":[\"rbind\",\"nosuid\",\"noexec\",\"nodev\",\"ro\"]}"));
+			    mounts, i,
+			    cJSON_Parse(
+				"{\"destination\":\"/sys\",\"type\":\"none\",\"source\":\"/sys\","
+				"\"options\":[\"rbind\",\"nosuid\",\"noexec\",\"nodev\",\"ro\"]}"));
 		else if (!strcmp(d, "/dev/pts"))
 			cJSON_ReplaceItemInArray(
-				mounts, i,
-				cJSON_Parse("{\"destination\":\"/dev/pts\",\"type\":\"devpts\",\"source\":\"devpts\","
-					    "\"options\":[\"nosuid\",\"noexec\",\"newinstance\",\"ptmxmode=0666\",\"mode=0620\"]}"));
+			    mounts, i,
+			    cJSON_Parse("{\"destination\":\"/dev/"
+					"pts\",\"type\":\"devpts\",\"source\":\"devpts\","
+					"\"options\":[\"nosuid\",\"noexec\",\"newinstance\","
+					"\"ptmxmode=0666\",\"mode=0620\"]}"));
 	}
 	return j;
 }
@@ -96,18 +116,24 @@ static cJSON *strings(const char *const *v)
 
 cJSON *oci_features(void)
 {
-	static const char *const hooks[] = { "prestart",       "createRuntime", "createContainer",
-					     "startContainer", "poststart",     "poststop", NULL };
+	static const char *const hooks[] = {"prestart",
+					    "createRuntime",
+					    "createContainer",
+					    "startContainer",
+					    "poststart",
+					    "poststop",
+					    NULL};
 	static const char *const opts[] = {
-		"async",  "atime",   "bind",	 "dev",	      "diratime",    "dirsync", "exec",
-		"iversion", "lazytime", "loud",	 "mand",      "noatime",     "nodev",	"nodiratime",
-		"noexec", "noiversion", "nolazytime", "nomand", "norelatime", "nostrictatime",
-		"nosuid", "nosymfollow", "private", "rbind",   "relatime",    "remount", "ro",
-		"rprivate", "rro",   "rrw",	 "rshared",   "rslave",	     "runbindable", "rw",
-		"shared", "silent",  "slave",	 "strictatime", "suid",	     "symfollow", "sync",
-		"unbindable", NULL };
-	static const char *const ns[] = { "cgroup", "ipc", "mount", "network", "pid", "time",
-					  "user",   "uts", NULL };
+	    "async",	  "atime",	   "bind",	  "dev",	 "diratime",   "dirsync",
+	    "exec",	  "iversion",	   "lazytime",	  "loud",	 "mand",       "noatime",
+	    "nodev",	  "nodiratime",	   "noexec",	  "noiversion",	 "nolazytime", "nomand",
+	    "norelatime", "nostrictatime", "nosuid",	  "nosymfollow", "private",    "rbind",
+	    "relatime",	  "remount",	   "ro",	  "rprivate",	 "rro",	       "rrw",
+	    "rshared",	  "rslave",	   "runbindable", "rw",		 "shared",     "silent",
+	    "slave",	  "strictatime",   "suid",	  "symfollow",	 "sync",       "unbindable",
+	    NULL};
+	static const char *const ns[] = {"cgroup", "ipc",  "mount", "network", "pid",
+					 "time",   "user", "uts",   NULL};
 	cJSON *j = cJSON_CreateObject(), *lx, *caps, *cg, *sc, *ann;
 
 	cJSON_AddStringToObject(j, "ociVersionMin", "1.0.0");
@@ -133,8 +159,8 @@ cJSON *oci_features(void)
 	cJSON_AddBoolToObject(cJSON_AddObjectToObject(lx, "selinux"), "enabled", false);
 	cJSON_AddBoolToObject(cJSON_AddObjectToObject(lx, "intelRdt"), "enabled", false);
 	cJSON_AddBoolToObject(
-		cJSON_AddObjectToObject(cJSON_AddObjectToObject(lx, "mountExtensions"), "idmap"),
-		"enabled", false);
+	    cJSON_AddObjectToObject(cJSON_AddObjectToObject(lx, "mountExtensions"), "idmap"),
+	    "enabled", false);
 	ann = cJSON_AddObjectToObject(j, "annotations");
 	cJSON_AddStringToObject(ann, "io.github.tug.arch", TUG_ARCH);
 	return j;

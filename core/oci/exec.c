@@ -26,14 +26,14 @@ static const struct {
 	const char *name;
 	int flag;
 } join_order[] = {
-	{ "user", CLONE_NEWUSER }, { "ipc", CLONE_NEWIPC },	  { "uts", CLONE_NEWUTS },
-	{ "net", CLONE_NEWNET },   { "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME },
-	{ "mnt", CLONE_NEWNS },
+    {"user", CLONE_NEWUSER}, {"ipc", CLONE_NEWIPC},	  {"uts", CLONE_NEWUTS},
+    {"net", CLONE_NEWNET},   {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME},
+    {"mnt", CLONE_NEWNS},
 };
 
 void oci_exec_child(const struct oci_exec_args *a)
 {
-	struct tug_err err = { 0 };
+	struct tug_err err = {0};
 	struct oci_sync_msg m;
 	char exe[PATH_MAX];
 	int master = -1, slave = -1;
@@ -181,8 +181,8 @@ int oci_runtime_exec(const char *root, const char *id, const cJSON *process,
 {
 	struct oci_state st;
 	struct oci_process p;
-	struct oci_spec spec = { 0 };
-	struct oci_exec_args a = { 0 };
+	struct oci_spec spec = {0};
+	struct oci_exec_args a = {0};
 	int pidns = -1, rc = -1;
 
 	if (oci_state_load(root, id, &st, err) < 0)

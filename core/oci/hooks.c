@@ -24,7 +24,7 @@ static int wait_timeout(pid_t pid, int64_t timeout_s, int *status)
 	int64_t waited_ms = 0;
 
 	for (;;) {
-		struct timespec ts = { 0, 2 * 1000 * 1000 };
+		struct timespec ts = {0, 2 * 1000 * 1000};
 		pid_t r = waitpid(pid, status, WNOHANG);
 
 		if (r == pid)
@@ -60,8 +60,8 @@ static int run_one(const cJSON *h, const char *at, const char *state, struct tug
 	}
 	pid = fork();
 	if (pid == 0) {
-		static const char *const no_env[] = { NULL };
-		const char *argv0[] = { path, NULL };
+		static const char *const no_env[] = {NULL};
+		const char *argv0[] = {path, NULL};
 
 		dup2(pipefd[0], 0);
 		execve(path, (char *const *)(args && args[0] ? args : argv0),
@@ -77,7 +77,7 @@ static int run_one(const cJSON *h, const char *at, const char *state, struct tug
 	}
 	/* A hook that does not read its stdin must not block us: ignore EPIPE. */
 	{
-		struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+		struct sigaction ign = {.sa_handler = SIG_IGN}, old;
 
 		sigaction(SIGPIPE, &ign, &old);
 		write_all(pipefd[1], state, strlen(state));

@@ -16,11 +16,11 @@
 #define OCI_DEFAULT_ROOT "/run/tug/oci"
 
 struct oci_create_opts {
-	const char *console_socket;	/* path of a UNIX socket for the pty master, or NULL */
-	const char *pid_file;		/* written atomically with the init's pid, or NULL */
-	int stdio[3];			/* fds for the init's 0,1,2; -1 = inherit the caller's */
-	int preserve_fds;		/* fds 3..3+n-1 pass to the container */
-	bool no_pivot;			/* MS_MOVE + chroot instead of pivot_root */
+	const char *console_socket; /* path of a UNIX socket for the pty master, or NULL */
+	const char *pid_file;	    /* written atomically with the init's pid, or NULL */
+	int stdio[3];		    /* fds for the init's 0,1,2; -1 = inherit the caller's */
+	int preserve_fds;	    /* fds 3..3+n-1 pass to the container */
+	bool no_pivot;		    /* MS_MOVE + chroot instead of pivot_root */
 	/*
 	 * When the process asks for a terminal and no console socket is given,
 	 * the pty master is handed back here (the caller proxies it); -1 if none.

@@ -15,7 +15,6 @@
 #include "platform/fsutil.h"
 #include "platform/json.h"
 
-
 #define CONFIG_MAX (4 << 20)
 
 static const struct {
@@ -23,10 +22,10 @@ static const struct {
 	const char *proc;
 	int flag;
 } ns_table[] = {
-	{ "pid", "pid", CLONE_NEWPID },	       { "network", "net", CLONE_NEWNET },
-	{ "mount", "mnt", CLONE_NEWNS },       { "ipc", "ipc", CLONE_NEWIPC },
-	{ "uts", "uts", CLONE_NEWUTS },	       { "user", "user", CLONE_NEWUSER },
-	{ "cgroup", "cgroup", CLONE_NEWCGROUP }, { "time", "time", CLONE_NEWTIME },
+    {"pid", "pid", CLONE_NEWPID},	   {"network", "net", CLONE_NEWNET},
+    {"mount", "mnt", CLONE_NEWNS},	   {"ipc", "ipc", CLONE_NEWIPC},
+    {"uts", "uts", CLONE_NEWUTS},	   {"user", "user", CLONE_NEWUSER},
+    {"cgroup", "cgroup", CLONE_NEWCGROUP}, {"time", "time", CLONE_NEWTIME},
 };
 
 int oci_ns_flag(const char *type)
@@ -62,14 +61,22 @@ static const struct {
 	const char *name;
 	int res;
 } rlimit_table[] = {
-	{ "RLIMIT_AS", RLIMIT_AS },	       { "RLIMIT_CORE", RLIMIT_CORE },
-	{ "RLIMIT_CPU", RLIMIT_CPU },	       { "RLIMIT_DATA", RLIMIT_DATA },
-	{ "RLIMIT_FSIZE", RLIMIT_FSIZE },      { "RLIMIT_LOCKS", RLIMIT_LOCKS },
-	{ "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },  { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
-	{ "RLIMIT_NICE", RLIMIT_NICE },	       { "RLIMIT_NOFILE", RLIMIT_NOFILE },
-	{ "RLIMIT_NPROC", RLIMIT_NPROC },      { "RLIMIT_RSS", RLIMIT_RSS },
-	{ "RLIMIT_RTPRIO", RLIMIT_RTPRIO },    { "RLIMIT_RTTIME", RLIMIT_RTTIME },
-	{ "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING }, { "RLIMIT_STACK", RLIMIT_STACK },
+    {"RLIMIT_AS", RLIMIT_AS},
+    {"RLIMIT_CORE", RLIMIT_CORE},
+    {"RLIMIT_CPU", RLIMIT_CPU},
+    {"RLIMIT_DATA", RLIMIT_DATA},
+    {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+    {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+    {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
+    {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
+    {"RLIMIT_NICE", RLIMIT_NICE},
+    {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+    {"RLIMIT_NPROC", RLIMIT_NPROC},
+    {"RLIMIT_RSS", RLIMIT_RSS},
+    {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
+    {"RLIMIT_RTTIME", RLIMIT_RTTIME},
+    {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+    {"RLIMIT_STACK", RLIMIT_STACK},
 };
 
 /* The typed JSON getters say "key: expected ..."; make it "at.key: ...". */
@@ -155,10 +162,10 @@ static int parse_rlimits(const cJSON *arr, const char *what, struct oci_process 
 					   at);
 		/* 2^64-1 (RLIM_INFINITY) arrives rounded up to 2^64: treat the top as infinity. */
 		p->rlimits[i].resource = rlimit_table[k].res;
-		p->rlimits[i].soft = js->valuedouble >= 1.8e19 ? RLIM_INFINITY
-							       : (uint64_t)js->valuedouble;
-		p->rlimits[i].hard = jh->valuedouble >= 1.8e19 ? RLIM_INFINITY
-							       : (uint64_t)jh->valuedouble;
+		p->rlimits[i].soft =
+		    js->valuedouble >= 1.8e19 ? RLIM_INFINITY : (uint64_t)js->valuedouble;
+		p->rlimits[i].hard =
+		    jh->valuedouble >= 1.8e19 ? RLIM_INFINITY : (uint64_t)jh->valuedouble;
 		i++;
 	}
 	p->n_rlimits = i;
@@ -174,8 +181,7 @@ void oci_process_free(struct oci_process *p)
 	memset(p, 0, sizeof(*p));
 }
 
-int oci_process_parse(const cJSON *j, const char *what, struct oci_process *p,
-		      struct tug_err *err)
+int oci_process_parse(const cJSON *j, const char *what, struct oci_process *p, struct tug_err *err)
 {
 	const cJSON *user = NULL, *arr = NULL, *cs = NULL, *caps = NULL;
 	char at[64];
@@ -245,8 +251,8 @@ int oci_process_parse(const cJSON *j, const char *what, struct oci_process *p,
 			const cJSON *it;
 			size_t i = 0;
 
-			p->additional_gids = calloc((size_t)cJSON_GetArraySize(arr) + 1,
-						    sizeof(gid_t));
+			p->additional_gids =
+			    calloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(gid_t));
 			if (!p->additional_gids) {
 				tug_err_set(err, ENOMEM, "%s", at);
 				goto fail;
@@ -304,46 +310,46 @@ static const struct {
 	const char *name;
 	unsigned long set, clear;
 } mount_flags[] = {
-	{ "ro", MS_RDONLY, 0 },
-	{ "rw", 0, MS_RDONLY },
-	{ "suid", 0, MS_NOSUID },
-	{ "nosuid", MS_NOSUID, 0 },
-	{ "dev", 0, MS_NODEV },
-	{ "nodev", MS_NODEV, 0 },
-	{ "exec", 0, MS_NOEXEC },
-	{ "noexec", MS_NOEXEC, 0 },
-	{ "sync", MS_SYNCHRONOUS, 0 },
-	{ "async", 0, MS_SYNCHRONOUS },
-	{ "dirsync", MS_DIRSYNC, 0 },
-	{ "remount", MS_REMOUNT, 0 },
-	{ "mand", MS_MANDLOCK, 0 },
-	{ "nomand", 0, MS_MANDLOCK },
-	{ "atime", 0, MS_NOATIME },
-	{ "noatime", MS_NOATIME, 0 },
-	{ "diratime", 0, MS_NODIRATIME },
-	{ "nodiratime", MS_NODIRATIME, 0 },
-	{ "relatime", MS_RELATIME, 0 },
-	{ "norelatime", 0, MS_RELATIME },
-	{ "strictatime", MS_STRICTATIME, 0 },
-	{ "nostrictatime", 0, MS_STRICTATIME },
-	{ "lazytime", MS_LAZYTIME, 0 },
-	{ "nolazytime", 0, MS_LAZYTIME },
-	{ "silent", MS_SILENT, 0 },
-	{ "loud", 0, MS_SILENT },
-	{ "iversion", MS_I_VERSION, 0 },
-	{ "noiversion", 0, MS_I_VERSION },
-	{ "nosymfollow", 256 /* MS_NOSYMFOLLOW */, 0 },
-	{ "symfollow", 0, 256 },
+    {"ro", MS_RDONLY, 0},
+    {"rw", 0, MS_RDONLY},
+    {"suid", 0, MS_NOSUID},
+    {"nosuid", MS_NOSUID, 0},
+    {"dev", 0, MS_NODEV},
+    {"nodev", MS_NODEV, 0},
+    {"exec", 0, MS_NOEXEC},
+    {"noexec", MS_NOEXEC, 0},
+    {"sync", MS_SYNCHRONOUS, 0},
+    {"async", 0, MS_SYNCHRONOUS},
+    {"dirsync", MS_DIRSYNC, 0},
+    {"remount", MS_REMOUNT, 0},
+    {"mand", MS_MANDLOCK, 0},
+    {"nomand", 0, MS_MANDLOCK},
+    {"atime", 0, MS_NOATIME},
+    {"noatime", MS_NOATIME, 0},
+    {"diratime", 0, MS_NODIRATIME},
+    {"nodiratime", MS_NODIRATIME, 0},
+    {"relatime", MS_RELATIME, 0},
+    {"norelatime", 0, MS_RELATIME},
+    {"strictatime", MS_STRICTATIME, 0},
+    {"nostrictatime", 0, MS_STRICTATIME},
+    {"lazytime", MS_LAZYTIME, 0},
+    {"nolazytime", 0, MS_LAZYTIME},
+    {"silent", MS_SILENT, 0},
+    {"loud", 0, MS_SILENT},
+    {"iversion", MS_I_VERSION, 0},
+    {"noiversion", 0, MS_I_VERSION},
+    {"nosymfollow", 256 /* MS_NOSYMFOLLOW */, 0},
+    {"symfollow", 0, 256},
 };
 
 static const struct {
 	const char *name;
 	unsigned long flags;
 } propagation_flags[] = {
-	{ "private", MS_PRIVATE },	       { "rprivate", MS_PRIVATE | MS_REC },
-	{ "shared", MS_SHARED },	       { "rshared", MS_SHARED | MS_REC },
-	{ "slave", MS_SLAVE },		       { "rslave", MS_SLAVE | MS_REC },
-	{ "unbindable", MS_UNBINDABLE },       { "runbindable", MS_UNBINDABLE | MS_REC },
+    {"private", MS_PRIVATE},	   {"rprivate", MS_PRIVATE | MS_REC},
+    {"shared", MS_SHARED},	   {"rshared", MS_SHARED | MS_REC},
+    {"slave", MS_SLAVE},	   {"rslave", MS_SLAVE | MS_REC},
+    {"unbindable", MS_UNBINDABLE}, {"runbindable", MS_UNBINDABLE | MS_REC},
 };
 
 static unsigned long propagation_of(const char *name)
@@ -382,8 +388,8 @@ int oci_mount_options(const cJSON *options, const char *field, struct mount_entr
 		size_t k;
 
 		if (!cJSON_IsString(it))
-			return tug_err_set(err, EINVAL, "%s.options[%zu]: expected a string",
-					   field, i);
+			return tug_err_set(err, EINVAL, "%s.options[%zu]: expected a string", field,
+					   i);
 		o = it->valuestring;
 		i++;
 		if (!strcmp(o, "bind")) {
@@ -447,16 +453,15 @@ static int parse_mounts(const cJSON *arr, struct oci_spec *s, struct tug_err *er
 			return -1;
 		if (!m->destination || !*m->destination)
 			return tug_err_set(err, EINVAL, "%s.destination: required", at);
-		if (oci_mount_options(cJSON_GetObjectItemCaseSensitive(it, "options"), at, m,
-				      err) < 0)
+		if (oci_mount_options(cJSON_GetObjectItemCaseSensitive(it, "options"), at, m, err) <
+		    0)
 			return -1;
 		if (m->type && !strcmp(m->type, "bind"))
 			m->bind = true;
 		if (!m->bind && !m->type)
 			return tug_err_set(err, EINVAL, "%s.type: required unless bind", at);
 		if (m->bind && !m->source)
-			return tug_err_set(err, EINVAL, "%s.source: required for a bind mount",
-					   at);
+			return tug_err_set(err, EINVAL, "%s.source: required for a bind mount", at);
 	}
 	return 0;
 }
@@ -500,13 +505,15 @@ static int parse_namespaces(const cJSON *arr, struct oci_spec *s, struct tug_err
 		snprintf(at, sizeof(at), "linux.namespaces[%zu]", i++);
 		if (!cJSON_IsObject(it))
 			return tug_err_set(err, EINVAL, "%s: expected an object", at);
-		if (get_str(it, "type", at, &type, err) < 0 || get_str(it, "path", at, &path, err) < 0)
+		if (get_str(it, "type", at, &type, err) < 0 ||
+		    get_str(it, "path", at, &path, err) < 0)
 			return -1;
 		if (!type)
 			return tug_err_set(err, EINVAL, "%s.type: required", at);
 		flag = oci_ns_flag(type);
 		if (!flag)
-			return tug_err_set(err, EINVAL, "%s.type: unknown namespace '%s'", at, type);
+			return tug_err_set(err, EINVAL, "%s.type: unknown namespace '%s'", at,
+					   type);
 		if (oci_spec_has_ns(s, flag, NULL))
 			return tug_err_set(err, EINVAL, "%s.type: duplicate namespace '%s'", at,
 					   type);
@@ -564,8 +571,8 @@ static int parse_devices(const cJSON *arr, struct oci_spec *s, struct tug_err *e
 
 static int parse_hooks(const cJSON *hooks, struct tug_err *err)
 {
-	static const char *const kinds[] = { "prestart",       "createRuntime", "createContainer",
-					     "startContainer", "poststart",     "poststop" };
+	static const char *const kinds[] = {"prestart",	      "createRuntime", "createContainer",
+					    "startContainer", "poststart",     "poststop"};
 	const cJSON *kind;
 
 	cJSON_ArrayForEach(kind, hooks)
@@ -579,7 +586,8 @@ static int parse_hooks(const cJSON *hooks, struct tug_err *err)
 		if (k == ARRAY_SIZE(kinds))
 			continue; /* unknown hook kinds are ignored, as runc does */
 		if (!cJSON_IsArray(kind))
-			return tug_err_set(err, EINVAL, "hooks.%s: expected an array", kind->string);
+			return tug_err_set(err, EINVAL, "hooks.%s: expected an array",
+					   kind->string);
 		cJSON_ArrayForEach(h, kind)
 		{
 			const char *path = NULL, **v = NULL;
@@ -622,9 +630,8 @@ static int resolve_root(struct oci_spec *s, const char *path, struct tug_err *er
 		return tug_err_set(err, ENAMETOOLONG, "root.path");
 	if (!realpath(joined, real))
 		return tug_err_sys(err, "root.path: %s", joined);
-	if (path[0] != '/' &&
-	    (strncmp(real, s->bundle, bl) || (real[bl] != '/' && real[bl] != '\0') ||
-	     real[bl] == '\0'))
+	if (path[0] != '/' && (strncmp(real, s->bundle, bl) ||
+			       (real[bl] != '/' && real[bl] != '\0') || real[bl] == '\0'))
 		return tug_err_set(err, EINVAL, "root.path: '%s' escapes the bundle %s", path,
 				   s->bundle);
 	if (stat(real, &st) < 0)
@@ -646,9 +653,9 @@ static int check_version(const char *v, struct tug_err *err)
 	if (end == v || *end != '.')
 		return tug_err_set(err, EINVAL, "ociVersion: '%s' is not a version", v);
 	if (major != 1)
-		return tug_err_set(err, EINVAL,
-				   "ociVersion: unsupported major version in '%s' (supported: 1.0 to 1.2)",
-				   v);
+		return tug_err_set(
+		    err, EINVAL,
+		    "ociVersion: unsupported major version in '%s' (supported: 1.0 to 1.2)", v);
 	return 0;
 }
 
@@ -684,8 +691,8 @@ static int parse_linux(const cJSON *lx, struct oci_spec *s, struct tug_err *err)
 		cJSON_ArrayForEach(it, s->sysctl)
 		{
 			if (!cJSON_IsString(it))
-				return tug_err_set(err, EINVAL, "linux.sysctl.%s: expected a string",
-						   it->string);
+				return tug_err_set(
+				    err, EINVAL, "linux.sysctl.%s: expected a string", it->string);
 			if (strstr(it->string, ".."))
 				return tug_err_set(err, EINVAL, "linux.sysctl.%s: invalid name",
 						   it->string);
@@ -699,8 +706,8 @@ static int parse_linux(const cJSON *lx, struct oci_spec *s, struct tug_err *err)
 	if (prop && *prop) {
 		s->rootfs_propagation = propagation_of(prop);
 		if (!s->rootfs_propagation)
-			return tug_err_set(err, EINVAL, "linux.rootfsPropagation: unknown value '%s'",
-					   prop);
+			return tug_err_set(err, EINVAL,
+					   "linux.rootfsPropagation: unknown value '%s'", prop);
 	}
 	if (get_str(lx, "cgroupsPath", "linux", &s->cgroups_path, err) < 0)
 		return -1;
@@ -733,11 +740,13 @@ static int check_consistency(struct oci_spec *s, struct tug_err *err)
 	bool userns = oci_spec_has_ns(s, CLONE_NEWUSER, &userns_path);
 
 	if ((s->n_uid_maps || s->n_gid_maps) && !userns)
-		return tug_err_set(err, EINVAL,
-				   "linux.uidMappings: mappings need a user namespace in linux.namespaces");
+		return tug_err_set(
+		    err, EINVAL,
+		    "linux.uidMappings: mappings need a user namespace in linux.namespaces");
 	if (userns && !userns_path && (!s->n_uid_maps || !s->n_gid_maps))
-		return tug_err_set(err, EINVAL,
-				   "linux.uidMappings: a new user namespace needs uidMappings and gidMappings");
+		return tug_err_set(
+		    err, EINVAL,
+		    "linux.uidMappings: a new user namespace needs uidMappings and gidMappings");
 	if (s->hostname && *s->hostname && !oci_spec_has_ns(s, CLONE_NEWUTS, NULL))
 		return tug_err_set(err, EINVAL, "hostname: needs a new uts namespace");
 	if (s->domainname && *s->domainname && !oci_spec_has_ns(s, CLONE_NEWUTS, NULL))

@@ -22,32 +22,32 @@
 struct oci_process {
 	bool terminal;
 	unsigned console_rows, console_cols;
-	const char **args;	/* NULL-terminated */
-	const char **env;	/* NULL-terminated, maybe empty */
+	const char **args; /* NULL-terminated */
+	const char **env;  /* NULL-terminated, maybe empty */
 	const char *cwd;
 	uid_t uid;
 	gid_t gid;
 	gid_t *additional_gids;
 	size_t n_additional_gids;
-	int umask;		/* -1 = leave as is */
+	int umask; /* -1 = leave as is */
 	struct process_rlimit *rlimits;
 	size_t n_rlimits;
 	bool no_new_privileges;
 	bool has_oom_score_adj;
 	int oom_score_adj;
-	const cJSON *capabilities;	/* NULL = none */
+	const cJSON *capabilities; /* NULL = none */
 };
 
 struct oci_namespace {
-	int flag;		/* CLONE_NEW* */
-	const char *path;	/* join it, or NULL for a new one */
+	int flag;	  /* CLONE_NEW* */
+	const char *path; /* join it, or NULL for a new one */
 };
 
 struct oci_spec {
 	cJSON *json;
 	const char *version;
-	char *bundle;		/* absolute */
-	char *root_path;	/* absolute */
+	char *bundle;	 /* absolute */
+	char *root_path; /* absolute */
 	bool root_readonly;
 	const char *hostname;
 	const char *domainname;
@@ -83,8 +83,7 @@ int oci_spec_load(const char *bundle, struct oci_spec *spec, struct tug_err *err
 void oci_spec_free(struct oci_spec *spec);
 
 /* A process object alone (exec --process); field names are prefixed with what. */
-int oci_process_parse(const cJSON *j, const char *what, struct oci_process *p,
-		      struct tug_err *err);
+int oci_process_parse(const cJSON *j, const char *what, struct oci_process *p, struct tug_err *err);
 void oci_process_free(struct oci_process *p);
 
 /* Mount options -> flags; unknown ones go to data. Exposed for tests. */

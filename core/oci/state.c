@@ -13,8 +13,7 @@
 #include "platform/json.h"
 #include "platform/process.h"
 
-int oci_state_dir(const char *root, const char *id, char *out, size_t outsz,
-		  struct tug_err *err)
+int oci_state_dir(const char *root, const char *id, char *out, size_t outsz, struct tug_err *err)
 {
 	if (oci_id_validate(id, err) < 0)
 		return -1;

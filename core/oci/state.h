@@ -20,18 +20,17 @@
 
 struct oci_state {
 	char id[256];
-	char dir[PATH_MAX];	/* root/<id> */
+	char dir[PATH_MAX]; /* root/<id> */
 	pid_t pid;
-	uint64_t start_time;	/* of the init, guards against pid reuse */
+	uint64_t start_time; /* of the init, guards against pid reuse */
 	bool paused;
-	char cgroup[PATH_MAX];	/* empty: no cgroup */
-	cJSON *json;		/* the whole record (owns the strings below) */
+	char cgroup[PATH_MAX]; /* empty: no cgroup */
+	cJSON *json;	       /* the whole record (owns the strings below) */
 	const char *bundle, *rootfs, *created, *version;
 	const cJSON *annotations, *hooks;
 };
 
-int oci_state_dir(const char *root, const char *id, char *out, size_t outsz,
-		  struct tug_err *err);
+int oci_state_dir(const char *root, const char *id, char *out, size_t outsz, struct tug_err *err);
 /* Load root/<id>/state.json; ENOENT -> "container <id> does not exist". */
 int oci_state_load(const char *root, const char *id, struct oci_state *st, struct tug_err *err);
 int oci_state_save(const struct oci_state *st, struct tug_err *err);

@@ -5,7 +5,7 @@
 
 int oci_sync_send(int sock, int type, const struct tug_err *err)
 {
-	struct oci_sync_msg m = { .type = type };
+	struct oci_sync_msg m = {.type = type};
 
 	if (err)
 		m.err = *err;

@@ -14,11 +14,11 @@
 #include "platform/err.h"
 
 enum oci_sync_type {
-	SYNC_GO = 1,	/* parent -> init: carry on */
-	SYNC_HOOKS,	/* init -> parent: mounts are done, run prestart/createRuntime */
-	SYNC_TERMINAL,	/* init -> parent: pty master follows as SCM_RIGHTS */
-	SYNC_READY,	/* init -> parent: waiting for start (exec: about to exec) */
-	SYNC_ERROR,	/* init -> parent: err follows */
+	SYNC_GO = 1,   /* parent -> init: carry on */
+	SYNC_HOOKS,    /* init -> parent: mounts are done, run prestart/createRuntime */
+	SYNC_TERMINAL, /* init -> parent: pty master follows as SCM_RIGHTS */
+	SYNC_READY,    /* init -> parent: waiting for start (exec: about to exec) */
+	SYNC_ERROR,    /* init -> parent: err follows */
 };
 
 struct oci_sync_msg {
@@ -33,8 +33,8 @@ int oci_sync_recv(int sock, struct oci_sync_msg *msg, struct tug_err *err);
 /* What the container init needs; everything is set before clone. */
 struct oci_init_args {
 	const struct oci_spec *spec;
-	int fifo;		/* exec.fifo opened O_RDWR: read() blocks until start */
-	int sync;		/* the init's end of the socketpair */
+	int fifo; /* exec.fifo opened O_RDWR: read() blocks until start */
+	int sync; /* the init's end of the socketpair */
 	int stdio[3];
 	int preserve_fds;
 	bool no_pivot;
@@ -50,7 +50,7 @@ void oci_container_init(const struct oci_init_args *a) __attribute__((noreturn))
 struct oci_exec_args {
 	const struct oci_process *process;
 	const cJSON *seccomp;
-	int ns_fds[8];		/* joined in order, -1 = skip */
+	int ns_fds[8]; /* joined in order, -1 = skip */
 	int ns_flags[8];
 	int n_ns;
 	int sync;
