@@ -25,8 +25,8 @@ static void pop_component(char *p)
 		*s = '\0';
 }
 
-int mount_resolve_in_root(const char *root, const char *path, enum resolve_create create,
-			  char *out, size_t outsz, struct tug_err *err)
+int mount_resolve_in_root(const char *root, const char *path, enum resolve_create create, char *out,
+			  size_t outsz, struct tug_err *err)
 {
 	char resolved[PATH_MAX] = "", rest[PATH_MAX], full[PATH_MAX * 2], link[PATH_MAX];
 	int links = 0;
@@ -116,8 +116,8 @@ int mount_resolve_in_root(const char *root, const char *path, enum resolve_creat
 int mount_prepare_rootfs(const char *rootfs, unsigned long propagation, struct tug_err *err)
 {
 	/* Our mounts must not travel back to the host, whatever the host's propagation. */
-	unsigned long prop = (propagation & (MS_SLAVE | MS_PRIVATE)) ? propagation
-								      : MS_SLAVE | MS_REC;
+	unsigned long prop =
+	    (propagation & (MS_SLAVE | MS_PRIVATE)) ? propagation : MS_SLAVE | MS_REC;
 
 	if (mount(NULL, "/", NULL, prop | MS_REC, NULL) < 0)
 		return tug_err_sys(err, "make / rslave");
@@ -168,7 +168,7 @@ static int set_recursive_ro(const char *target, struct tug_err *err)
 {
 	struct {
 		uint64_t attr_set, attr_clr, propagation, userns_fd;
-	} attr = { 1 /* MOUNT_ATTR_RDONLY */, 0, 0, 0 };
+	} attr = {1 /* MOUNT_ATTR_RDONLY */, 0, 0, 0};
 
 	if (syscall(SYS_mount_setattr, AT_FDCWD, target, 0x8000 /* AT_RECURSIVE */, &attr,
 		    sizeof(attr)) < 0)
@@ -201,13 +201,16 @@ int mount_entry_apply(const char *rootfs, const struct mount_entry *m, bool in_u
 	if (m->bind) {
 		if (mount(m->source, target, NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
 			return tug_err_sys(err, "bind %s on %s", m->source, m->destination);
-		if ((flags & ~MS_REMOUNT) && remount_bind(target, flags & ~MS_REMOUNT, m->clear, err) < 0)
+		if ((flags & ~MS_REMOUNT) &&
+		    remount_bind(target, flags & ~MS_REMOUNT, m->clear, err) < 0)
 			return tug_err_wrap(err, "mount %s", m->destination);
 	} else if (type && !strcmp(type, "cgroup")) {
-		/* cgroup v1 is not ours to mount: give the v2 tree, or the host's view read-only. */
+		/* cgroup v1 is not ours to mount: give the v2 tree, or the host's view read-only.
+		 */
 		if (mount("cgroup2", target, "cgroup2", flags, NULL) < 0) {
 			if (mount("/sys/fs/cgroup", target, NULL, MS_BIND | MS_REC, NULL) < 0)
-				return tug_err_sys(err, "bind /sys/fs/cgroup on %s", m->destination);
+				return tug_err_sys(err, "bind /sys/fs/cgroup on %s",
+						   m->destination);
 			if (remount_bind(target, flags | MS_RDONLY, 0, err) < 0)
 				return tug_err_wrap(err, "mount %s", m->destination);
 		}
@@ -215,8 +218,8 @@ int mount_entry_apply(const char *rootfs, const struct mount_entry *m, bool in_u
 		/* A new sysfs needs a network namespace owned by our user namespace. */
 		if (!(type && !strcmp(type, "sysfs") && (errno == EPERM || errno == EBUSY) &&
 		      in_userns))
-			return tug_err_sys(err, "mount %s (%s) on %s", m->source ? m->source : "none",
-					   type, m->destination);
+			return tug_err_sys(err, "mount %s (%s) on %s",
+					   m->source ? m->source : "none", type, m->destination);
 		if (mount("/sys", target, NULL, MS_BIND | MS_REC, NULL) < 0)
 			return tug_err_sys(err, "bind /sys on %s", m->destination);
 		if (remount_bind(target, flags | MS_RDONLY, 0, err) < 0)
@@ -269,9 +272,9 @@ int mount_device(const char *rootfs, const struct mount_device *d, bool in_usern
 int mount_default_devices(const char *rootfs, bool in_userns, struct tug_err *err)
 {
 	static const struct mount_device defaults[] = {
-		{ "/dev/null", 'c', 1, 3, 0666, 0, 0 },	   { "/dev/zero", 'c', 1, 5, 0666, 0, 0 },
-		{ "/dev/full", 'c', 1, 7, 0666, 0, 0 },	   { "/dev/random", 'c', 1, 8, 0666, 0, 0 },
-		{ "/dev/urandom", 'c', 1, 9, 0666, 0, 0 }, { "/dev/tty", 'c', 5, 0, 0666, 0, 0 },
+	    {"/dev/null", 'c', 1, 3, 0666, 0, 0},    {"/dev/zero", 'c', 1, 5, 0666, 0, 0},
+	    {"/dev/full", 'c', 1, 7, 0666, 0, 0},    {"/dev/random", 'c', 1, 8, 0666, 0, 0},
+	    {"/dev/urandom", 'c', 1, 9, 0666, 0, 0}, {"/dev/tty", 'c', 5, 0, 0666, 0, 0},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(defaults); i++)
@@ -283,9 +286,9 @@ int mount_default_devices(const char *rootfs, bool in_userns, struct tug_err *er
 int mount_dev_symlinks(const char *rootfs, struct tug_err *err)
 {
 	static const char *const links[][2] = {
-		{ "/proc/self/fd", "fd" },	   { "/proc/self/fd/0", "stdin" },
-		{ "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
-		{ "pts/ptmx", "ptmx" },
+	    {"/proc/self/fd", "fd"},	   {"/proc/self/fd/0", "stdin"},
+	    {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"},
+	    {"pts/ptmx", "ptmx"},
 	};
 	char p[PATH_MAX];
 

@@ -16,21 +16,21 @@
 
 struct mount_entry {
 	const char *destination;
-	const char *type;	/* may be NULL for bind mounts */
+	const char *type; /* may be NULL for bind mounts */
 	const char *source;
-	unsigned long flags;	/* MS_* to set */
-	unsigned long clear;	/* MS_* asked off (rw, suid, ...) */
+	unsigned long flags;	   /* MS_* to set */
+	unsigned long clear;	   /* MS_* asked off (rw, suid, ...) */
 	unsigned long propagation; /* MS_PRIVATE|MS_REC ... or 0 */
 	bool bind;
-	bool recursive_ro;	/* "rro": readonly for every submount */
-	char *data;		/* filesystem options, comma joined */
+	bool recursive_ro; /* "rro": readonly for every submount */
+	char *data;	   /* filesystem options, comma joined */
 };
 
 struct mount_device {
 	const char *path;
-	char type;		/* c, b, u, p */
+	char type; /* c, b, u, p */
 	int64_t major, minor;
-	uint32_t mode;		/* permission bits */
+	uint32_t mode; /* permission bits */
 	uid_t uid;
 	gid_t gid;
 };
@@ -42,8 +42,8 @@ enum resolve_create { RESOLVE_EXISTING, RESOLVE_MKDIR, RESOLVE_MKFILE };
  * symlink followed as if root were "/" (".." stops at root). With create,
  * missing parents and the last component are made. out gets root + path.
  */
-int mount_resolve_in_root(const char *root, const char *path, enum resolve_create create,
-			  char *out, size_t outsz, struct tug_err *err);
+int mount_resolve_in_root(const char *root, const char *path, enum resolve_create create, char *out,
+			  size_t outsz, struct tug_err *err);
 /* Make "/" rslave (or propagation) and bind rootfs onto itself for pivot_root. */
 int mount_prepare_rootfs(const char *rootfs, unsigned long propagation, struct tug_err *err);
 /* Mount one entry of the spec under rootfs. in_userns: sysfs falls back to a bind. */

@@ -26,8 +26,8 @@ pid_t ns_clone_into_cgroup(unsigned long flags, const char *cgroup_dir, struct t
 {
 	struct {
 		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
-			set_tid, set_tid_size, cgroup;
-	} args = { 0 };
+		    set_tid, set_tid_size, cgroup;
+	} args = {0};
 	_cleanup_close_ int cg = open(cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	long pid;
 
@@ -135,9 +135,9 @@ int ns_unshare_time(int64_t mono_s, int64_t mono_ns, int64_t boot_s, int64_t boo
 
 	if (unshare(CLONE_NEWTIME) < 0)
 		return tug_err_sys(err, "unshare time namespace");
-	len = snprintf(buf, sizeof(buf), "monotonic %lld %lld\nboottime %lld %lld\n",
-		       (long long)mono_s, (long long)mono_ns, (long long)boot_s,
-		       (long long)boot_ns);
+	len =
+	    snprintf(buf, sizeof(buf), "monotonic %lld %lld\nboottime %lld %lld\n",
+		     (long long)mono_s, (long long)mono_ns, (long long)boot_s, (long long)boot_ns);
 	fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return tug_err_sys(err, "open /proc/self/timens_offsets");

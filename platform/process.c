@@ -20,7 +20,7 @@
 int process_set_rlimits(const struct process_rlimit *r, size_t n, struct tug_err *err)
 {
 	for (size_t i = 0; i < n; i++) {
-		struct rlimit rl = { (rlim_t)r[i].soft, (rlim_t)r[i].hard };
+		struct rlimit rl = {(rlim_t)r[i].soft, (rlim_t)r[i].hard};
 
 		if (setrlimit(r[i].resource, &rl) < 0)
 			return tug_err_sys(err, "process.rlimits[%zu]: setrlimit %d", i,
@@ -259,7 +259,7 @@ bool process_alive(pid_t pid, uint64_t start_time)
 int process_wait_gone(pid_t pid, uint64_t start_time, int timeout_ms)
 {
 	for (int waited = 0; waited <= timeout_ms; waited += 10) {
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		struct timespec ts = {0, 10 * 1000 * 1000};
 
 		if (!process_alive(pid, start_time))
 			return 0;

@@ -31,7 +31,7 @@ int pty_open(int *master, char *slave, size_t slavesz, struct tug_err *err)
 
 int pty_set_size(int fd, unsigned rows, unsigned cols, struct tug_err *err)
 {
-	struct winsize ws = { .ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols };
+	struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
 
 	if ((rows || cols) && ioctl(fd, TIOCSWINSZ, &ws) < 0)
 		return tug_err_sys(err, "process.consoleSize");
@@ -53,9 +53,9 @@ int pty_make_controlling(int slave_fd, struct tug_err *err)
 int pty_send_fd(int sock, int fd, const char *name, struct tug_err *err)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { (void *)name, strlen(name) ? strlen(name) : 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			      .msg_controllen = sizeof(cbuf) };
+	struct iovec iov = {(void *)name, strlen(name) ? strlen(name) : 1};
+	struct msghdr msg = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *c;
 
 	memset(cbuf, 0, sizeof(cbuf));
@@ -72,9 +72,9 @@ int pty_send_fd(int sock, int fd, const char *name, struct tug_err *err)
 int pty_recv_fd(int sock, struct tug_err *err)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))], data[256];
-	struct iovec iov = { data, sizeof(data) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			      .msg_controllen = sizeof(cbuf) };
+	struct iovec iov = {data, sizeof(data)};
+	struct msghdr msg = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *c;
 	int fd;
 
@@ -89,7 +89,7 @@ int pty_recv_fd(int sock, struct tug_err *err)
 
 int pty_send_to_console_socket(const char *path, int master, struct tug_err *err)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	_cleanup_close_ int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	if (s < 0)
@@ -118,7 +118,7 @@ int pty_proxy(int master, struct tug_err *err)
 {
 	struct termios old, raw;
 	bool tty = isatty(0) && tcgetattr(0, &old) == 0;
-	struct pollfd p[2] = { { master, POLLIN, 0 }, { 0, POLLIN, 0 } };
+	struct pollfd p[2] = {{master, POLLIN, 0}, {0, POLLIN, 0}};
 
 	if (tty) {
 		struct winsize ws;
