@@ -78,6 +78,7 @@ int cli_demux_feed(struct cli_demux *st, const char *data, size_t len, int out_f
 struct cli_run_opts {
 	bool detach, rm, interactive, tty, quiet;
 	bool no_sig_proxy;	/* --sig-proxy=false */
+	enum { PULL_MISSING, PULL_ALWAYS, PULL_NEVER } pull;
 	const char *name;
 	const char *platform;
 	cJSON *body;		/* the create request */
@@ -86,7 +87,12 @@ struct cli_run_opts {
 };
 /* argv of `run`/`create`; -1 after printing a usage error (exit 125). */
 int cli_parse_run(int argc, char **argv, bool is_run, struct cli_run_opts *o);
-/* Create a container from o; prints nothing. id receives the full ID. */
+/*
+ * Pull ref through the daemon (POST /images/create), status lines to
+ * stderr without progress bars; 0, or -1 after printing why.
+ */
+int cli_pull(const char *ref);
+/* Create a container from o (pulling its image as --pull says). id receives the full ID. */
 int cli_create(struct cli_run_opts *o, char *id, size_t size, int *exit_code);
 
 /* Pure helpers (tests/unit/test_client.c). */

@@ -12,6 +12,7 @@ enum {
 	O_HEALTH_TIMEOUT, O_HEALTH_RETRIES, O_HEALTH_START, O_NO_HEALTH, O_PIDS, O_CPUS,
 	O_ENTRYPOINT, O_READ_ONLY, O_TMPFS, O_STOP_SIGNAL, O_STOP_TIMEOUT, O_PRIVILEGED,
 	O_CAP_ADD, O_CAP_DROP, O_PLATFORM, O_MEMORY_SWAP, O_HELP, O_INIT, O_SIG_PROXY,
+	O_PULL,
 };
 
 static const struct option run_options[] = {
@@ -53,6 +54,7 @@ static const struct option run_options[] = {
 	{ "platform", required_argument, NULL, O_PLATFORM },
 	{ "init", no_argument, NULL, O_INIT },
 	{ "sig-proxy", optional_argument, NULL, O_SIG_PROXY },
+	{ "pull", required_argument, NULL, O_PULL },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -84,7 +86,8 @@ static void usage(FILE *out, bool is_run)
 		"      --read-only          Read-only root filesystem\n"
 		"      --tmpfs DIR[:OPTS]   tmpfs mount\n"
 		"  -l, --label K=V          Label\n"
-		"  -h, --hostname NAME      Hostname\n",
+		"  -h, --hostname NAME      Hostname\n"
+		"      --pull POLICY        missing (default), always, never\n",
 		is_run ? "run" : "create", is_run ? "Create and run" : "Create",
 		is_run ? "  -d, --detach             Run in the background, print the ID\n" : "");
 }
@@ -197,6 +200,16 @@ int cli_parse_run(int argc, char **argv, bool is_run, struct cli_run_opts *o)
 		case O_PLATFORM:
 		case O_INIT:
 			break; /* accepted for compatibility */
+		case O_PULL:
+			if (!strcmp(optarg, "missing"))
+				o->pull = PULL_MISSING;
+			else if (!strcmp(optarg, "always"))
+				o->pull = PULL_ALWAYS;
+			else if (!strcmp(optarg, "never"))
+				o->pull = PULL_NEVER;
+			else
+				return bad("pull policy (missing, always, never)", optarg);
+			break;
 		case O_SIG_PROXY:
 			o->no_sig_proxy = optarg && !strcmp(optarg, "false");
 			break;

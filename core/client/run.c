@@ -11,6 +11,90 @@
 #include "platform/json.h"
 #include "platform/term.h"
 
+struct pull_sink {
+	struct buf line;
+	bool failed;
+};
+
+static void pull_line(struct pull_sink *ps, const char *text, size_t len)
+{
+	struct tug_err err;
+	_cleanup_json_ cJSON *m = len ? json_parse(text, len, "pull", &err) : NULL;
+	const char *id, *status, *error;
+
+	if (!m)
+		return;
+	error = cJSON_GetStringValue(cJSON_GetObjectItem(m, "error"));
+	if (error) {
+		fprintf(stderr, "tug: pull: %s\n", error);
+		ps->failed = true;
+		return;
+	}
+	/* Progress bars are for terminals that redraw; a console gets the steps. */
+	if (cJSON_GetObjectItem(m, "progressDetail") &&
+	    cJSON_GetArraySize(cJSON_GetObjectItem(m, "progressDetail")))
+		return;
+	id = cJSON_GetStringValue(cJSON_GetObjectItem(m, "id"));
+	status = cJSON_GetStringValue(cJSON_GetObjectItem(m, "status"));
+	if (!status)
+		return;
+	if (id)
+		fprintf(stderr, "%s: %s\n", id, status);
+	else
+		fprintf(stderr, "%s\n", status);
+}
+
+static void pull_data(void *ctx, const char *data, size_t len)
+{
+	struct pull_sink *ps = ctx;
+	char *nl;
+
+	buf_add(&ps->line, data, len);
+	while ((nl = memchr(buf_head(&ps->line), '\n', buf_size(&ps->line)))) {
+		size_t n = (size_t)(nl - buf_head(&ps->line));
+
+		pull_line(ps, buf_head(&ps->line), n);
+		buf_consume(&ps->line, n + 1);
+	}
+}
+
+int cli_pull(const char *ref)
+{
+	char esc[700], target[800];
+	struct http_client c;
+	struct http_response r;
+	struct pull_sink ps = { 0 };
+	struct tug_err err;
+	int rc = 0;
+
+	cli_escape(ref, esc, sizeof(esc));
+	snprintf(target, sizeof(target), "/images/create?fromImage=%s", esc);
+	if (cli_connect(&c, &err) || http_client_send(&c, "POST", target, NULL, NULL, 0, &err) ||
+	    http_client_read_head(&c, &r, &err)) {
+		http_client_close(&c);
+		cli_daemon_error(&err);
+		return -1;
+	}
+	if (http_client_read_body(&c, &r, pull_data, &ps, &err)) {
+		tug_err_print(&err);
+		rc = -1;
+	} else if (r.status != 200) {
+		_cleanup_json_ cJSON *reply = json_parse(buf_head(&ps.line) ?: "", buf_size(&ps.line),
+							 "reply", &err);
+
+		cli_status_error(r.status, reply, 0);
+		rc = -1;
+	} else {
+		if (buf_size(&ps.line))
+			pull_line(&ps, buf_head(&ps.line), buf_size(&ps.line));
+		rc = ps.failed ? -1 : 0;
+	}
+	buf_free(&ps.line);
+	http_response_free(&r);
+	http_client_close(&c);
+	return rc;
+}
+
 int cli_create(struct cli_run_opts *o, char *id, size_t size, int *exit_code)
 {
 	char target[400] = "/containers/create", name[300];
@@ -18,21 +102,39 @@ int cli_create(struct cli_run_opts *o, char *id, size_t size, int *exit_code)
 	const cJSON *w;
 	struct tug_err err;
 	int st;
+	bool pulled = false;
 
 	if (o->name) {
 		cli_escape(o->name, name, sizeof(name));
 		snprintf(target, sizeof(target), "/containers/create?name=%s", name);
 	}
+	if (o->pull == PULL_ALWAYS) {
+		if (cli_pull(o->args[0])) {
+			*exit_code = EXIT_DAEMON;
+			return -1;
+		}
+		pulled = true;
+	}
+again:
 	st = cli_request("POST", target, o->body, &reply, &err);
 	if (st < 0) {
 		*exit_code = cli_daemon_error(&err);
 		return -1;
 	}
 	if (st == 404 && strstr(cli_message(reply), "image")) {
-		fprintf(stderr, "Unable to find image '%s' locally (tug pull or tug load it)\n",
-			o->args[0]);
-		*exit_code = cli_status_error(st, reply, EXIT_DAEMON);
-		return -1;
+		fprintf(stderr, "Unable to find image '%s' locally\n", o->args[0]);
+		if (o->pull == PULL_NEVER || pulled) {
+			*exit_code = cli_status_error(st, reply, EXIT_DAEMON);
+			return -1;
+		}
+		if (cli_pull(o->args[0])) {
+			*exit_code = EXIT_DAEMON;
+			return -1;
+		}
+		pulled = true;
+		cJSON_Delete(reply);
+		reply = NULL;
+		goto again;
 	}
 	if (st != 201 && st != 200) {
 		*exit_code = cli_status_error(st, reply, EXIT_DAEMON);

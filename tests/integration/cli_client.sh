@@ -10,6 +10,8 @@ ln -s "$TUG" "$T/tugd"
 busybox_rootfs "$T/rootfs"
 /usr/bin/python3 "$TESTS_DIR/integration/mkbusybox_tar.py" "$T/rootfs" "$T/busybox.tar"
 export TUG_STATE_DIR=$T/state TUG_RUN_DIR=$T/run
+# A plain-HTTP registry on loopback (for run's pull), marked insecure for tugd.
+export TUG_REGISTRIES_CONF=$T/registries.json TUG_CERTS_DIR=$T/certs.d TUG_AUTH_FILE=$T/auths.json
 unset DOCKER_HOST TUG_HOST
 "$TUG" load -q -i "$T/busybox.tar"
 "$T/tugd" >"$T/tugd.log" 2>&1 &
@@ -39,10 +41,10 @@ check run_stderr_apart sh -c "[ \"\$($C run --rm busybox sh -c 'echo o; echo e >
 $C run --rm busybox nonexist >/dev/null 2>&1
 rc=$?
 [ $rc = 127 ] && pass run_not_found_127 || fail run_not_found_127 "rc $rc, expected 127"
-$C run --rm no-such-image true >"$T/out" 2>&1
+$C run --pull never --rm no-such-image true >"$T/out" 2>&1
 rc=$?
-[ $rc = 125 ] && grep -q 'Unable to find image' "$T/out" && pass run_no_image_125 ||
-	fail run_no_image_125 "rc $rc: $(cat "$T/out")"
+[ $rc = 125 ] && grep -q 'Unable to find image' "$T/out" && grep -q 'No such image' "$T/out" &&
+	pass run_no_image_125 || fail run_no_image_125 "rc $rc: $(cat "$T/out")"
 check run_stdin sh -c "[ \"\$(echo piped | $C run -i --rm busybox cat)\" = piped ]"
 check run_env_workdir_user sh -c "[ \"\$($C run --rm -e A=1 -w /tmp -u nobody busybox sh -c 'echo \$A \$(pwd) \$(id -u)')\" = '1 /tmp 65534' ]"
 check run_entrypoint sh -c "[ \"\$($C run --rm --entrypoint /bin/echo busybox via-entrypoint)\" = via-entrypoint ]"
@@ -147,6 +149,43 @@ fi
 check events_since_until sh -c "timeout 5 $TUG events --since 5m --until 0s --filter container=evt >$T/past.txt &&
 	grep -q ' container start .*name=evt' $T/past.txt && grep -q ' container die .*name=evt' $T/past.txt"
 check events_format sh -c "timeout 5 $TUG events --since 5m --until 0s --filter event=die --filter container=evt --format '{{.Action}} {{.Actor.Attributes.name}}' | grep -qx 'die evt'"
+
+# run pulls a missing image through tugd (POST /images/create), as docker does.
+if command -v docker-registry >/dev/null && command -v skopeo >/dev/null; then
+	HPORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	HREG=127.0.0.1:$HPORT
+	printf 'version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n' \
+		"$T/regstore" "$HREG" >"$T/reg.yml"
+	/usr/bin/docker-registry serve "$T/reg.yml" >"$T/reg.log" 2>&1 &
+	REGPID=$!
+	echo "{\"insecure-registries\": [\"$HREG\"]}" >"$TUG_REGISTRIES_CONF"
+	for i in $(seq 50); do curl -s "http://$HREG/v2/" >/dev/null && break; sleep 0.1; done
+	# Another image than the loaded busybox (its own layer and config).
+	mkdir -p "$T/rootfs2"
+	busybox_rootfs "$T/rootfs2"
+	echo pulled >"$T/rootfs2/etc/origin"
+	/usr/bin/python3 "$TESTS_DIR/integration/mkbusybox_tar.py" "$T/rootfs2" "$T/bb.tar" bb:1
+	if skopeo copy -q --dest-tls-verify=false "docker-archive:$T/bb.tar" "docker://$HREG/bb:1" >"$T/skopeo.log" 2>&1; then
+		$C run --rm "$HREG/bb:1" cat /etc/origin >"$T/pull.out" 2>"$T/pull.err"
+		rc=$?
+		[ $rc = 0 ] && grep -qx pulled "$T/pull.out" && grep -q 'Unable to find image' "$T/pull.err" &&
+			pass run_pulls_missing || fail run_pulls_missing "rc $rc: $(tail -3 "$T/pull.err" | tr '\n' '|')"
+		check run_pull_always sh -c "$C run --pull always --rm $HREG/bb:1 true 2>$T/pull2.err && ! grep -q 'Unable to find' $T/pull2.err"
+		$C run --rm "$HREG/bb:nope" true >"$T/pull3.out" 2>&1
+		rc=$?
+		[ $rc = 125 ] && grep -q 'Unable to find image' "$T/pull3.out" && pass run_pull_missing_tag_125 ||
+			fail run_pull_missing_tag_125 "rc $rc: $(tail -2 "$T/pull3.out" | tr '\n' '|')"
+	else
+		for n in run_pulls_missing run_pull_always run_pull_missing_tag_125; do
+			fail $n "skopeo could not push: $(tail -1 "$T/skopeo.log")"
+		done
+	fi
+	kill $REGPID 2>/dev/null
+else
+	for n in run_pulls_missing run_pull_always run_pull_missing_tag_125; do
+		skip $n "docker-registry or skopeo not installed"
+	done
+fi
 
 # Bad input.
 $C stop nope >"$T/out" 2>&1
