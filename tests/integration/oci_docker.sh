@@ -63,6 +63,7 @@ cleanup() {
 	awk -v d="$D/" 'index($2, d) == 1 {print $2}' /proc/self/mounts | sort -r |
 		while read -r m; do umount -l "$m" 2>/dev/null; done
 	rm -rf "$D"
+	tug_cleanup_tmp
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
