@@ -14,7 +14,8 @@ fi
 oci_setup
 V2=$(findmnt -n -o TARGET -t cgroup2 | head -1)
 
-# run_both NAME PYTHON...: stdout of the bundle's process under each runtime.
+# run_both NAME PYTHON...: stdout of the bundle's process under each runtime
+# (RUN_FLAGS: extra flags for both `run`s).
 run_both() {
 	_n=$1
 	shift
@@ -22,9 +23,10 @@ run_both() {
 	unshare -m sh -c '
 		mount --make-rprivate /
 		if [ -n "$1" ] && [ "$1" != /sys/fs/cgroup ]; then mount --bind "$1" /sys/fs/cgroup; fi
-		crun --root "$2" --cgroup-manager=disabled run -b "$3" "$4"
-	' sh "$V2" "$WORK/crun-root" "$_b" "crun-$_n" >"$WORK/$_n.crun" 2>&1
-	oci run -b "$_b" "tug-$_n" >"$WORK/$_n.tug" 2>&1
+		crun --root "$2" --cgroup-manager=disabled run $5 -b "$3" "$4"
+	' sh "$V2" "$WORK/crun-root" "$_b" "crun-$_n" "${RUN_FLAGS:-}" >"$WORK/$_n.crun" 2>&1
+	# shellcheck disable=SC2086
+	oci run ${RUN_FLAGS:-} -b "$_b" "tug-$_n" >"$WORK/$_n.tug" 2>&1
 }
 
 same() {
@@ -104,6 +106,9 @@ same same_seccomp_actions_args seccomp2
 # Mount table: fields 1-4 (source, target, type, options); cgroup and masks included.
 run_both mounts 'c["process"]["args"]=["sh","-c","cut -d\" \" -f1-4 /proc/self/mounts"]'
 same same_mount_table mounts
+# --no-pivot (MS_MOVE + chroot): the same mount table, the old root as unreachable.
+RUN_FLAGS=--no-pivot run_both nopivot 'c["process"]["args"]=["sh","-c","cut -d\" \" -f1-4 /proc/self/mounts; ls /proc/1/root/ | head -3; cd /..; ls | head -3"]'
+same same_no_pivot nopivot
 run_both dev 'c["process"]["args"]=["sh","-c","ls -l /dev /dev/pts | sed \"s/ [A-Z][a-z][a-z] .*:[0-9][0-9]//\""]'
 same same_dev_listing dev
 run_both devro 'c["process"]["args"]=["sh","-c","ls -la / | wc -l; touch /x 2>&1 | sed s/.*:.//; cat /proc/self/uid_map"]'
