@@ -94,10 +94,15 @@ int image_resolve(struct image_store *s, const cJSON *refs, const char *what,
 	struct image_ref ref;
 	struct tug_err ignore;
 	char key[400];
-	const char *found = NULL;
+	const char *found = NULL, *found_cfg = NULL;
 	int matches = 0;
 
-	/* An ID or its prefix: config digest (Docker's image ID) or manifest digest. */
+	/*
+	 * An ID or its prefix: config digest (Docker's image ID) or manifest
+	 * digest. Manifests that share a config (a loaded image pulled again
+	 * through a registry that rewrote its manifest) are one image to Docker:
+	 * same config, same layers, so the first one will do.
+	 */
 	if (image_id_prefix_valid(what)) {
 		const char *hex = !strncmp(what, "sha256:", 7) ? what + 7 : what;
 
@@ -106,9 +111,11 @@ int image_resolve(struct image_store *s, const cJSON *refs, const char *what,
 
 			if ((cfg && !strncmp(cfg + 7, hex, strlen(hex))) ||
 			    !strncmp(it->string + 7, hex, strlen(hex))) {
-				if (!found || strcmp(found, it->string))
-					matches++;
+				if (found && cfg && found_cfg && !strcmp(cfg, found_cfg))
+					continue;
+				matches++;
 				found = it->string;
+				found_cfg = cfg;
 			}
 		}
 		if (matches > 1)

@@ -170,19 +170,23 @@ if command -v docker-registry >/dev/null && command -v skopeo >/dev/null; then
 		rc=$?
 		[ $rc = 0 ] && grep -qx pulled "$T/pull.out" && grep -q 'Unable to find image' "$T/pull.err" &&
 			pass run_pulls_missing || fail run_pulls_missing "rc $rc: $(tail -3 "$T/pull.err" | tr '\n' '|')"
+		# The loaded busybox again through the registry (another manifest, the
+		# same config): one image to Docker, and both names still run.
+		check run_pulled_same_config sh -c "skopeo copy -q --dest-tls-verify=false docker-archive:$T/busybox.tar docker://$HREG/bb:same >>$T/skopeo.log 2>&1 &&
+			$C run --rm $HREG/bb:same true 2>$T/pull4.err && $C run --rm busybox true"
 		check run_pull_always sh -c "$C run --pull always --rm $HREG/bb:1 true 2>$T/pull2.err && ! grep -q 'Unable to find' $T/pull2.err"
 		$C run --rm "$HREG/bb:nope" true >"$T/pull3.out" 2>&1
 		rc=$?
 		[ $rc = 125 ] && grep -q 'Unable to find image' "$T/pull3.out" && pass run_pull_missing_tag_125 ||
 			fail run_pull_missing_tag_125 "rc $rc: $(tail -2 "$T/pull3.out" | tr '\n' '|')"
 	else
-		for n in run_pulls_missing run_pull_always run_pull_missing_tag_125; do
+		for n in run_pulls_missing run_pulled_same_config run_pull_always run_pull_missing_tag_125; do
 			fail $n "skopeo could not push: $(tail -1 "$T/skopeo.log")"
 		done
 	fi
 	kill $REGPID 2>/dev/null
 else
-	for n in run_pulls_missing run_pull_always run_pull_missing_tag_125; do
+	for n in run_pulls_missing run_pulled_same_config run_pull_always run_pull_missing_tag_125; do
 		skip $n "docker-registry or skopeo not installed"
 	done
 fi
