@@ -124,7 +124,7 @@ host-deps:
 	@tools/host-deps.sh build $(if $(BOARD_CROSS_COMPILE),cross)
 
 deps: $(DEPS_STAMP)
-$(DEPS_STAMP): $(AUTOCONF_MK) tools/deps.sh
+$(DEPS_STAMP): $(AUTOCONF_MK) tools/deps.sh $(wildcard tools/mbedtls_*)
 	@PKG_CONFIG="$(PKG_CONFIG)" tools/deps.sh --board-dir board/$(BOARD) --sysroot $(SYSROOT) --libs "$(deps-y)"
 	@touch $@
 

@@ -318,18 +318,25 @@ build_libseccomp() {
 
 build_mbedtls() {
 	config=$top/tools/mbedtls_config.h
+	# MBEDTLS_CHACHA20_ALT: our ChaCha20 (four blocks at once) replaces
+	# mbedtls' own; its context header goes where chacha20.h looks for it.
+	cp "$top/tools/mbedtls_chacha20_alt.h" include/mbedtls/chacha20_alt.h
 	# The quotes survive make's recipe shell: -DMBEDTLS_CONFIG_FILE="<path>".
 	make $jobs lib CC="$cc" AR="$ar" \
 		CFLAGS="$cflags -DMBEDTLS_CONFIG_FILE='\"$config\"'"
 	# The record cipher of a pull runs over every byte: ChaCha20-Poly1305
 	# built with -O2 does ~510 MB/s on x86_64 here (-Os: ~250; AES-GCM with
-	# AES-NI ~295 either way, its per-block calls dominate), and it is the
-	# cipher ARM and MIPS boards use. Only these files; the rest stays -Os.
+	# AES-NI ~295 either way, its per-block calls dominate), ~820 MB/s with
+	# the four-block ChaCha20, and it is the cipher ARM and MIPS boards use.
+	# Only these files; the rest stays -Os.
 	for f in $mbedtls_hot; do
 		$cc $cflags -O2 -Iinclude "-DMBEDTLS_CONFIG_FILE=\"$config\"" \
 			-c "library/$f.c" -o "library/$f.o"
 	done
-	(cd library && $ar rcs libmbedcrypto.a $(for f in $mbedtls_hot; do echo "$f.o"; done))
+	$cc $cflags -O2 -Iinclude "-DMBEDTLS_CONFIG_FILE=\"$config\"" \
+		-c "$top/tools/mbedtls_chacha20_alt.c" -o library/chacha20_alt.o
+	(cd library && $ar rcs libmbedcrypto.a chacha20_alt.o \
+		$(for f in $mbedtls_hot; do echo "$f.o"; done))
 	mkdir -p "$sysroot/include/mbedtls" "$sysroot/include/psa"
 	cp include/mbedtls/*.h "$sysroot/include/mbedtls/"
 	cp include/psa/*.h "$sysroot/include/psa/"
@@ -372,7 +379,8 @@ stamp_key() {
 	recipe=$(sed -n "/^build_$1() {/,/^}/p" "$top/tools/deps.sh" | cksum | cut -d' ' -f1)
 	key="$src_version $flags_key $recipe"
 	if [ "$1" = mbedtls ]; then
-		key="$key $(cksum <"$top/tools/mbedtls_config.h" | cut -d' ' -f1) O2:$mbedtls_hot tug_build.h"
+		key="$key $(cat "$top/tools/mbedtls_config.h" "$top/tools/mbedtls_chacha20_alt.h" \
+			"$top/tools/mbedtls_chacha20_alt.c" | cksum | cut -d' ' -f1) O2:$mbedtls_hot tug_build.h"
 	fi
 	echo "$key"
 }

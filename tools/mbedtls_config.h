@@ -27,6 +27,7 @@
 #define MBEDTLS_AESNI_C			/* x86_64 only; empty elsewhere */
 #define MBEDTLS_GCM_C
 #define MBEDTLS_CHACHA20_C
+#define MBEDTLS_CHACHA20_ALT		/* tools/mbedtls_chacha20_alt.c: 4 blocks at once */
 #define MBEDTLS_POLY1305_C
 #define MBEDTLS_CHACHAPOLY_C
 
