@@ -32,6 +32,7 @@
 #include "core/daemon/netvol.h"
 #include "core/image/image.h"
 #include "core/image/store.h"
+#include "core/oci/runtime.h"
 #include "core/update/txn.h"
 #include "platform/cleanup.h"
 #include "platform/fsutil.h"
@@ -418,8 +419,8 @@ static void kill_and_reap(struct daemon *d, struct container *c)
 	struct pollfd p = { .fd = c->pidfd, .events = POLLIN };
 	struct tug_err err;
 
-	if (ctr_kill(d, c, SIGKILL, &err))
-		return;
+	/* It may be gone already (it had its stop signal): then only reap. */
+	ctr_kill(d, c, SIGKILL, &err);
 	if (c->pidfd >= 0)
 		poll(&p, 1, 5000);
 	for (int i = 0; i < 250 && ctr_is_running(c); i++) {
@@ -433,6 +434,8 @@ static void kill_and_reap(struct daemon *d, struct container *c)
 		}
 		poll(NULL, 0, 20);
 	}
+	if (ctr_is_running(c))
+		ctr_exited(d, c, 137, NULL);
 }
 
 /*
@@ -517,13 +520,18 @@ static void rollback_finish(struct daemon *d, const cJSON *j, struct txn *t)
 		old->stopped_by_user = false;
 		old->restart_count = 0;
 		old->backoff_ms = 0;
-		/* The keeper may still be draining the last run's output (up to 2 s). */
+		/*
+		 * The keeper may still be draining the last run's output (up to
+		 * 2 s, EBUSY), or the runtime state of the run the crash cut off
+		 * may still be there (EEXIST): clear it and try again.
+		 */
 		for (int i = 0; ctr_start(d, old, &err); i++) {
-			if (err.code != EBUSY || i == 80) {
+			if ((err.code != EBUSY && err.code != EEXIST) || i == 80) {
 				tug_err_print(&err);
 				break;
 			}
 			poll(NULL, 0, 50);
+			oci_runtime_delete(d->oci_root, old->id, true, NULL);
 		}
 		if (t && ctr_is_running(old))
 			step(d, t, "restored", sget(s, "Name"), "old container %.12s running again",
