@@ -2,7 +2,7 @@
 # Boot a board's kernel + initramfs under QEMU (TCG), console on stdio.
 # Usage: tools/qemu-run.sh --board-dir board/<b> --kernel K --initrd I
 #            [--append "..."] [--timeout S] [--log FILE] [--watchdog]
-#            [--monitor SOCK] [--quiet] [-- extra qemu args...]
+#            [--monitor SOCK] [--icount SHIFT] [--quiet] [-- extra qemu args...]
 #
 #   --append    extra kernel command line (after console=, panic=-1, quiet)
 #   --timeout   seconds before qemu is killed (default 120)
@@ -11,6 +11,11 @@
 #               i6300esb) whose expiry resets the board; with -no-reboot that
 #               ends qemu with exit status 5, as a softdog expiry does
 #   --monitor   HMP monitor on the UNIX socket SOCK (socat - UNIX:SOCK)
+#   --icount    -icount shift=SHIFT: the guest's clock advances 2^SHIFT ns per
+#               instruction executed, so the guest's own timings (boot times)
+#               do not depend on the host's load; 0 models a CPU retiring one
+#               instruction per ns. Not for mipsel malta (its timer
+#               calibration goes wrong: the kernel takes minutes of guest time)
 #   --quiet     do not copy the console to stdout
 #
 # Exit status: 0 the guest powered off (kernel said "reboot: Power down"),
@@ -25,7 +30,7 @@ usage() {
 }
 die() { echo "qemu-run: $*" >&2; exit 1; }
 
-board_dir='' kernel='' initrd='' append='' timeout=120 log='' watchdog='' monitor='' quiet=''
+board_dir='' kernel='' initrd='' append='' timeout=120 log='' watchdog='' monitor='' quiet='' icount=''
 extra=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -36,6 +41,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=${2:?}; shift 2 ;;
 	--log) log=${2:?}; shift 2 ;;
 	--monitor) monitor=${2:?}; shift 2 ;;
+	--icount) icount=${2:?}; shift 2 ;;
 	--watchdog) watchdog=1; shift ;;
 	--quiet) quiet=1; shift ;;
 	--) shift; extra=("$@"); break ;;
@@ -70,6 +76,7 @@ if [ -n "$watchdog" ]; then
 		echo "qemu-run: $board emulates no watchdog (BOARD_QEMU_WATCHDOG); the guest may use softdog" >&2
 	args+=("${wdt_args[@]}" -action watchdog=reset)
 fi
+[ -z "$icount" ] || args+=(-icount "shift=$icount")
 if [ -n "$monitor" ]; then
 	rm -f "$monitor"
 	args+=(-monitor "unix:$monitor,server=on,wait=off")
