@@ -115,8 +115,9 @@ for b in $boards; do
 	fi
 	log "$b: kernel $kver"
 
-	if [ -x "build/$b/tug" ]; then
-		boot_one "$b" "$b" "build/$b/tug"
+	# TUG_BUILD=DIR: boot DIR/<board>/tug (an engineer's own O= builds).
+	if [ -x "${TUG_BUILD:-build}/$b/tug" ]; then
+		boot_one "$b" "$b" "${TUG_BUILD:-build}/$b/tug"
 		continue
 	fi
 	skip "$b" "build/$b/tug not built (make BOARD=$b); booting the init stub"
