@@ -639,7 +639,7 @@ void h_ctr_stats(struct daemon *d, struct conn *c)
 	usage = cJSON_AddObjectToObject(cJSON_AddObjectToObject(o, "precpu_stats"), "cpu_usage");
 	cJSON_AddNumberToObject(usage, "total_usage", 0);
 	cJSON_AddObjectToObject(o, "blkio_stats");
-	cJSON_AddObjectToObject(o, "networks");
+	cJSON_AddItemToObject(o, "networks", ctr_net_stats(d, ctr));
 	/* One-shot always: a stream would repeat this; the CLI's --no-stream asks stream=0. */
 	api_reply_json(c, 200, o);
 }

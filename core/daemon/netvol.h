@@ -57,6 +57,8 @@ void netvol_daemon_start(struct daemon *d);
 /* NetworkSettings of docker inspect; Ports of docker ps. */
 cJSON *ctr_net_inspect(struct daemon *d, struct container *c);
 cJSON *ctr_net_ports_list(struct daemon *d, struct container *c);
+/* docker stats' "networks": per interface, from the host side of its veth. */
+cJSON *ctr_net_stats(struct daemon *d, struct container *c);
 #else
 int ctr_net_spec_nobridge(struct container *c, cJSON *spec, struct tug_err *err);
 static inline int ctr_net_check(struct daemon *d, struct container *c, struct tug_err *err)
@@ -106,6 +108,12 @@ static inline cJSON *ctr_net_ports_list(struct daemon *d, struct container *c)
 	(void)d;
 	(void)c;
 	return cJSON_CreateArray();
+}
+static inline cJSON *ctr_net_stats(struct daemon *d, struct container *c)
+{
+	(void)d;
+	(void)c;
+	return cJSON_CreateObject();
 }
 #endif
 

@@ -801,3 +801,61 @@ out:
 	net_store_close(&s);
 	return ret;
 }
+
+/*
+ * Counters of one link from /proc/net/dev (the reader's own netns; /sys
+ * may belong to another). Fields: rx bytes packets errs drop ... then, 9th
+ * on, tx bytes packets errs drop.
+ */
+static bool link_counters(const char *dev_text, const char *link, double rx[4], double tx[4])
+{
+	size_t n = strlen(link);
+
+	for (const char *l = dev_text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		double v[16] = { 0 };
+		const char *p = l + strspn(l, " ");
+
+		if (strncmp(p, link, n) || p[n] != ':')
+			continue;
+		if (sscanf(p + n + 1, "%lf %lf %lf %lf %lf %lf %lf %lf %lf %lf %lf %lf", &v[0], &v[1],
+			   &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9], &v[10], &v[11]) != 12)
+			return false;
+		memcpy(rx, v, 4 * sizeof(double));
+		memcpy(tx, v + 8, 4 * sizeof(double));
+		return true;
+	}
+	return false;
+}
+
+/* The host end sees the container's traffic mirrored: its tx is the container's rx. */
+cJSON *ctr_net_stats(struct daemon *d, struct container *c)
+{
+	static const char *const names[] = { "bytes", "packets", "errors", "dropped" };
+	_cleanup_free_ char *dev = NULL;
+	cJSON *o = cJSON_CreateObject();
+	struct net_store s;
+	struct tug_err err;
+
+	if (!ctr_is_running(c) || read_file(AT_FDCWD, "/proc/net/dev", 1 << 20, &dev, NULL, &err) < 0 ||
+	    net_store_open(&s, d->cfg.state_dir, &err) < 0)
+		return o;
+	for (size_t i = 0; i < s.n; i++) {
+		const struct net_endpoint *ep = net_endpoint_find(&s.nets[i], c->id);
+		double rx[4], tx[4];
+		cJSON *ifc;
+
+		if (!ep || !ep->veth[0] || !link_counters(dev, ep->veth, rx, tx))
+			continue;
+		ifc = cJSON_AddObjectToObject(o, ep->ifname);
+		for (size_t k = 0; k < 4; k++) {
+			char key[16];
+
+			snprintf(key, sizeof(key), "rx_%s", names[k]);
+			cJSON_AddNumberToObject(ifc, key, tx[k]);
+			snprintf(key, sizeof(key), "tx_%s", names[k]);
+			cJSON_AddNumberToObject(ifc, key, rx[k]);
+		}
+	}
+	net_store_close(&s);
+	return o;
+}

@@ -8,7 +8,7 @@ SUITE=net_docker_cli
 . "$(dirname "$0")/../lib.sh"
 names="network_create_ls_inspect network_create_errors network_rm resolve_by_name \
  published_port_from_loopback ports_in_inspect port_taken_refused publish_all none_has_only_lo host_sees_interfaces \
- nat_to_outside network_connect_disconnect ipv6_between_containers container_mode network_prune dns_and_add_host volume_create_ls_inspect volume_survives_rm \
+ nat_to_outside network_connect_disconnect ipv6_between_containers container_mode network_prune dns_and_add_host stats_net_io volume_create_ls_inspect volume_survives_rm \
  volume_bad_name volume_rm_in_use volume_prune rm_v_removes_anonymous bind_ro_refuses_writes tmpfs_size_enforced \
  read_only_root mounts_api_types mounts_in_inspect rm_removes_veth_and_rules kill9_restart_sweeps"
 require_root $names
@@ -180,6 +180,10 @@ out=$($D run --rm --network app --add-host db.local:10.1.2.3 --add-host gw:host-
 	sh -c 'grep -E "db.local|gw" /etc/hosts; cat /etc/resolv.conf' 2>&1 | tr '\n\t' '  ')
 case "$out" in "10.1.2.3 db.local 10.98.0.1 gw nameserver 9.9.9.9 search corp.lan options ndots:2 ") pass dns_and_add_host ;;
 *) fail dns_and_add_host "'$out'" ;; esac
+
+rx=$($D exec peer cat /sys/class/net/eth0/statistics/rx_bytes)
+io=$($D stats --no-stream --format '{{.NetIO}}' peer 2>&1)
+case "$io" in 0B*|"") fail stats_net_io "NetIO '$io' (eth0 rx $rx)" ;; *B" / "*B) pass stats_net_io ;; *) fail stats_net_io "'$io'" ;; esac
 
 # --- volumes ------------------------------------------------------------------
 out=$($D volume create data 2>&1)
