@@ -214,6 +214,21 @@ TEST(table_fits_a_width_by_cutting_chosen_columns)
 	CHECK_STR(nl + 1, "abc       sh -c 'while true; ...   web\n");
 }
 
+TEST(host_from_flag_env_or_run_dir)
+{
+	unsetenv("TUG_HOST");
+	unsetenv("DOCKER_HOST");
+	setenv("TUG_RUN_DIR", "/tmp/rd", 1);
+	CHECK_STR(cli_host(), "unix:///tmp/rd/tug.sock");
+	setenv("DOCKER_HOST", "unix:///d.sock", 1);
+	CHECK_STR(cli_host(), "unix:///d.sock");
+	setenv("TUG_HOST", "unix:///t.sock", 1);
+	CHECK_STR(cli_host(), "unix:///t.sock");
+	unsetenv("TUG_HOST");
+	unsetenv("DOCKER_HOST");
+	unsetenv("TUG_RUN_DIR");
+}
+
 int main(void)
 {
 	RUN(bytes_and_cpus);
@@ -226,5 +241,6 @@ int main(void)
 	RUN(run_rejects_bad_values);
 	RUN(table_pads_like_docker);
 	RUN(table_fits_a_width_by_cutting_chosen_columns);
+	RUN(host_from_flag_env_or_run_dir);
 	return test_done();
 }
