@@ -442,6 +442,49 @@ int net_firewall_sync(struct net_store *s, struct tug_err *err)
 	return nft_apply(&rs, err);
 }
 
+static int hosts_append(char **hosts, const uint8_t prefix[8], uint32_t ip, const char *names,
+			struct tug_err *err)
+{
+	uint8_t a6[16];
+	char buf[50], *joined;
+
+	ip6_of(prefix, ip, a6);
+	if (asprintf(&joined, "%s%s\t%s\n", *hosts, ip6_format(a6, buf), names) < 0)
+		return tug_err_set(err, ENOMEM, "hosts");
+	free(*hosts);
+	*hosts = joined;
+	return 0;
+}
+
+/* CONFIG_IPV6: the container's own IPv6 addresses, then its peers' (user networks). */
+static int hosts_add_ipv6(struct net_store *s, const char *container, const char *hostname,
+			  char **hosts, struct tug_err *err)
+{
+	for (size_t i = 0; IS_ENABLED(CONFIG_IPV6) && i < s->n; i++) {
+		const struct network *n = &s->nets[i];
+		const struct net_endpoint *ep = net_endpoint_find(&s->nets[i], container);
+
+		if (!ep || !n->ipv6 || !ep->ip)
+			continue;
+		if (hosts_append(hosts, n->prefix6, ep->ip, hostname, err) < 0)
+			return -1;
+		for (size_t k = 0; !n->builtin && k < n->n_eps; k++) {
+			const struct net_endpoint *p = &n->eps[k];
+			char names[512];
+
+			if (p == ep || !p->ip)
+				continue;
+			snprintf(names, sizeof(names), "%s%s%s%s%s", p->name,
+				 strcmp(p->hostname, p->name) ? " " : "",
+				 strcmp(p->hostname, p->name) ? p->hostname : "",
+				 p->aliases[0] ? " " : "", p->aliases);
+			if (hosts_append(hosts, n->prefix6, p->ip, names, err) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 int net_refresh_etc(struct net_store *s, const char *container, struct tug_err *err)
 {
 	_cleanup_free_ struct hosts_entry *peers = NULL;
@@ -500,6 +543,7 @@ int net_refresh_etc(struct net_store *s, const char *container, struct tug_err *
 	snprintf(hostname, sizeof(hostname), "%s\n", me->hostname);
 	if (etc_hosts_render(me->hostname, self, n_self, peers, n_peers, &hosts, err) < 0 ||
 	    etc_resolv_render(host_resolv, NULL, 0, &resolv, err) < 0 ||
+	    hosts_add_ipv6(s, container, me->hostname, &hosts, err) < 0 ||
 	    etc_apply_extras(me->etc_dir, &hosts, &resolv, err) < 0 ||
 	    etc_write_in_place(me->etc_dir, "hosts", hosts, err) < 0 ||
 	    etc_write_in_place(me->etc_dir, "resolv.conf", resolv, err) < 0 ||

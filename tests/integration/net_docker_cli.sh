@@ -159,7 +159,7 @@ case "$out" in
 	$D run -d --name six --network v6net busybox sleep 600 >/dev/null
 	a6=$($D inspect -f '{{.NetworkSettings.Networks.v6net.GlobalIPv6Address}}' six)
 	sub=$($D network inspect -f '{{range .IPAM.Config}}{{.Subnet}} {{end}}' v6net)
-	out=$($D run --rm --network v6net busybox ping -6 -c1 -W2 "$a6" 2>&1)
+	out=$($D run --rm --network v6net busybox sh -c "ping -6 -c1 -W2 $a6 && grep -x '$a6	six' /etc/hosts" 2>&1)
 	case "$sub|$a6|$out" in *"fd"*"::/64 |fd"*"1 packets received"*) pass ipv6_between_containers ;;
 	*) fail ipv6_between_containers "subnets '$sub' address '$a6': $(echo "$out" | tail -2 | tr '\n' ' ')" ;; esac
 	$D rm -f six >/dev/null ;;
