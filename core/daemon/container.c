@@ -3,6 +3,7 @@
  * prefix or name, persist atomically under <state>/containers/<id>/.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,8 @@
 
 #include "core/daemon/daemon.h"
 #include "core/daemon/health.h"
+#include "core/image/store.h"
+#include "core/oci/runtime.h"
 #include "platform/cleanup.h"
 #include "platform/fsutil.h"
 #include "platform/json.h"
@@ -335,6 +338,37 @@ static struct container *load_one(struct daemon *d, const char *id)
 	return c;
 }
 
+/*
+ * A directory without its config is what a crash leaves of a create (made
+ * the directory, not yet the record) or of a remove (record gone, tree half
+ * removed): finish removing it, with its rootfs mount, runtime state and
+ * image lease. Returns true when id was such a leftover.
+ */
+static bool sweep_partial(struct daemon *d, const char *id)
+{
+	struct container tmp = { .pidfd = -1, .stdin_fd = -1 };
+	char dir[600], path[700];
+	struct image_store st;
+	struct tug_err err;
+
+	snprintf(dir, sizeof(dir), "%s/containers/%s", d->cfg.state_dir, id);
+	snprintf(path, sizeof(path), "%s/config.v2.json", dir);
+	if (!access(path, F_OK) || errno != ENOENT)
+		return false;
+	fprintf(stderr, "tugd: removing %.12s, a container a crash left half made or half removed\n",
+		id);
+	snprintf(tmp.id, sizeof(tmp.id), "%s", id);
+	bundle_cleanup(d, &tmp);
+	oci_runtime_delete(d->oci_root, id, true, &err);
+	if (!image_store_open(&st, &err)) {
+		image_lease_remove(&st, id, &err);
+		image_store_close(&st);
+	}
+	if (remove_tree(AT_FDCWD, dir, &err))
+		tug_err_print(&err);
+	return true;
+}
+
 int ctr_load_all(struct daemon *d, struct tug_err *err)
 {
 	char dir[600];
@@ -351,6 +385,8 @@ int ctr_load_all(struct daemon *d, struct tug_err *err)
 		struct container *c;
 
 		if (strlen(de->d_name) != 64)
+			continue;
+		if (sweep_partial(d, de->d_name))
 			continue;
 		c = load_one(d, de->d_name);
 		if (!c)

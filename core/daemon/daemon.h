@@ -157,6 +157,8 @@ int exec_start(struct daemon *d, struct exec_inst *e, struct tug_err *err);
 void exec_io(struct daemon *d, struct exec_inst *e, int fd, uint32_t events);
 void exec_pidfd_ready(struct daemon *d, struct exec_inst *e);
 void exec_drop_conn(struct daemon *d, struct exec_inst *e);
+void exec_reap_ctr(struct daemon *d, struct container *c);
+void exec_wait_ctr_exit(struct daemon *d, struct container *c, int ms);
 
 /* loop.c: watch kinds for epoll data. */
 enum watch_kind { W_LISTEN, W_SIGNAL, W_TIMER, W_KEEPER, W_CONN, W_CTR_PIDFD, W_EXEC_PIDFD, W_EXEC_IO,

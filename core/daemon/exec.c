@@ -1,5 +1,6 @@
 /* exec instances: a process in a running container, the engine's own child. */
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,4 +192,35 @@ void exec_pidfd_ready(struct daemon *d, struct exec_inst *e)
 void exec_drop_conn(struct daemon *d, struct exec_inst *e)
 {
 	e->conn = NULL;
+}
+
+/*
+ * The init of a pid namespace does not finish dying until every process in
+ * it is reaped, and exec processes (health probes, docker exec) are ours to
+ * reap. Whoever waits for a container's exit outside the loop calls this
+ * between waits, or the wait lasts until its timeout.
+ */
+void exec_reap_ctr(struct daemon *d, struct container *c)
+{
+	struct exec_inst *e, *next;
+
+	for (e = d->execs; e; e = next) {
+		next = e->next;
+		if (e->ctr == c && e->running)
+			exec_pidfd_ready(d, e); /* may free a probe's e */
+	}
+}
+
+/* Wait up to ms for a container's pidfd, reaping its exec processes meanwhile. */
+void exec_wait_ctr_exit(struct daemon *d, struct container *c, int ms)
+{
+	struct pollfd p = { .fd = c->pidfd, .events = POLLIN };
+
+	if (c->pidfd < 0)
+		return;
+	for (int waited = 0; waited < ms; waited += 20) {
+		if (poll(&p, 1, 20) > 0)
+			return;
+		exec_reap_ctr(d, c);
+	}
 }

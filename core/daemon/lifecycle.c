@@ -235,15 +235,12 @@ int ctr_remove(struct daemon *d, struct container *c, bool force, struct tug_err
 		if (c->state == CS_RESTARTING) {
 			ctr_transition(d, c, CE_STOP);
 		} else {
-			struct pollfd p = { .fd = c->pidfd, .events = POLLIN };
-
 			c->stopped_by_user = true;
 			if (c->state == CS_PAUSED)
 				oci_runtime_resume(d->oci_root, c->id, NULL);
 			send_signal(c, SIGKILL);
 			/* SIGKILL is quick; the keeper still has to drain and record. */
-			if (c->pidfd >= 0)
-				poll(&p, 1, 5000);
+			exec_wait_ctr_exit(d, c, 5000);
 			for (int i = 0; i < 100; i++) {
 				char fin[40];
 				int code;

@@ -416,13 +416,11 @@ static void commit_finish(struct daemon *d, const cJSON *j, struct txn *t)
 /* SIGKILL and wait for the keeper's record of the exit, as a forced remove does. */
 static void kill_and_reap(struct daemon *d, struct container *c)
 {
-	struct pollfd p = { .fd = c->pidfd, .events = POLLIN };
 	struct tug_err err;
 
 	/* It may be gone already (it had its stop signal): then only reap. */
 	ctr_kill(d, c, SIGKILL, &err);
-	if (c->pidfd >= 0)
-		poll(&p, 1, 5000);
+	exec_wait_ctr_exit(d, c, 5000);
 	for (int i = 0; i < 250 && ctr_is_running(c); i++) {
 		char fin[40];
 		int code;
