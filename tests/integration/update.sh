@@ -243,7 +243,12 @@ while [ $round -lt $N ]; do
 	system_clean || clean_fail=$((clean_fail + 1))
 	# No process of a losing container lives on unseen: the keeper (parent of
 	# every container) has as many children as tugd shows running containers.
-	live=$(cat /proc/"$(cat "$T/run/keeper.pid")"/task/*/children 2>/dev/null | wc -w)
+	# (A container that just ended may still be reaped: look again for 2 s.)
+	for w in $(seq 20); do
+		live=$(cat /proc/"$(cat "$T/run/keeper.pid")"/task/*/children 2>/dev/null | wc -w)
+		[ "$live" = "$($D ps -q | wc -l)" ] && break
+		sleep 0.1
+	done
 	[ "$live" = "$($D ps -q | wc -l)" ] || {
 		orphans=$((orphans + 1))
 		echo "# round $round: the keeper has $live children, $($D ps -q | wc -l) running"
