@@ -43,6 +43,7 @@ struct registry_job {
 	struct buf in;
 	bool streaming;		/* the response head went out */
 	bool answered;
+	bool failed;		/* an error line went out */
 	bool ok;
 	char ref[512];
 };
@@ -351,8 +352,9 @@ static void job_line(struct daemon *d, struct registry_job *j, char *line)
 		int status = (int)strtol(arg, &msg, 10);
 
 		msg += *msg == ' ';
-		if (!c || j->answered)
+		if (!c || j->answered || j->failed)
 			break;
+		j->failed = true;
 		if (j->streaming) {
 			cJSON *o = cJSON_CreateObject();
 			char *s;
@@ -386,10 +388,10 @@ static void job_finish(struct daemon *d, struct registry_job *j)
 	if (c) {
 		c->job = NULL;
 		if (j->streaming) {
-			if (!j->ok && !j->answered)
+			if (!j->ok && !j->failed)
 				job_line(d, j, (char[]){ "E 500 the registry process died" });
 			api_stream_end(c);
-		} else if (!j->answered) {
+		} else if (!j->answered && !j->failed) {
 			api_error(c, 500, "%s", j->ok ? "no answer" : "the registry process died");
 			conn_reset(d, c);
 		}

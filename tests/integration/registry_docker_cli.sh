@@ -8,7 +8,8 @@ SUITE=registry_docker_cli
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/registry_lib.sh"
 NAMES="pull pull_progress images_lists run_pulled pull_missing_tag api_during_pull
-pull_cancelled_with_client run_pulls_missing concurrent_pullspush_denied_anonymous login_token login_wrong_password push skopeo_sees_push
+pull_cancelled_with_client run_pulls_missing concurrent_pulls
+push_denied_anonymous push_error_line login_token login_wrong_password push skopeo_sees_push
 login_basic pull_basic pull_basic_needs_login pull_platform"
 require_root $NAMES
 for t in docker docker-registry skopeo openssl htpasswd; do
@@ -190,6 +191,17 @@ out=$($D push "$REG/pushed:1" 2>&1) && fail push_denied_anonymous "push succeede
 	*denied* | *DENIED* | *unauthorized* | *UNAUTHORIZED*) pass push_denied_anonymous ;;
 	*) fail push_denied_anonymous "$out" ;;
 	esac
+
+# The same through the API: the stream started, so one errorDetail line ends it.
+curl -s -N --unix-socket "$WORK/run/tug.sock" -X POST -H 'X-Registry-Auth: e30=' \
+	"http://x/v1.44/images/$REG/pushed/push?tag=1" >"$WORK/push.json" 2>&1
+if head -1 "$WORK/push.json" | grep -q "The push refers to repository \[$REG/pushed\]" &&
+	[ "$(grep -c errorDetail "$WORK/push.json")" = 1 ] &&
+	tail -1 "$WORK/push.json" | grep -q '"errorDetail":{"message":'; then
+	pass push_error_line
+else
+	fail push_error_line "$(tail -c 300 "$WORK/push.json")"
+fi
 
 out=$($D login -u alice -p wrong "$REG" 2>&1) && fail login_wrong_password "login succeeded" ||
 	case "$out" in
