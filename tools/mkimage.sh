@@ -3,7 +3,7 @@
 # board's kernel modules, a boot manifest and a demo image (Debian's
 # busybox-static for the board's arch, as a docker-save archive).
 # Usage: tools/mkimage.sh --board B [--manifest FILE] [--extra DIR]
-#            [--out DIR] [--no-preload] [--no-watchdog]
+#            [--out DIR] [--no-preload] [--no-watchdog] [--unsigned-modules]
 #
 #   --manifest FILE  boot manifest to ship as /etc/tug/manifest.json
 #                    (default: a demo one, written to OUT/manifest.json)
@@ -17,6 +17,12 @@
 #                    build/qemu-x86_64/tug (skipped with a warning when that is
 #                    not built), so the first container starts without it
 #   --no-watchdog    leave the watchdog out of the demo manifest
+#   --unsigned-modules  strip the appended signatures from the modules in the
+#                    initramfs. The kernel then skips verifying them (RSA in
+#                    software: 43 of overlay.ko's 54 ms load on qemu-x86_64),
+#                    taints itself 'E', and refuses them if it enforces module
+#                    signatures (module.sig_enforce=1, lockdown). Only for an
+#                    initramfs whose own integrity the bootloader checks
 # The busybox .deb is fetched once into build/busybox/<debarch>/.
 # TUG_BUILD=DIR takes tug from DIR/<board>/tug instead of build/<board>/tug.
 set -eu
@@ -27,7 +33,7 @@ die() { echo "mkimage: $*" >&2; exit 1; }
 say() { echo "mkimage: $*" >&2; }
 usage() { sed -n '2,/^set /s/^# \{0,1\}//p' "$0" | sed '$d' >&2; exit 2; }
 
-board='' manifest='' extra='' out='' preload=1 watchdog=1
+board='' manifest='' extra='' out='' preload=1 watchdog=1 unsigned=''
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--board) board=${2:?}; shift 2 ;;
@@ -37,6 +43,7 @@ while [ $# -gt 0 ]; do
 	--preload) preload=1; shift ;;
 	--no-preload) preload=''; shift ;;
 	--no-watchdog) watchdog=''; shift ;;
+	--unsigned-modules) unsigned=1; shift ;;
 	-h | --help) usage ;;
 	*) echo "mkimage: unknown argument: $1" >&2; usage ;;
 	esac
@@ -154,6 +161,20 @@ for a in $APPLETS; do [ -e "$stage/bin/$a" ] || ln -s busybox "$stage/bin/$a"; d
 cp "$archive" "$stage/usr/share/tug/images/busybox.tar"
 cp "$manifest" "$stage/etc/tug/manifest.json"
 cp -a "$out/kernel/modules/." "$stage/"
+if [ -n "$unsigned" ]; then
+	# The kernel's format: module, signature, struct module_signature (12
+	# bytes, sig_len big-endian at offset 8), "~Module signature appended~\n".
+	find "$stage/lib/modules" -name '*.ko' -exec python3 -c '
+import struct, sys
+magic = b"~Module signature appended~\n"
+for p in sys.argv[1:]:
+    d = open(p, "rb").read()
+    if d.endswith(magic):
+        n = len(d) - len(magic) - 12
+        sig_len = struct.unpack(">I", d[n + 8:n + 12])[0]
+        open(p, "wb").write(d[:n - sig_len])
+' {} + || die "stripping module signatures failed"
+fi
 echo "tug-$board" >"$stage/etc/hostname"
 if [ -n "$preload" ]; then
 	host_tug=${TUG_BUILD:-build}/qemu-x86_64/tug

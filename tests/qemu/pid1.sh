@@ -16,7 +16,9 @@
 #               (with the watchdog armed: a clean shutdown does not reset)
 #   watchdog_kill (boards with BOARD_QEMU_WATCHDOG) killing the feeder
 #               resets the board; this boot uses a store pre-loaded at build
-#               time and reports that boot time too
+#               time and modules without signatures (mkimage
+#               --unsigned-modules: they must load) and reports that boot
+#               time too
 # Usage: tests/qemu/pid1.sh [BOARD...] (default: the four QEMU boards)
 # TUG_BUILD=DIR tests DIR/<board>/tug instead of build/<board>/tug.
 set -u
@@ -178,10 +180,10 @@ run_board() {
 	else fail "$b/sigterm" "qemu-run exit $rc, $running running, stopped by the engine: ${stopped:-none}, power off after ${off:-?} ms (see $work/console.log)"; fi
 
 	[ -n "$wdt" ] || return 0
-	# Watchdog expiry: kill the feeder; a pre-loaded store for the boot time.
+	# Watchdog expiry: kill the feeder; a pre-loaded store and unsigned modules for the boot time.
 	manifest "$work/manifest-wdt.json" "$wmod" 4
 	tools/mkimage.sh --board "$b" --out "$work/img-wdt" --manifest "$work/manifest-wdt.json" \
-		--extra "$work/extra" --preload 2>"$work/mkimage-wdt.log" ||
+		--extra "$work/extra" --preload --unsigned-modules 2>"$work/mkimage-wdt.log" ||
 		{ fail "$b/watchdog_kill" "mkimage --preload failed: $(tail -n 1 "$work/mkimage-wdt.log")"; return; }
 	tools/qemu-run.sh --quiet --board-dir "board/$b" --kernel "$work/img-wdt/$kfile" \
 		--initrd "$work/img-wdt/initramfs.cpio.gz" --timeout 90 --watchdog \
@@ -189,7 +191,7 @@ run_board() {
 	rc=$?
 	cat "$work/qemu-run-wdt.err" >&2
 	con=$(tr -d '\r' <"$work/console-wdt.log")
-	boot_times "$con" "store pre-loaded at build time"
+	boot_times "$con" "store pre-loaded at build time, unsigned modules"
 	if [ "$rc" -eq 5 ] && printf '%s\n' "$con" | grep -q 'feeder killed'; then
 		pass "$b/watchdog_kill"
 	else fail "$b/watchdog_kill" "qemu-run exit $rc, want 5 (reset) (see $work/console-wdt.log)"; fi
