@@ -37,7 +37,8 @@ reg_setup() {
 	mkdir -p "$WORK/certs.d/$REG"
 	cp "$WORK/test-ca.crt" "$WORK/certs.d/$REG/ca.crt"
 	REG_PIDS=""
-	trap 'for p in $REG_PIDS; do kill "$p" 2>/dev/null; done; for d in $TMPDIRS; do rm -rf "$d"; done' EXIT
+	# Replaces lib.sh's trap: stop the servers, then remove the temp dirs as it would.
+	trap 'for p in $REG_PIDS; do kill "$p" 2>/dev/null; done; tug_cleanup_tmp' EXIT
 }
 
 # wait_port PORT: until something listens (10 s).
