@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "platform/cleanup.h"
+#include "platform/fsutil.h"
 #include "platform/netns.h"
 
 /*
@@ -48,5 +49,20 @@ int netns_remove_at(const char *path, struct tug_err *err)
 		return tug_err_sys(err, "unbind %s", path);
 	if (unlink(path) < 0 && errno != ENOENT)
 		return tug_err_sys(err, "remove %s", path);
+	return 0;
+}
+
+int netns_dir_prepare(const char *dir, struct tug_err *err)
+{
+	if (mkdir_p(dir, 0700, err) < 0)
+		return -1;
+	if (mount(NULL, dir, NULL, MS_SHARED | MS_REC, NULL) == 0)
+		return 0;
+	if (errno != EINVAL)
+		return tug_err_sys(err, "make %s shared", dir);
+	/* Not a mount point yet: bind it on itself first. */
+	if (mount(dir, dir, NULL, MS_BIND | MS_REC, NULL) < 0 ||
+	    mount(NULL, dir, NULL, MS_SHARED | MS_REC, NULL) < 0)
+		return tug_err_sys(err, "make %s a shared mount point", dir);
 	return 0;
 }

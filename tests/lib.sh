@@ -53,6 +53,9 @@ TUG_TMPLIST=$(mktemp /tmp/tug-it-list.XXXXXX)
 tug_cleanup_tmp() {
 	while read -r d; do
 		umount -R -l "$d" 2>/dev/null
+		# mounts below it too (d itself is no mount point: -R alone skips them)
+		awk -v t="$d/" 'index($2, t) == 1 { print $2 }' /proc/mounts | sort -r |
+			xargs -r umount -l 2>/dev/null
 		rm -rf "$d"
 	done <"$TUG_TMPLIST"
 	rm -f "$TUG_TMPLIST"

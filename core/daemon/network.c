@@ -433,6 +433,8 @@ static int loopback_up(const char *path, struct tug_err *err)
 	return ret;
 }
 
+static bool netns_dir_ready;
+
 int ctr_net_up(struct daemon *d, struct container *c, struct tug_err *err)
 {
 	const char *mode = ctr_net_mode(c);
@@ -464,8 +466,11 @@ int ctr_net_up(struct daemon *d, struct container *c, struct tug_err *err)
 	netns_file(d, c->id, path, sizeof(path));
 	netns_remove_at(path, &e2);
 	snprintf(path, sizeof(path), "%s/netns", d->cfg.run_dir);
-	if (mkdir_p(path, 0700, err) < 0)
-		goto fail_store;
+	if (!netns_dir_ready) {
+		if (netns_dir_prepare(path, err) < 0)
+			goto fail_store;
+		netns_dir_ready = true;
+	}
 	netns_file(d, c->id, path, sizeof(path));
 	if (netns_create_at(path, err) < 0)
 		goto fail_store;
