@@ -1,7 +1,8 @@
 /*
- * initctl: a console helper for boards booted into tug, until the CLI has
- * its container commands. `initctl ps` prints the engine's containers,
- * `initctl inspect NAME` its raw JSON, `initctl zombies` the zombie count.
+ * initctl: a console helper for boards booted into tug. `initctl zombies`
+ * prints the zombie count (the QEMU tests use it); `initctl ps` and
+ * `initctl inspect NAME` (raw JSON) predate the CLI's `tug ps` and `tug
+ * inspect` and remain for builds without CONFIG_CLI.
  */
 #include <stdio.h>
 #include <string.h>
