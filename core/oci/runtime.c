@@ -204,8 +204,19 @@ int oci_runtime_delete(const char *root, const char *id, bool force, struct tug_
 	struct tug_err ignored;
 	int rc = -1;
 
-	if (oci_state_load(root, id, &st, err) < 0)
+	if (oci_state_load(root, id, &st, err ? err : &ignored) < 0) {
+		char dir[sizeof(st.dir)];
+
+		/*
+		 * A state directory without its state file is what a crash
+		 * leaves of a create or a delete; left there, it would refuse
+		 * the id forever ("already exists"). Forced, finish removing it.
+		 */
+		if (force && (err ? err : &ignored)->code == ENOENT &&
+		    oci_state_dir(root, id, dir, sizeof(dir), &ignored) == 0 && !access(dir, F_OK))
+			remove_tree(AT_FDCWD, dir, &ignored);
 		return -1;
+	}
 	status = oci_state_status(&st);
 	if (!strcmp(status, "running") || !strcmp(status, "paused")) {
 		if (!force) {
