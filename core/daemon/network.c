@@ -47,6 +47,24 @@ static const char *net_ref(const char *name)
 	return def && *def ? def : "bridge";
 }
 
+/* docker network disconnect from the primary network: recorded, kept off until connect. */
+static cJSON *disconnected_list(const struct container *c)
+{
+	return cJSON_GetObjectItem(cJSON_GetObjectItem(c->config, "__NetworkingConfig"),
+				   "Disconnected");
+}
+
+static bool is_disconnected(const struct container *c, const struct network *n)
+{
+	const cJSON *it;
+
+	cJSON_ArrayForEach (it, disconnected_list(c))
+		if (cJSON_IsString(it) &&
+		    (!strcmp(it->valuestring, n->name) || !strcmp(it->valuestring, n->id)))
+			return true;
+	return false;
+}
+
 static bool mode_is_container(const char *mode)
 {
 	return !strncmp(mode, "container:", 10);
@@ -445,6 +463,7 @@ int ctr_net_up(struct daemon *d, struct container *c, struct tug_err *err)
 	struct tug_err e2;
 	char path[700];
 	const cJSON *it;
+	bool off = false;
 
 	if (mode_is_container(mode))
 		return 0;
@@ -462,6 +481,11 @@ int ctr_net_up(struct daemon *d, struct container *c, struct tug_err *err)
 
 		net_store_close(&s);
 		return ret;
+	}
+	if (n->driver == NET_DRIVER_BRIDGE && is_disconnected(c, n)) {
+		/* Taken off its primary network: lo only, plus any other network. */
+		off = true;
+		n = net_find(&s, "none");
 	}
 	netns_file(d, c->id, path, sizeof(path));
 	netns_remove_at(path, &e2);
@@ -487,7 +511,8 @@ int ctr_net_up(struct daemon *d, struct container *c, struct tug_err *err)
 		struct network *x = net_find(&s, net_ref(it->string));
 
 		if (!x || x == n || x->driver != NET_DRIVER_BRIDGE ||
-		    n->driver != NET_DRIVER_BRIDGE)
+		    (n->driver != NET_DRIVER_BRIDGE && !off) || is_disconnected(c, x) ||
+		    net_endpoint_find(x, c->id))
 			continue;
 		if (attach_one(d, &s, c, x, NULL, 0, err) < 0)
 			goto fail;
@@ -643,6 +668,10 @@ cJSON *ctr_net_inspect(struct daemon *d, struct container *c)
 
 			if (!ep && !epc && strcmp(n->name, mode) && strcmp(n->id, mode))
 				continue;
+			if (!ep && is_disconnected(c, n))
+				continue;
+			if (n->driver == NET_DRIVER_NULL && strcmp(mode, "none"))
+				continue;	/* the stand-in for a disconnected primary */
 			if (ep && !ctr_is_running(c))
 				ep = NULL;
 			cJSON_AddItemToObject(nets, n->name, endpoint_settings(n, ep, epc));
@@ -744,6 +773,28 @@ int ctr_net_connect(struct daemon *d, struct container *c, const char *ref, cons
 			    "cannot be connected to any other network");
 		goto out;
 	}
+	if (is_disconnected(c, n)) {
+		/* Back on the primary network it was taken off. */
+		cJSON *dl = disconnected_list(c);
+		int i = 0;
+		const cJSON *it;
+
+		cJSON_ArrayForEach (it, dl) {
+			if (cJSON_IsString(it) && (!strcmp(it->valuestring, n->name) ||
+						   !strcmp(it->valuestring, n->id))) {
+				cJSON_DeleteItemFromArray(dl, i);
+				break;
+			}
+			i++;
+		}
+		if (ctr_is_running(c) && attach_one(d, &s, c, n, NULL, 0, err) < 0) {
+			*status = 500;
+			goto out;
+		}
+		ctr_save(d, c);
+		ret = 0;
+		goto out;
+	}
 	if (endpoint_config_for(c, n) || (net_find(&s, mode) == n)) {
 		tug_err_set(err, EEXIST, "endpoint with name %s already exists in network %s",
 			    c->name + 1, n->name);
@@ -790,7 +841,7 @@ int ctr_net_disconnect(struct daemon *d, struct container *c, const char *ref, i
 		goto out;
 	}
 	epc = endpoint_config_for(c, n);
-	if (!epc && net_find(&s, ctr_net_mode(c)) != n) {
+	if ((!epc && net_find(&s, ctr_net_mode(c)) != n) || is_disconnected(c, n)) {
 		*status = 403;
 		tug_err_set(err, ENOENT, "container %s is not connected to network %s", c->name + 1,
 			    n->name);
@@ -800,6 +851,16 @@ int ctr_net_disconnect(struct daemon *d, struct container *c, const char *ref, i
 		goto out;
 	if (epc)
 		cJSON_DeleteItemFromObject(eps, epc->string);
+	if (net_find(&s, ctr_net_mode(c)) == n) {
+		cJSON *nc = cJSON_GetObjectItem(c->config, "__NetworkingConfig"), *dl;
+
+		if (!nc)
+			nc = cJSON_AddObjectToObject(c->config, "__NetworkingConfig");
+		dl = cJSON_GetObjectItem(nc, "Disconnected");
+		if (!dl)
+			dl = cJSON_AddArrayToObject(nc, "Disconnected");
+		cJSON_AddItemToArray(dl, cJSON_CreateString(n->name));
+	}
 	ctr_save(d, c);
 	ret = 0;
 out:

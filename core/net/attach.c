@@ -285,8 +285,18 @@ static int bridge_connect(struct net_store *s, struct network *n, const struct n
 	 * synchronize_net, ~10 ms), under a temporary name: its eth<N> may
 	 * exist there already if a stale record made us count wrong.
 	 */
-	if (rtnl_veth_create_ns(&nl, ep->veth, peer, 0, nsfd, err) < 0)
-		goto out;
+	if (rtnl_veth_create_ns(&nl, ep->veth, peer, 0, nsfd, err) < 0) {
+		struct tug_err e2;
+
+		/*
+		 * The same container on the same network a moment ago (a
+		 * restart): its old pair goes with its old netns, but the
+		 * kernel does that asynchronously. The name is ours: take it.
+		 */
+		if (err->code != EEXIST || rtnl_link_del(&nl, ep->veth, &e2) < 0 ||
+		    rtnl_veth_create_ns(&nl, ep->veth, peer, 0, nsfd, err) < 0)
+			goto out;
+	}
 	if (rtnl_link_set_master(&nl, ep->veth, n->bridge, err) < 0 ||
 	    rtnl_link_set_up(&nl, ep->veth, true, err) < 0 ||
 	    configure_inside(n, ep, peer, idx == 0, nsfd, err) < 0) {

@@ -8,7 +8,7 @@ SUITE=net_docker_cli
 . "$(dirname "$0")/../lib.sh"
 names="network_create_ls_inspect network_create_errors network_rm resolve_by_name \
  published_port_from_loopback ports_in_inspect port_taken_refused publish_all none_has_only_lo host_sees_interfaces \
- nat_to_outside network_connect_disconnect ipv6_between_containers container_mode network_prune dns_and_add_host stats_net_io volume_create_ls_inspect volume_survives_rm \
+ nat_to_outside network_connect_disconnect disconnect_primary restart_keeps_network ipv6_between_containers container_mode network_prune dns_and_add_host stats_net_io volume_create_ls_inspect volume_survives_rm \
  volume_bad_name volume_rm_in_use volume_prune rm_v_removes_anonymous bind_ro_refuses_writes tmpfs_size_enforced \
  read_only_root mounts_api_types mounts_in_inspect rm_removes_veth_and_rules kill9_restart_sweeps"
 require_root $names
@@ -151,6 +151,20 @@ o3=$($D exec multi ip -o link 2>&1 | grep -c eth1)
 o4=$($D inspect -f '{{len .NetworkSettings.Networks}}' multi)
 case "$o1|$o2|$o3|$o4" in 10.98.0.*"|1|0|1") pass network_connect_disconnect ;;
 *) fail network_connect_disconnect "eth1 '$o1' ping alias $o2 eth1 after $o3 nets $o4" ;; esac
+
+# Off its primary network it stays off across a restart, until connected again.
+$D network disconnect other multi
+$D restart -t 0 multi >/dev/null
+o1=$($D exec multi ip -o link 2>&1 | awk -F': ' '{print $2}' | tr '\n' ' ')
+$D network connect other multi
+$D restart -t 0 multi >/dev/null
+o2=$($D exec multi ip -o -4 addr show eth0 2>&1 | awk '{print $4}')
+case "$o1|$o2" in "lo |"*/24) pass disconnect_primary ;; *) fail disconnect_primary "off: '$o1' on again: '$o2'" ;; esac
+
+# Restarts reuse the veth name at once (the old pair may still be going away).
+for i in 1 2 3 4 5; do $D restart -t 0 peer >/dev/null || break; done
+out=$($D run --rm --network app busybox sh -c 'echo | nc -w 2 peer 7000' 2>&1)
+[ "$out" = pong ] && pass restart_keeps_network || fail restart_keeps_network "after $i restarts: '$out'"
 
 out=$($D network create --ipv6 v6net 2>&1)
 case "$out" in
