@@ -24,7 +24,7 @@ static int fail(struct tug_err *err)
 static const char usage_text[] =
 	"Usage: tug network COMMAND\n\n"
 	"Commands:\n"
-	"  create [--subnet CIDR] [--gateway IP] [--internal] NAME\n"
+	"  create [--subnet CIDR]... [--gateway IP] [--internal] [--ipv6] NAME\n"
 	"  ls [-q] [--format json]\n"
 	"  inspect NETWORK...\n"
 	"  rm NETWORK...\n"
@@ -44,18 +44,23 @@ static int cmd_create(int argc, char **argv)
 {
 	static const struct option opts[] = { { "subnet", 1, 0, 's' }, { "gateway", 1, 0, 'g' },
 					      { "internal", 0, 0, 'i' }, { "driver", 1, 0, 'd' },
-					      { "help", 0, 0, 'h' }, { 0 } };
-	const char *subnet = NULL, *gateway = NULL;
+					      { "ipv6", 0, 0, '6' },	 { "help", 0, 0, 'h' },
+					      { 0 } };
+	const char *subnet = NULL, *gateway = NULL, *subnet6 = NULL;
 	struct network *n;
 	struct net_store s;
 	struct tug_err err;
-	bool internal = false;
+	bool internal = false, ipv6 = false;
 	int c, ret;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
-		if (c == 's')
+		if (c == 's' && strchr(optarg, ':'))
+			subnet6 = optarg;	/* --subnet twice: an IPv4 and an IPv6 one */
+		else if (c == 's')
 			subnet = optarg;
+		else if (c == '6')
+			ipv6 = true;
 		else if (c == 'g')
 			gateway = optarg;
 		else if (c == 'i')
@@ -70,7 +75,18 @@ static int cmd_create(int argc, char **argv)
 		return usage(stderr, EXIT_USAGE);
 	if (net_store_open(&s, NULL, &err) < 0)
 		return fail(&err);
+	if (subnet6 && !ipv6) {
+		net_store_close(&s);
+		fprintf(stderr, "tug: network create: an IPv6 --subnet needs --ipv6\n");
+		return EXIT_USAGE;
+	}
 	ret = net_create_checked(&s, argv[optind], subnet, gateway, internal, &n, &err);
+	if (ret == 0 && ipv6 && net_enable_ipv6(&s, n, subnet6, &err) < 0) {
+		struct tug_err e2;
+
+		net_remove(&s, n, &e2);	/* all or nothing */
+		ret = -1;
+	}
 	if (ret == 0)
 		printf("%s\n", n->id);
 	net_store_close(&s);
