@@ -13,6 +13,8 @@ $(error unknown BOARD '$(BOARD)': pick one of $(notdir $(wildcard board/*)))
 endif
 include board/$(BOARD)/board.mk
 
+# Whether O came from the user (make size puts its boards under it then).
+O_GIVEN := $(filter-out undefined default,$(origin O))
 O ?= build/$(BOARD)
 override O := $(patsubst %/,%,$(O))
 # Debian's interpreter has python3-kconfiglib; the PATH one may be another.
@@ -47,8 +49,8 @@ CONFIG := $(O)/.config
 AUTOCONF := $(O)/include/generated/autoconf.h
 AUTOCONF_MK := $(O)/auto.conf
 
-# help and distclean need no .config.
-ifneq ($(filter-out help distclean,$(or $(MAKECMDGOALS),all)),)
+# help, size (it runs make per board) and distclean need no .config here.
+ifneq ($(filter-out help size distclean,$(or $(MAKECMDGOALS),all)),)
 -include $(AUTOCONF_MK)
 endif
 
@@ -207,7 +209,7 @@ qemu: image
 
 # Every board (or SIZE_BOARDS), each in build/<board> or, with O= given, O/<board>.
 size:
-	@tools/size.sh $(if $(filter command line,$(origin O)),--out $(O)) $(SIZE_BOARDS)
+	@tools/size.sh $(if $(O_GIVEN),--out $(O)) $(SIZE_BOARDS)
 
 bench:
 	@tools/bench.sh
