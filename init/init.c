@@ -43,6 +43,7 @@
 #include "init/manifest.h"
 #include "init/modules.h"
 #include "init/shutdown.h"
+#include "init/slots.h"
 #include "init/watchdog.h"
 #include "platform/cleanup.h"
 
@@ -67,6 +68,8 @@ struct init {
 	bool verbose, want_shell;
 	char *argv0;		/* our command line, for what ps shows of forked faces */
 	unsigned long orphans;
+	char slot;		/* the A/B slot running, 0: the built-in binary */
+	long long slot_deadline_ms;	/* a trial's commit deadline, 0: none */
 };
 
 static const char *const child_env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/",
@@ -252,9 +255,14 @@ static void shell_start(struct init *in)
 	in->shell = spawn(in, "/bin/sh", argv, NULL, true);
 }
 
-/* After the manifest: the test program, or the shell when asked for. */
-static void boot_done(struct init *in)
+/*
+ * After the manifest: a trial slot commits when every container started
+ * (or there was none to start); then the test program, or the shell.
+ */
+static void boot_done(struct init *in, bool ok)
 {
+	if (ok && init_slot_commit(in->slot) > 0)
+		in->slot_deadline_ms = 0;
 	if (in->test_path[0])
 		test_start(in);
 	else if (in->want_shell)
@@ -266,12 +274,12 @@ static void boot_start(struct init *in)
 	pid_t pid;
 
 	if (!in->have_manifest || (!in->manifest.nimages && !in->manifest.ncontainers)) {
-		boot_done(in);
+		boot_done(in, true);
 		return;
 	}
 	if (!IS_ENABLED(CONFIG_DAEMON)) {
 		init_say("boot: containers not supported by this build (CONFIG_DAEMON)");
-		boot_done(in);
+		boot_done(in, false);
 		return;
 	}
 	pid = fork();
@@ -282,7 +290,7 @@ static void boot_start(struct init *in)
 	}
 	if (pid < 0) {
 		init_say("boot: fork: %s", strerror(errno));
-		boot_done(in);
+		boot_done(in, false);
 		return;
 	}
 	in->boot = pid;
@@ -361,7 +369,7 @@ static void reap(struct init *in)
 				init_say("boot: the manifest runner died of signal %d", WTERMSIG(status));
 			else if (WEXITSTATUS(status))
 				init_say("boot: some of the manifest failed (see above)");
-			boot_done(in);
+			boot_done(in, WIFEXITED(status) && !WEXITSTATUS(status));
 		} else if (pid == in->test) {
 			in->test = 0;
 			init_say("test exit %d", WIFEXITED(status) ? WEXITSTATUS(status)
@@ -429,6 +437,21 @@ static void __attribute__((noreturn)) loop(struct init *in)
 		struct pollfd p = { .fd = sfd, .events = POLLIN };
 		int timeout = in->wd.pid ? in->wd.interval_ms : 5000;
 
+		if (in->slot_deadline_ms) {
+			long long due = in->slot_deadline_ms - init_now_ms();
+
+			if (due <= 0) {
+				in->slot_deadline_ms = 0;
+				/* `tug slot commit` may have committed behind our back. */
+				if (init_slot_trial_pending(in->slot)) {
+					init_say("slots: slot %c not committed in time: rebooting",
+						 in->slot);
+					shut(in, SHUTDOWN_REBOOT);
+				}
+			} else if (due < timeout) {
+				timeout = (int)due;
+			}
+		}
 		if (!in->engine && in->engine_next_ms) {
 			long long due = in->engine_next_ms - init_now_ms();
 
@@ -586,6 +609,7 @@ int init_main(int argc, char **argv)
 	sigset_t all;
 	char buf[16];
 	bool engine;
+	int deadline_s;
 
 	if (getpid() != 1) {
 		dprintf(STDERR_FILENO, "tug-init: not PID 1 (pid %d), refusing to take over\n",
@@ -609,6 +633,10 @@ int init_main(int argc, char **argv)
 		init_report(&err);
 	in.verbose = cmdline_get("tug.verbose", buf, sizeof(buf), &err) > 0;
 	in.want_shell = cmdline_get("tug.shell", buf, sizeof(buf), &err) > 0;
+	/* A/B slots: may exec another tug binary; the engine is not started yet. */
+	in.slot = init_slot_boot(argv, &deadline_s);
+	if (deadline_s > 0)
+		in.slot_deadline_ms = init_now_ms() + deadline_s * 1000LL;
 	bring_up(&in);
 	snprintf(in.socket, sizeof(in.socket), "%s/tug.sock", tug_run_dir());
 	engine = IS_ENABLED(CONFIG_DAEMON) &&

@@ -1,4 +1,5 @@
 /* A/B slots for tug's own binary: the boot decision and its record on disk. */
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -99,9 +100,51 @@ int slot_state_write(const char *dir, const struct slot_state *st, struct tug_er
 	return json_write_file(AT_FDCWD, path, j, err);
 }
 
+/*
+ * The update revision marker (<state>/update/current.json) as it was when
+ * the trial was installed: a trial that falls back brings it back with
+ * the old binary.
+ */
+static void revision_paths(const char *dir, char *cur, size_t csize, char *saved, size_t ssize)
+{
+	snprintf(cur, csize, "%s/update/current.json", tug_state_dir());
+	snprintf(saved, ssize, "%s/revision.json", dir);
+}
+
+int slot_save_revision(const char *dir, struct tug_err *err)
+{
+	char cur[600], saved[600];
+	_cleanup_free_ char *data = NULL;
+	size_t len;
+
+	revision_paths(dir, cur, sizeof(cur), saved, sizeof(saved));
+	if (access(cur, F_OK)) {
+		if (unlink(saved) && errno != ENOENT)
+			return tug_err_sys(err, "remove %s", saved);
+		return 0;
+	}
+	if (read_file(AT_FDCWD, cur, 1 << 20, &data, &len, err))
+		return -1;
+	return atomic_write_file(AT_FDCWD, saved, data, len, 0600, err);
+}
+
+int slot_restore_revision(const char *dir, struct tug_err *err)
+{
+	char cur[600], saved[600];
+	_cleanup_free_ char *data = NULL;
+	size_t len;
+
+	revision_paths(dir, cur, sizeof(cur), saved, sizeof(saved));
+	if (access(saved, F_OK))
+		return 0;
+	if (read_file(AT_FDCWD, saved, 1 << 20, &data, &len, err))
+		return -1;
+	return atomic_write_file(AT_FDCWD, cur, data, len, 0600, err) ? -1 : 1;
+}
+
 /* ---- tug slot ------------------------------------------------------------- */
 
-static void slots_dir(char *out, size_t size)
+void slot_dir(char *out, size_t size)
 {
 	const char *d = getenv("TUG_SLOT_DIR");
 
@@ -155,6 +198,8 @@ static int cmd_install(const char *dir, struct slot_state *st, int argc, char **
 	/* The binary is whole on disk before the record names it. */
 	if (atomic_write_file(AT_FDCWD, path, data, len, 0755, &err))
 		return fail(&err);
+	if (slot_save_revision(dir, &err))
+		return fail(&err);
 	st->trial = (struct slot_trial){ .slot = slot, .max_tries = tries, .deadline_s = deadline };
 	if (slot_state_write(dir, st, &err))
 		return fail(&err);
@@ -174,6 +219,8 @@ static int cmd_boot(const char *dir, struct slot_state *st, int argc, char **arg
 
 	if (slot_state_write(dir, st, &err))
 		return fail(&err);
+	if (failed && slot_restore_revision(dir, &err) < 0)
+		tug_err_print(&err);
 	if (failed)
 		fprintf(stderr, "tug: slot %c was not committed after %d tries: back to %s%c\n",
 			st->last_failed.slot, st->last_failed.tries,
@@ -201,7 +248,7 @@ int update_cmd_slot(int argc, char **argv)
 	struct tug_err err;
 	const char *sub = argc > 1 ? argv[1] : "status";
 
-	slots_dir(dir, sizeof(dir));
+	slot_dir(dir, sizeof(dir));
 	if (slot_state_read(dir, &st, &err))
 		return fail(&err);
 	if (!strcmp(sub, "install"))

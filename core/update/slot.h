@@ -7,6 +7,7 @@
  * again.
  *
  *   <state>/slots/a, b        the binaries
+ *   <state>/slots/revision.json  the update revision marker at install
  *   <state>/slots/slots.json  {"Active": "a"|"b"|"", "Trial": {"Slot",
  *                             "Tries", "MaxTries", "DeadlineS"},
  *                             "LastFailed": {...}}
@@ -41,6 +42,15 @@ enum slot_action { SLOT_RUN_BUILTIN, SLOT_RUN_ACTIVE, SLOT_RUN_TRIAL };
  */
 enum slot_action slot_boot_decide(struct slot_state *st, bool *failed);
 char slot_inactive(const struct slot_state *st);
+
+/* <state>/slots, or $TUG_SLOT_DIR. */
+void slot_dir(char *out, size_t size);
+/*
+ * The revision marker at install time, kept beside the slots; restore
+ * returns 1 when it put one back, 0 when none was kept.
+ */
+int slot_save_revision(const char *dir, struct tug_err *err);
+int slot_restore_revision(const char *dir, struct tug_err *err);
 
 int slot_state_read(const char *dir, struct slot_state *st, struct tug_err *err);
 int slot_state_write(const char *dir, const struct slot_state *st, struct tug_err *err);
