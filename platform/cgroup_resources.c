@@ -1,4 +1,3 @@
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,20 +122,69 @@ static int map_memory(const cJSON *r, struct cgroup_writes *w, struct tug_err *e
 	return 0;
 }
 
+/* (a * b) >> shift of the 128-bit product, 0 < shift < 64; 32-bit halves
+ * so that 32-bit boards need no 128-bit type. */
+static uint64_t mul_shr(uint64_t a, uint64_t b, unsigned int shift)
+{
+	uint64_t al = (uint32_t)a, ah = a >> 32, bl = (uint32_t)b, bh = b >> 32;
+	uint64_t ll = al * bl, lh = al * bh, hl = ah * bl;
+	uint64_t mid = (ll >> 32) + (uint32_t)lh + (uint32_t)hl;
+	uint64_t hi = ah * bh + (lh >> 32) + (hl >> 32) + (mid >> 32);
+	uint64_t lo = (mid << 32) | (uint32_t)ll;
+
+	return (hi << (64 - shift)) | (lo >> shift);
+}
+
+#define Q 48			/* fraction bits of the fixed-point values below */
+#define ONE62 (1ULL << 62)
+
 uint64_t cgroup_shares_to_weight(uint64_t shares)
 {
-	double l, exponent;
+	/* log2(10) in Q60 and ln(2) in Q62 */
+	static const uint64_t log2_10 = 0x35269e12f346e2bfULL, ln2 = 0x2c5c85fdf473de6aULL;
+	uint64_t l, m, e, x, y, sum, term;
+	unsigned int k, i, n;
 
 	if (shares <= 2)
 		return 1;
 	if (shares >= 262144)
 		return 10000;
-	/* A curve through (2,1), (1024,100), (262144,10000): the default
-	 * share maps to the default weight, which a straight line does not. */
-	l = log2((double)shares);
-	exponent = (l * l + 125 * l) / 612.0 - 7.0 / 34.0;
-	return (uint64_t)ceil(pow(10, exponent) - 1e-6);
+	/*
+	 * A curve through (2,1), (1024,100), (262144,10000): the default
+	 * share maps to the default weight, which a straight line does not.
+	 * weight = ceil(10^((l^2 + 125 l) / 612 - 7/34) - 1e-6), l = log2(shares),
+	 * as crun computes it, in fixed point (no libm: its log2 and pow
+	 * tables were 11 KB of the binary). tests/unit/test_cgroup.c compares
+	 * every shares value with the floating-point formula.
+	 */
+	for (k = 0; shares >> (k + 1); k++)
+		;
+	l = (uint64_t)k << Q;
+	m = shares << (62 - k); /* shares / 2^k in [1, 2), Q62 */
+	for (i = 1; i <= Q; i++) {
+		m = mul_shr(m, m, 62);
+		if (m >= 2 * ONE62) {
+			l |= 1ULL << (Q - i);
+			m >>= 1;
+		}
+	}
+	/* e = (l^2 + 125 l - 126) / 612, as 7/34 = 126/612 */
+	e = (mul_shr(l, l + (125ULL << Q), Q) - (126ULL << Q)) / 612;
+	/* 10^e = 2^i * exp(f ln 2), x = e log2(10) = i + f */
+	x = mul_shr(e, log2_10, 60);
+	i = (unsigned int)(x >> Q);
+	y = mul_shr((x & ((1ULL << Q) - 1)) << (62 - Q), ln2, 62);
+	sum = term = ONE62;
+	for (n = 1; term; n++) {
+		term = mul_shr(term, y, 62) / n;
+		sum += term;
+	}
+	x = (sum >> (62 - Q)) << i; /* 10^e in QQ */
+	/* ceil(x - 1e-6); 1e-6 is 281474977 / 2^48 */
+	return (x - 281474977 + (1ULL << Q) - 1) >> Q;
 }
+#undef Q
+#undef ONE62
 
 uint64_t cgroup_blkio_to_io_weight(uint64_t weight)
 {

@@ -1,5 +1,6 @@
 /* linux.resources -> cgroup v2 files, and device rules -> an eBPF program
  * that a tiny interpreter below runs the way the kernel would. */
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -70,7 +71,50 @@ TEST(cpu_shares_to_weight)
 	CHECK(cgroup_shares_to_weight(262144) == 10000);
 	CHECK(cgroup_shares_to_weight(512) > 1 && cgroup_shares_to_weight(512) < 100);
 	CHECK(cgroup_shares_to_weight(2048) > 100);
+	CHECK(cgroup_shares_to_weight(0) == 1);
+	CHECK(cgroup_shares_to_weight(3) == 2);
+	CHECK(cgroup_shares_to_weight(10) == 4);
+	CHECK(cgroup_shares_to_weight(100) == 17);
+	CHECK(cgroup_shares_to_weight(512) == 59);
+	CHECK(cgroup_shares_to_weight(1023) == 100);
+	CHECK(cgroup_shares_to_weight(1025) == 101);
+	CHECK(cgroup_shares_to_weight(2048) == 174);
+	CHECK(cgroup_shares_to_weight(10000) == 627);
+	CHECK(cgroup_shares_to_weight(65536) == 3023);
+	CHECK(cgroup_shares_to_weight(100000) == 4340);
+	CHECK(cgroup_shares_to_weight(262143) == 10000);
+	CHECK(cgroup_shares_to_weight(1ULL << 40) == 10000);
 	CHECK_STR(map("{\"cpu\":{\"shares\":1024}}"), "cpu.weight=100");
+	CHECK_STR(map("{\"cpu\":{\"shares\":512}}"), "cpu.weight=59");
+}
+
+/* The fixed-point conversion against crun's floating-point formula, for
+ * every shares value in between the clamps. */
+static uint64_t shares_to_weight_libm(uint64_t shares)
+{
+	double l = log2((double)shares);
+
+	return (uint64_t)ceil(pow(10, (l * l + 125 * l) / 612.0 - 7.0 / 34.0) - 1e-6);
+}
+
+TEST(cpu_shares_to_weight_every_value)
+{
+	uint64_t s, bad = 0;
+
+	for (s = 3; s < 262144; s++)
+		if (cgroup_shares_to_weight(s) != shares_to_weight_libm(s) && !bad++)
+			CHECK(cgroup_shares_to_weight(s) == shares_to_weight_libm(s));
+	CHECK(bad == 0);
+}
+
+TEST(blkio_weight_to_io_weight)
+{
+	CHECK(cgroup_blkio_to_io_weight(0) == 1);
+	CHECK(cgroup_blkio_to_io_weight(10) == 1);
+	CHECK(cgroup_blkio_to_io_weight(100) == 910);
+	CHECK(cgroup_blkio_to_io_weight(500) == 4950);
+	CHECK(cgroup_blkio_to_io_weight(1000) == 10000);
+	CHECK(cgroup_blkio_to_io_weight(5000) == 10000);
 }
 
 TEST(cpu_quota_period_and_sets)
@@ -304,6 +348,8 @@ int main(void)
 	RUN(memory_limits);
 	RUN(swap_is_memory_plus_swap);
 	RUN(cpu_shares_to_weight);
+	RUN(cpu_shares_to_weight_every_value);
+	RUN(blkio_weight_to_io_weight);
 	RUN(cpu_quota_period_and_sets);
 	RUN(pids_limit);
 	RUN(block_io);
