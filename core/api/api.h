@@ -98,6 +98,8 @@ void api_conn_tick(struct daemon *d, struct conn *c);
 /* Streams fed by the engine. */
 void api_logs_poll(struct daemon *d, struct conn *c);
 void api_container_exited(struct daemon *d, struct container *c);
+/* Answer the waiters now (all but "restart"), before the exit is saved. */
+void api_container_exit_early(struct daemon *d, struct container *c);
 void api_container_removed(struct daemon *d, struct container *c);
 void api_event_publish(struct daemon *d, cJSON *ev);
 void api_exec_output(struct daemon *d, struct exec_inst *e, int stream, const char *data,
@@ -130,6 +132,7 @@ void h_ctr_rename(struct daemon *d, struct conn *c);
 void h_ctr_top(struct daemon *d, struct conn *c);
 void h_ctr_stats(struct daemon *d, struct conn *c);
 void h_ctr_delete(struct daemon *d, struct conn *c);
+void h_ctr_prune(struct daemon *d, struct conn *c);
 void h_exec_create(struct daemon *d, struct conn *c);
 void h_exec_start(struct daemon *d, struct conn *c);
 void h_exec_resize(struct daemon *d, struct conn *c);
@@ -140,6 +143,7 @@ void h_img_get(struct daemon *d, struct conn *c);
 void h_img_inspect(struct daemon *d, struct conn *c);
 void h_img_tag(struct daemon *d, struct conn *c);
 void h_img_delete(struct daemon *d, struct conn *c);
+void h_img_prune(struct daemon *d, struct conn *c);
 void h_net_list(struct daemon *d, struct conn *c);
 void h_net_inspect(struct daemon *d, struct conn *c);
 void h_net_create(struct daemon *d, struct conn *c);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "core/api/api.h"
@@ -124,7 +125,7 @@ void h_ctr_attach(struct daemon *d, struct conn *c)
 		c->close_after = true;
 }
 
-void api_container_exited(struct daemon *d, struct container *ctr)
+static void container_exited(struct daemon *d, struct container *ctr, bool early)
 {
 	for (struct conn *c = d->conns; c; c = c->next) {
 		if (c->ctr != ctr || c->dead)
@@ -160,6 +161,8 @@ void api_container_exited(struct daemon *d, struct container *ctr)
 			if (!strcmp(w, "restart")) {
 				struct tug_err err;
 
+				if (early)
+					continue; /* started again once the old run is torn down */
 				c->ctr = NULL;
 				ctr->stopped_by_user = false;
 				ctr->restart_count = 0;
@@ -191,6 +194,28 @@ void api_container_exited(struct daemon *d, struct container *ctr)
 				api_stream_end(c);
 			}
 		}
+	}
+}
+
+void api_container_exited(struct daemon *d, struct container *ctr)
+{
+	container_exited(d, ctr, false);
+}
+
+/*
+ * The exit code is known but the bookkeeping not done: answer the waiters
+ * and send it now, closing the attach connections that end here (the
+ * sweep frees them later), so clients need not wait for the fsyncs.
+ */
+void api_container_exit_early(struct daemon *d, struct container *ctr)
+{
+	container_exited(d, ctr, true);
+	for (struct conn *c = d->conns; c; c = c->next) {
+		if (c->dead || (!buf_size(&c->out) && !c->close_after))
+			continue;
+		api_conn_flush(d, c);
+		if (c->dead && !buf_size(&c->out))
+			shutdown(c->fd, SHUT_RDWR);
 	}
 }
 

@@ -116,18 +116,73 @@ static void exit_path(const char *id, char *out, size_t size)
 	snprintf(out, size, "%s/exits/%s", k_run, id);
 }
 
-/* The container is reaped and its output drained: record the code. */
+/*
+ * Write the exit record and rename it into place, visible to any tugd that
+ * starts from now on; the fd is returned for record_sync() (-1 on failure,
+ * then the record was written the slow, durable way or not at all).
+ */
+static int record_exit(const char *path, const char *text)
+{
+	const char *base = strrchr(path, '/');
+	char tmp[760];
+	int fd;
+
+	base = base ? base + 1 : path;
+	snprintf(tmp, sizeof(tmp), "%.*s" TUG_TMP_PREFIX "%s" TUG_TMP_INFIX "%d",
+		 (int)(base - path), path, base, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0 && write_all(fd, text, strlen(text)) == 0 && rename(tmp, path) == 0)
+		return fd;
+	if (fd >= 0) {
+		close(fd);
+		unlink(tmp);
+	}
+	{
+		struct tug_err err;
+
+		atomic_write_file(AT_FDCWD, path, text, strlen(text), 0600, &err);
+	}
+	return -1;
+}
+
+/* Make the renamed record durable: the file, then its directory. */
+static void record_sync(int fd, const char *path)
+{
+	char dir[700];
+	char *slash;
+	struct tug_err err;
+
+	if (fd < 0)
+		return;
+	fsync(fd);
+	close(fd);
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash) {
+		*slash = '\0';
+		fsync_path(AT_FDCWD, dir, &err);
+	}
+}
+
+/*
+ * The container is reaped and its output drained: record the code. The
+ * record is in place (renamed, not yet fsynced) before the engine is told,
+ * so an engine restarted at any moment finds it; it is made durable right
+ * after telling, before this keeper handles anything else (a forget
+ * included), so the engine's answer to its clients does not wait for the
+ * disk.
+ */
 static void finish(struct kept *k)
 {
 	char path[700], date[40], text[128];
-	struct tug_err err;
 	cJSON *ev;
+	int rec;
 
 	rfc3339_now(date);
 	exit_path(k->id, path, sizeof(path));
 	snprintf(text, sizeof(text), "{\"code\":%d,\"finished\":\"%s\",\"pid\":%d}\n", k->code,
 		 date, k->pid);
-	atomic_write_file(AT_FDCWD, path, text, strlen(text), 0600, &err);
+	rec = record_exit(path, text);
 	log_writer_close(&k->log);
 	ev = cJSON_CreateObject();
 	cJSON_AddStringToObject(ev, "op", "exit");
@@ -141,6 +196,7 @@ static void finish(struct kept *k)
 			k_subs[i] = -1;
 		}
 	cJSON_Delete(ev);
+	record_sync(rec, path);
 	k->pid = 0; /* finished; entry kept until the engine forgets it */
 }
 

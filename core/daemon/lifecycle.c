@@ -119,10 +119,19 @@ static bool oom_killed(struct daemon *d, struct container *c)
 	return cs.oom_killed;
 }
 
+/*
+ * The exit code is known: answer the waiters (wait streams, attach, the
+ * die event) first, then do the bookkeeping that fsyncs. The keeper's exit
+ * record stays until keeper_forget(), so a tugd killed in between collects
+ * the same code again on its next start (ctr_adopt). Waiters that start the
+ * container again (wait condition "restart") are answered only after the
+ * runtime state and the network are torn down.
+ */
 void ctr_exited(struct daemon *d, struct container *c, int code, const char *finished)
 {
 	char codes[16];
-	bool again;
+	bool again, auto_rm;
+	int next;
 
 	ctr_release(d, c);
 	c->exit_code = code;
@@ -136,25 +145,37 @@ void ctr_exited(struct daemon *d, struct container *c, int code, const char *fin
 	c->oom_killed = oom_killed(d, c);
 	if (c->oom_killed)
 		event_emit_ctr(d, c, "oom", NULL, NULL);
-	oci_runtime_delete(d->oci_root, c->id, true, NULL);
-	ctr_net_down(d, c);
 	again = !c->removing && restart_wanted(&c->policy, code, c->restart_count, c->stopped_by_user);
+	auto_rm = !again && c->auto_remove && !c->removing;
 	snprintf(codes, sizeof(codes), "%d", code);
 	if (again) {
 		c->backoff_ms = restart_next_delay(c->backoff_ms, mono_ms() - c->started_ms);
 		c->restart_at_ms = mono_ms() + c->backoff_ms;
-		ctr_transition(d, c, CE_EXIT_RESTART);
-	} else {
-		ctr_transition(d, c, CE_EXIT);
+	}
+	/* The new state in memory only; saved below, after the waiters. */
+	next = ctr_state_next(c->state, again ? CE_EXIT_RESTART : CE_EXIT);
+	if (next >= 0) {
+		fprintf(stderr, "tugd: container %.12s: %s -> %s (%s)\n", c->id,
+			ctr_state_name(c->state), ctr_state_name((enum ctr_state)next),
+			ctr_event_name(again ? CE_EXIT_RESTART : CE_EXIT));
+		c->state = (enum ctr_state)next;
 	}
 	event_emit_ctr(d, c, "die", "exitCode", codes);
-	api_container_exited(d, c);
-	if (!again && c->auto_remove && !c->removing) {
+	if (auto_rm)
+		c->removing = true; /* "removed" waiters: nothing can stop the removal now */
+	api_container_exit_early(d, c);
+	if (auto_rm) {
 		struct tug_err err;
 
+		/* ctr_remove tears down the runtime state and the network itself. */
 		if (ctr_remove(d, c, true, &err))
 			tug_err_print(&err);
+		return;
 	}
+	oci_runtime_delete(d->oci_root, c->id, true, NULL);
+	ctr_net_down(d, c);
+	ctr_save(d, c);
+	api_container_exited(d, c);
 }
 
 void ctr_pidfd_ready(struct daemon *d, struct container *c)
