@@ -659,3 +659,46 @@ void h_ctr_delete(struct daemon *d, struct conn *c)
 	volumes_remove_names(d, anon);
 	api_reply(c, 204, NULL, NULL, 0);
 }
+
+/*
+ * Docker's container prune: remove every stopped container (created,
+ * exited or dead; not running, paused or restarting). Filters (until,
+ * label) are not supported and refused.
+ */
+void h_ctr_prune(struct daemon *d, struct conn *c)
+{
+	char fbuf[2048];
+	_cleanup_json_ cJSON *filters = NULL;
+	struct container *x, *next;
+	cJSON *rep, *del;
+
+	if (http_query_get(c->req.query, "filters", fbuf, sizeof(fbuf)) && *fbuf) {
+		filters = cJSON_Parse(fbuf);
+		if (!cJSON_IsObject(filters)) {
+			api_error(c, 400, "invalid filter '%s'", fbuf);
+			return;
+		}
+		if (filters->child) {
+			api_error(c, 400, "invalid filter '%s': not supported", filters->child->string);
+			return;
+		}
+	}
+	rep = cJSON_CreateObject();
+	del = cJSON_AddArrayToObject(rep, "ContainersDeleted");
+	for (x = d->containers; x; x = next) {
+		char id[sizeof(x->id)];
+		struct tug_err err;
+
+		next = x->next;
+		if (ctr_is_running(x) || x->state == CS_RESTARTING || x->removing)
+			continue;
+		snprintf(id, sizeof(id), "%s", x->id);
+		if (ctr_remove(d, x, false, &err)) {
+			tug_err_print(&err);
+			continue;
+		}
+		cJSON_AddItemToArray(del, cJSON_CreateString(id));
+	}
+	cJSON_AddNumberToObject(rep, "SpaceReclaimed", 0);
+	api_reply_json(c, 200, rep);
+}

@@ -9,6 +9,7 @@
 #include "core/api/api.h"
 #include "core/commands.h"
 #include "platform/fsutil.h"
+#include "core/image/gc.h"
 #include "core/image/image.h"
 #include "core/image/load.h"
 #include "core/image/save.h"
@@ -285,4 +286,64 @@ void h_img_delete(struct daemon *d, struct conn *c)
 		event_emit(d, "image", "delete", c->params[0], NULL);
 		api_reply_json(c, 200, a);
 	}
+}
+
+/*
+ * Docker's image prune. filters {"dangling":{"true":true}} (the default):
+ * untagged images only; dangling=false (docker image prune -a): every
+ * image no container holds. Only the dangling filter is known.
+ */
+void h_img_prune(struct daemon *d, struct conn *c)
+{
+	char fbuf[2048];
+	_cleanup_json_ cJSON *filters = NULL;
+	struct image_store st;
+	struct gc_stats gs = { 0 };
+	struct tug_err err;
+	cJSON *rep, *del, *it;
+	bool all = false;
+
+	if (http_query_get(c->req.query, "filters", fbuf, sizeof(fbuf)) && *fbuf) {
+		filters = cJSON_Parse(fbuf);
+		if (!cJSON_IsObject(filters)) {
+			api_error(c, 400, "invalid filter '%s'", fbuf);
+			return;
+		}
+		cJSON_ArrayForEach (it, filters)
+			if (strcmp(it->string, "dangling")) {
+				api_error(c, 400, "invalid filter '%s'", it->string);
+				return;
+			}
+		cJSON_ArrayForEach (it, cJSON_GetObjectItem(filters, "dangling")) {
+			const char *v = cJSON_IsString(it) ? it->valuestring : it->string;
+
+			if (v && (!strcmp(v, "false") || !strcmp(v, "0")))
+				all = true;
+			else if (!v || (strcmp(v, "true") && strcmp(v, "1"))) {
+				api_error(c, 400, "invalid filter 'dangling=%s'", v ? v : "");
+				return;
+			}
+		}
+	}
+	if (image_store_open(&st, &err)) {
+		api_error(c, 500, "%s", err.msg);
+		return;
+	}
+	rep = cJSON_CreateObject();
+	del = cJSON_AddArrayToObject(rep, "ImagesDeleted");
+	if (image_prune(&st, all, del, &gs, &err) < 0) {
+		image_store_close(&st);
+		cJSON_Delete(rep);
+		api_error(c, 500, "%s", err.msg);
+		return;
+	}
+	image_store_close(&st);
+	cJSON_ArrayForEach (it, del) {
+		const char *u = cJSON_GetStringValue(cJSON_GetObjectItem(it, "Untagged"));
+		const char *x = cJSON_GetStringValue(cJSON_GetObjectItem(it, "Deleted"));
+
+		event_emit(d, "image", u ? "untag" : "delete", u ? u : x ? x : "", NULL);
+	}
+	cJSON_AddNumberToObject(rep, "SpaceReclaimed", (double)gs.bytes);
+	api_reply_json(c, 200, rep);
 }

@@ -17,7 +17,8 @@ cleanup_daemon() {
 	kill "$(cat "$T/run/tugd.pid" 2>/dev/null)" 2>/dev/null
 	kill "$(cat "$T/run/keeper.pid" 2>/dev/null)" 2>/dev/null
 }
-trap 'cleanup_daemon; for d in $TMPDIRS; do umount -R -l "$d" 2>/dev/null; rm -rf "$d"; done' EXIT
+# Replaces lib.sh's trap: stop the daemon, then remove the temp dirs as it would.
+trap 'cleanup_daemon; tug_cleanup_tmp' EXIT
 D="timeout 20 docker"
 
 check version sh -c "$D version --format '{{.Server.APIVersion}}' | grep -qx 1.44"
@@ -71,4 +72,19 @@ else
 fi
 # Past events (kept by tugd): the stream ends by itself at --until.
 check events_since_until sh -c "timeout 5 docker events --since 0 --until \$(date +%s) --filter event=die --filter container=evd | grep -q ' container die .*name=evd'"
+# Prune: a dangling image (its tag taken by a later load), stopped
+# containers, then with -a every image no container holds.
+for n in 2 3; do
+	mkdir -p "$T/rootfs$n" && cp -a "$T/rootfs/." "$T/rootfs$n" && echo "$n" >"$T/rootfs$n/other"
+	/usr/bin/python3 "$TESTS_DIR/integration/mkbusybox_tar.py" "$T/rootfs$n" "$T/other$n.tar" other:1
+done
+$D load -i "$T/other2.tar" >/dev/null 2>&1
+OTHER=$($D image inspect -f '{{.Id}}' other:1 2>/dev/null)
+$D load -i "$T/other3.tar" >/dev/null 2>&1
+check image_prune_dangling sh -c "[ -n '$OTHER' ] && $D image prune -f | grep -q 'eleted: $OTHER' && ! $D image inspect $OTHER >/dev/null 2>&1 && $D image inspect busybox >/dev/null"
+$D run -d --name keep busybox sleep 100 >/dev/null
+check container_prune sh -c "$D container prune -f | grep -q 'Total reclaimed space' && ! $D inspect flaky >/dev/null 2>&1 && ! $D inspect web >/dev/null 2>&1 && $D inspect keep >/dev/null"
+OTHER=$($D image inspect -f '{{.Id}}' other:1 2>/dev/null)
+check image_prune_all sh -c "[ -n '$OTHER' ] && $D image prune -a -f | grep -q 'eleted: $OTHER' && ! $D image inspect $OTHER >/dev/null 2>&1 && $D image inspect busybox >/dev/null"
+$D rm -f keep >/dev/null 2>&1
 exit 0
