@@ -603,7 +603,7 @@ static void modules_start(struct init *in)
 
 int init_main(int argc, char **argv)
 {
-	static struct init in = { .wd = { .heartbeat_fd = -1 } };
+	static struct init in; /* 10 KB: zero, in .bss rather than in the file */
 	struct tug_err err = { 0 };
 	struct timespec rt;
 	sigset_t all;
@@ -611,6 +611,7 @@ int init_main(int argc, char **argv)
 	bool engine;
 	int deadline_s;
 
+	in.wd.heartbeat_fd = -1;
 	if (getpid() != 1) {
 		dprintf(STDERR_FILENO, "tug-init: not PID 1 (pid %d), refusing to take over\n",
 			(int)getpid());
