@@ -53,6 +53,7 @@ struct conn {
 	struct exec_inst *exec;
 	char wait_cond[16];
 	bool want_stdout, want_stderr, timestamps, mux, follow, stdin_open;
+	bool flush_early;	/* api_container_exit_early(): a stream it may answer */
 	int64_t since, until;
 	struct log_cursor cursor;
 	cJSON *filters;

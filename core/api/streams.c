@@ -209,10 +209,14 @@ void api_container_exited(struct daemon *d, struct container *ctr)
  */
 void api_container_exit_early(struct daemon *d, struct container *ctr)
 {
+	/* Only the streams answered here: never a request still being handled. */
+	for (struct conn *c = d->conns; c; c = c->next)
+		c->flush_early = c->stream != SK_NONE && (c->ctr == ctr || c->stream == SK_EVENTS);
 	container_exited(d, ctr, true);
 	for (struct conn *c = d->conns; c; c = c->next) {
-		if (c->dead || (!buf_size(&c->out) && !c->close_after))
+		if (!c->flush_early || c->dead || (!buf_size(&c->out) && !c->close_after))
 			continue;
+		c->flush_early = false;
 		api_conn_flush(d, c);
 		if (c->dead && !buf_size(&c->out))
 			shutdown(c->fd, SHUT_RDWR);
