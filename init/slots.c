@@ -71,6 +71,12 @@ char init_slot_boot(char **argv, int *deadline_s)
 		init_say("slots: trial boot of slot %c, try %d of %d", s[0], st.trial.tries,
 			 st.trial.max_tries);
 	snprintf(path, sizeof(path), "%s/%c", dir, s[0]);
+	/*
+	 * fsync made the count durable on journalling filesystems; on one
+	 * whose fsync leaves the allocation bitmaps behind (minix, ext2) a
+	 * trial that crashes the board could still cost the record.
+	 */
+	sync();
 	setenv("TUG_SLOT", s, 1);
 	execve(path, argv, environ);
 	init_say("slots: exec %s: %s; going on with the built-in binary", path, strerror(errno));
