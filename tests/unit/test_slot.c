@@ -1,8 +1,13 @@
 /* A/B slots: trial boots counted on disk, dropped after MaxTries. */
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "test.h"
 #include "core/update/slot.h"
+#include "platform/cleanup.h"
+#include "platform/fsutil.h"
 
 TEST(first_boot_runs_builtin)
 {
@@ -47,10 +52,37 @@ TEST(state_round_trips_on_disk)
 	}
 }
 
+TEST(fallback_restores_the_revision_marker)
+{
+	char dir[] = "/tmp/tug-slot-XXXXXX", slots[64], upd[64], cur[96], cmd[64];
+	_cleanup_free_ char *data = NULL;
+	struct tug_err err;
+	size_t len;
+
+	CHECK(mkdtemp(dir));
+	setenv("TUG_STATE_DIR", dir, 1);
+	snprintf(slots, sizeof(slots), "%s/slots", dir);
+	snprintf(upd, sizeof(upd), "%s/update", dir);
+	snprintf(cur, sizeof(cur), "%s/current.json", upd);
+	CHECK(mkdir_p(slots, 0700, &err) == 0 && mkdir_p(upd, 0700, &err) == 0);
+	/* Nothing kept yet: nothing restored. */
+	CHECK(slot_restore_revision(slots, &err) == 0);
+	CHECK(atomic_write_file(AT_FDCWD, cur, "{\"Revision\": 2}", 15, 0600, &err) == 0);
+	CHECK(slot_save_revision(slots, &err) == 0);
+	CHECK(atomic_write_file(AT_FDCWD, cur, "{\"Revision\": 3}", 15, 0600, &err) == 0);
+	CHECK(slot_restore_revision(slots, &err) == 1);
+	CHECK(read_file(AT_FDCWD, cur, 4096, &data, &len, &err) == 0);
+	CHECK(len == 15 && !memcmp(data, "{\"Revision\": 2}", 15));
+	unsetenv("TUG_STATE_DIR");
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CHECK(system(cmd) == 0);
+}
+
 int main(void)
 {
 	RUN(first_boot_runs_builtin);
 	RUN(trial_counts_tries_then_falls_back);
 	RUN(state_round_trips_on_disk);
+	RUN(fallback_restores_the_revision_marker);
 	return test_done();
 }
