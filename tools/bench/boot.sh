@@ -9,8 +9,8 @@ measure_boot() {
 		notrun boot first "$label" ms "" "CONFIG_INIT is off"
 	else
 		mkdir -p "$BENCH_DIR/boot"
-		out=$(tools/bench/boot-manifest.sh "$BENCH_DIR/boot" "$IMAGES/busybox.tar" 2>&1)
-		api=$(echo "$out" | sed -n 's/.*engine API up at \([0-9]*\) ms after .init.*/\1/p' | head -1)
+		out=$(tools/bench/boot-manifest.sh "$BENCH_DIR/boot" 2>&1)
+		api=$(echo "$out" | sed -n 's/.*engine API up at \([0-9.]*\) ms after .init.*/\1/p' | head -1)
 		first=$(echo "$out" | sed -n 's/.*first container .* started \([0-9.]*\) ms after .init.*/\1/p' | head -1)
 		if [ -n "$api" ]; then
 			record boot api "qemu-x86_64: /init to engine API up" "$api" ms "" "" "PID 1's own clock (console)"
