@@ -142,7 +142,7 @@ if [ -z "$manifest" ]; then
       "cmd": ["sh", "-c", "echo \"hello from a tug container on \$(uname -m) (\$(hostname)), up \$(cut -d' ' -f1 /proc/uptime) s\""] },
     { "name": "ticker", "image": "busybox:latest", "restart": "always", "network": "none",
       "memory": "32m", "pids": 32, "depends_on": ["hello"],
-      "cmd": ["sh", "-c", "while :; do sleep 60; done"] }
+      "cmd": ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 60 & wait \$!; done"] }
   ]
 }
 JSON
