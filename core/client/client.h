@@ -59,6 +59,12 @@ struct cli_stream {
 				 * output was closed (a pipe's reader left) */
 };
 int cli_stream_pump(struct cli_stream *s, struct tug_err *err);
+/*
+ * A whole interactive session: the terminal raw while a tty reads our stdin,
+ * its size sent to resize_target, the stream pumped, the terminal restored.
+ * Errors are printed; s->detached says how it ended.
+ */
+void cli_stream_session(struct cli_stream *s);
 /* Send the terminal's size to resize_target (tty only). */
 void cli_resize(const char *target);
 /*

@@ -31,7 +31,6 @@ int client_cmd_exec(int argc, char **argv)
 	_cleanup_json_ cJSON *start = cJSON_CreateObject();
 	char esc[260], target[400], id[80], resize[200];
 	struct http_client conn;
-	struct term_state ts = { .fd = -1 };
 	struct cli_stream s = { 0 };
 	struct tug_err err;
 	cJSON *cmd, *env = NULL;
@@ -141,18 +140,12 @@ int client_cmd_exec(int argc, char **argv)
 		http_response_free(&r);
 	}
 	snprintf(resize, sizeof(resize), "/exec/%s/resize", id);
-	if (tty && in && term_raw(0, &ts, &err))
-		tug_err_print(&err);
-	if (tty)
-		cli_resize(resize);
 	s.conn = &conn;
 	s.mux = mux;
 	s.tty = tty;
 	s.in_fd = in ? 0 : -1;
 	s.resize_target = tty ? resize : NULL;
-	if (cli_stream_pump(&s, &err))
-		tug_err_print(&err);
-	term_restore(&ts);
+	cli_stream_session(&s);
 	http_client_close(&conn);
 	if (s.detached)
 		return EXIT_OK;

@@ -288,10 +288,8 @@ static int attached_session(const char *id, bool tty, bool in, bool start, const
 {
 	struct http_client conn;
 	struct waiter w = { 0 };
-	struct term_state ts = { .fd = -1 };
 	struct cli_stream s = { 0 };
 	char target[300], resize[300], kill[300];
-	struct tug_err err;
 	bool mux = false;
 	int code = 0;
 
@@ -310,19 +308,13 @@ static int attached_session(const char *id, bool tty, bool in, bool start, const
 	}
 	snprintf(resize, sizeof(resize), "/containers/%s/resize", id);
 	snprintf(kill, sizeof(kill), "/containers/%s/kill", id);
-	if (tty && in && term_raw(0, &ts, &err))
-		tug_err_print(&err);
-	if (tty)
-		cli_resize(resize);
 	s.conn = &conn;
 	s.mux = mux;
 	s.tty = tty;
 	s.in_fd = in ? 0 : -1;
 	s.resize_target = tty ? resize : NULL;
 	s.kill_target = tty || !sig_proxy ? NULL : kill;
-	if (cli_stream_pump(&s, &err))
-		tug_err_print(&err);
-	term_restore(&ts);
+	cli_stream_session(&s);
 	http_client_close(&conn);
 	if (s.detached) {
 		/* The container keeps running; its exit code is not ours. */

@@ -204,3 +204,17 @@ int cli_stream_pump(struct cli_stream *s, struct tug_err *err)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return rc;
 }
+
+void cli_stream_session(struct cli_stream *s)
+{
+	struct term_state ts = { .fd = -1 };
+	struct tug_err err;
+
+	if (s->tty && s->in_fd >= 0 && term_raw(0, &ts, &err))
+		tug_err_print(&err);
+	if (s->resize_target)
+		cli_resize(s->resize_target);
+	if (cli_stream_pump(s, &err))
+		tug_err_print(&err);
+	term_restore(&ts);
+}
