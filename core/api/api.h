@@ -19,7 +19,8 @@
 #define API_VERSION "1.44"
 #define API_MIN_VERSION "1.24"
 #define API_MAX_BODY (1 << 20)
-#define API_MAX_LOAD_BODY (4ULL << 30)
+/* 4 GiB, or all a 32-bit size_t can count. */
+#define API_MAX_LOAD_BODY (SIZE_MAX > 0xffffffffu ? (size_t)(4ULL << 30) : SIZE_MAX)
 #define API_MAX_HEAD 16384
 #define API_HEAD_TIMEOUT_MS 10000	/* a started head must finish this soon */
 #define API_IDLE_TIMEOUT_MS 300000
