@@ -29,7 +29,7 @@ trap '$TUG rm -f $($TUG ps -aq 2>/dev/null) >/dev/null 2>&1; cleanup_daemon
 C="timeout -k 5 20 $TUG"
 
 # Events from the start: checked at the end (start and die of "evt").
-timeout 30 "$TUG" events --filter container=evt >"$T/events.txt" 2>&1 &
+timeout 300 "$TUG" events --filter container=evt >"$T/events.txt" 2>&1 &
 EVENTS=$!
 
 check run_output sh -c "[ \"\$($C run --rm busybox echo hi)\" = hi ]"
@@ -115,17 +115,21 @@ check restart sh -c "$C restart -t 1 web | grep -qx web && [ \"\$($C inspect -f 
 check rm_force sh -c "$C rm -f web k1 w4 c1 done1 >/dev/null && ! $C ps -a --format '{{.Names}}' | grep -Eqx 'web|k1|w4|c1|done1'"
 
 # run -it through a pty (util-linux script): a tty inside, the exit code out.
+# script runs its command with $SHELL: pin it, as CI may have none. The time
+# limit wraps script, not tug: timeout moves its child to a background process
+# group, where a tty read stops it with SIGTTIN (a hang, not a test).
+TTY="timeout -k 5 20 env SHELL=/bin/sh script -qec"
 if command -v script >/dev/null; then
-	printf 'tty; exit 5\n' | script -qec "$C run -it --rm busybox sh" /dev/null >"$T/tty.out" 2>&1
+	printf 'tty; exit 5\n' | $TTY "$TUG run -it --rm busybox sh" /dev/null >"$T/tty.out" 2>&1
 	rc=$?
 	[ $rc = 5 ] && grep -q '/dev/pts/' "$T/tty.out" && pass run_tty || fail run_tty "rc $rc: $(tr -d '\r' <"$T/tty.out" | tail -3 | tr '\n' '|')"
 	$C run -d --name ttyd -t busybox sh -c 'sleep 100' >/dev/null
-	printf 'stty size; exit 6\n' | script -qec "stty rows 33 cols 101; $C exec -it ttyd sh" /dev/null >"$T/tty2.out" 2>&1
+	printf 'stty size; exit 6\n' | $TTY "stty rows 33 cols 101; $TUG exec -it ttyd sh" /dev/null >"$T/tty2.out" 2>&1
 	rc=$?
 	[ $rc = 6 ] && grep -q '33 101' "$T/tty2.out" && pass exec_tty_resize || fail exec_tty_resize "rc $rc: $(tr -d '\r' <"$T/tty2.out" | tail -3 | tr '\n' '|')"
 	$C rm -f ttyd >/dev/null
 	# ctrl-p ctrl-q detaches: the client returns 0, the container runs on.
-	(sleep 1; printf '\020\021') | script -qec "$C run -it --name det busybox sh" /dev/null >"$T/tty3.out" 2>&1
+	(sleep 1; printf '\020\021') | $TTY "$TUG run -it --name det busybox sh" /dev/null >"$T/tty3.out" 2>&1
 	rc=$?
 	[ $rc = 0 ] && [ "$($C inspect -f '{{.State.Running}}' det)" = true ] && grep -q 'read escape sequence' "$T/tty3.out" &&
 		pass run_tty_detach || fail run_tty_detach "rc $rc: $(tr -d '\r' <"$T/tty3.out" | tail -3 | tr '\n' '|')"
