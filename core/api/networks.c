@@ -248,43 +248,37 @@ static struct container *body_container(struct daemon *d, struct conn *c, cJSON 
 	return ctr;
 }
 
-void h_net_connect(struct daemon *d, struct conn *c)
+/* POST /networks/{id}/connect and /disconnect: {"Container": ref, ...}. */
+static void net_connect_call(struct daemon *d, struct conn *c, bool connect)
 {
 	_cleanup_json_ cJSON *body = NULL;
 	struct container *ctr;
 	struct tug_err err;
-	int status;
+	int status, rc;
 
 	REQUIRE_BRIDGES(c);
 	ctr = body_container(d, c, &body);
 	if (!ctr)
 		return;
-	if (ctr_net_connect(d, ctr, c->params[0], cJSON_GetObjectItem(body, "EndpointConfig"),
-			    &status, &err) < 0) {
+	rc = connect ? ctr_net_connect(d, ctr, c->params[0],
+				       cJSON_GetObjectItem(body, "EndpointConfig"), &status, &err) :
+		       ctr_net_disconnect(d, ctr, c->params[0], &status, &err);
+	if (rc < 0) {
 		api_error(c, status, "%s", err.msg);
 		return;
 	}
-	event_emit(d, "network", "connect", c->params[0], NULL);
+	event_emit(d, "network", connect ? "connect" : "disconnect", c->params[0], NULL);
 	api_reply(c, 200, NULL, NULL, 0);
+}
+
+void h_net_connect(struct daemon *d, struct conn *c)
+{
+	net_connect_call(d, c, true);
 }
 
 void h_net_disconnect(struct daemon *d, struct conn *c)
 {
-	_cleanup_json_ cJSON *body = NULL;
-	struct container *ctr;
-	struct tug_err err;
-	int status;
-
-	REQUIRE_BRIDGES(c);
-	ctr = body_container(d, c, &body);
-	if (!ctr)
-		return;
-	if (ctr_net_disconnect(d, ctr, c->params[0], &status, &err) < 0) {
-		api_error(c, status, "%s", err.msg);
-		return;
-	}
-	event_emit(d, "network", "disconnect", c->params[0], NULL);
-	api_reply(c, 200, NULL, NULL, 0);
+	net_connect_call(d, c, false);
 }
 
 /* Unused = a user-defined network nobody is connected to. */

@@ -19,6 +19,21 @@ static int store_or_500(struct conn *c, struct volume_store *vs)
 	return 0;
 }
 
+/* The store, open, and the names in it; on failure the reply is sent. */
+static int store_list_or_500(struct conn *c, struct volume_store *vs, char ***names)
+{
+	struct tug_err err;
+
+	if (store_or_500(c, vs) < 0)
+		return -1;
+	if (volume_list(vs, names, &err) < 0) {
+		volume_store_close(vs);
+		api_error(c, 500, "%s", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
 /* Docker's anonymous volumes are named by 64 hex digits; so are ours. */
 static bool anonymous_name(const char *name)
 {
@@ -93,13 +108,8 @@ void h_vol_list(struct daemon *d, struct conn *c)
 	cJSON *rep, *arr;
 
 	(void)d;
-	if (bad || store_or_500(c, &vs) < 0)
+	if (bad || store_list_or_500(c, &vs, &names) < 0)
 		return;
-	if (volume_list(&vs, &names, &err) < 0) {
-		volume_store_close(&vs);
-		api_error(c, 500, "%s", err.msg);
-		return;
-	}
 	rep = cJSON_CreateObject();
 	arr = cJSON_AddArrayToObject(rep, "Volumes");
 	for (size_t i = 0; names[i]; i++) {
@@ -211,13 +221,8 @@ void h_vol_prune(struct daemon *d, struct conn *c)
 		sscanf(c->req.path + 2, "%d.%d", &major, &minor);
 	all = filter_has(cJSON_GetObjectItem(filters, "all"), "true") ||
 	      filter_has(cJSON_GetObjectItem(filters, "all"), "1") || minor < 42;
-	if (store_or_500(c, &vs) < 0)
+	if (store_list_or_500(c, &vs, &names) < 0)
 		return;
-	if (volume_list(&vs, &names, &err) < 0) {
-		volume_store_close(&vs);
-		api_error(c, 500, "%s", err.msg);
-		return;
-	}
 	rep = cJSON_CreateObject();
 	del = cJSON_AddArrayToObject(rep, "VolumesDeleted");
 	for (size_t i = 0; names[i]; i++) {

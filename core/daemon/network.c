@@ -746,6 +746,24 @@ cJSON *ctr_net_ports_list(struct daemon *d, struct container *c)
 	return arr;
 }
 
+/* The store, open, and network ref in it; NULL with *status 404 or 500. */
+static struct network *store_open_find(struct daemon *d, struct net_store *s, const char *ref,
+				       int *status, struct tug_err *err)
+{
+	struct network *n;
+
+	*status = 500;
+	if (net_store_open(s, d->cfg.state_dir, err) < 0)
+		return NULL;
+	n = net_find(s, ref);
+	if (!n) {
+		*status = 404;
+		tug_err_set(err, ENOENT, "network %s not found", ref);
+		net_store_close(s);
+	}
+	return n;
+}
+
 /* docker network connect: recorded for the next start, wired now if running. */
 int ctr_net_connect(struct daemon *d, struct container *c, const char *ref, const cJSON *epc,
 		    int *status, struct tug_err *err)
@@ -756,15 +774,9 @@ int ctr_net_connect(struct daemon *d, struct container *c, const char *ref, cons
 	struct network *n;
 	int ret = -1;
 
-	*status = 500;
-	if (net_store_open(&s, d->cfg.state_dir, err) < 0)
+	n = store_open_find(d, &s, ref, status, err);
+	if (!n)
 		return -1;
-	n = net_find(&s, ref);
-	if (!n) {
-		*status = 404;
-		tug_err_set(err, ENOENT, "network %s not found", ref);
-		goto out;
-	}
 	*status = 403;
 	if (n->driver != NET_DRIVER_BRIDGE || mode_is_container(mode) || !strcmp(mode, "host") ||
 	    !strcmp(mode, "none")) {
@@ -831,15 +843,9 @@ int ctr_net_disconnect(struct daemon *d, struct container *c, const char *ref, i
 	struct network *n;
 	int ret = -1;
 
-	*status = 500;
-	if (net_store_open(&s, d->cfg.state_dir, err) < 0)
+	n = store_open_find(d, &s, ref, status, err);
+	if (!n)
 		return -1;
-	n = net_find(&s, ref);
-	if (!n) {
-		*status = 404;
-		tug_err_set(err, ENOENT, "network %s not found", ref);
-		goto out;
-	}
 	epc = endpoint_config_for(c, n);
 	if ((!epc && net_find(&s, ctr_net_mode(c)) != n) || is_disconnected(c, n)) {
 		*status = 403;

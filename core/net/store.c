@@ -12,6 +12,7 @@
 
 #include "core/net/store.h"
 #include "core/paths.h"
+#include "core/names.h"
 #include "platform/cleanup.h"
 #include "platform/fsutil.h"
 #include "platform/json.h"
@@ -28,16 +29,9 @@ int net_name_validate(const char *name, struct tug_err *err)
 	if (len < 2 || len > 127)
 		return tug_err_set(err, EINVAL, "invalid name '%s': 2 to 127 characters",
 				   name ? name : "");
-	for (size_t i = 0; i < len; i++) {
-		char c = name[i];
-		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			     (c >= '0' && c <= '9');
-
-		if (!alnum && (i == 0 || !strchr("_.-", c)))
-			return tug_err_set(err, EINVAL,
-					   "invalid name '%s': only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
-					   name);
-	}
+	if (!name_ok(name, len))
+		return tug_err_set(err, EINVAL,
+				   "invalid name '%s': only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name);
 	return 0;
 }
 

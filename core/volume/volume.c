@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/names.h"
 #include "core/paths.h"
 #include "core/volume/volume.h"
 #include "platform/cleanup.h"
@@ -23,17 +24,11 @@ int volume_name_validate(const char *name, struct tug_err *err)
 	if (len < 2 || len > 255)
 		return tug_err_set(err, EINVAL, "invalid volume name '%s': 2 to 255 characters",
 				   name ? name : "");
-	for (size_t i = 0; i < len; i++) {
-		char c = name[i];
-		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			     (c >= '0' && c <= '9');
-
-		if (!alnum && (i == 0 || !strchr("_.-", c)))
-			return tug_err_set(err, EINVAL,
-					   "invalid volume name '%s': only [a-zA-Z0-9][a-zA-Z0-9_.-] "
-					   "are allowed (no '/')",
-					   name);
-	}
+	if (!name_ok(name, len))
+		return tug_err_set(err, EINVAL,
+				   "invalid volume name '%s': only [a-zA-Z0-9][a-zA-Z0-9_.-] "
+				   "are allowed (no '/')",
+				   name);
 	/* The rule already keeps '.' and '..' out (first character); say it anyway. */
 	if (strstr(name, ".."))
 		return tug_err_set(err, EINVAL, "invalid volume name '%s': '..' is not allowed",
