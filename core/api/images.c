@@ -12,6 +12,7 @@
 #include "core/image/gc.h"
 #include "core/image/image.h"
 #include "core/image/load.h"
+#include "core/image/ref.h"
 #include "core/image/save.h"
 #include "core/image/store.h"
 #include "platform/cleanup.h"
@@ -229,12 +230,20 @@ void h_img_tag(struct daemon *d, struct conn *c)
 	char digest[SHA256_DIGEST_STR_LEN], repo[256] = "", tag[128] = "latest", full[400];
 	struct image img = { 0 };
 	const char *tags[1] = { full };
+	struct image_ref ref;
 
 	http_query_get(c->req.query, "repo", repo, sizeof(repo));
 	http_query_get(c->req.query, "tag", tag, sizeof(tag));
 	if (!*tag)
 		snprintf(tag, sizeof(tag), "latest");
 	snprintf(full, sizeof(full), "%s:%s", repo, tag);
+	/* The store keeps familiar names: docker.io/library/foo:1 is foo:1. */
+	if (image_ref_parse(full, &ref, &err) < 0 || !ref.tag[0] || ref.digest[0]) {
+		api_error(c, 400, "%s",
+			  ref.digest[0] ? "refusing to create a tag with a digest reference" : err.msg);
+		return;
+	}
+	image_ref_key(&ref, full, sizeof(full));
 	if (image_store_open(&st, &err)) {
 		api_error(c, 500, "%s", err.msg);
 		return;

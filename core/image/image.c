@@ -166,10 +166,19 @@ static int register_change(cJSON *refs, void *arg, struct tug_err *err)
 		cJSON_AddItemToObject(images, r->manifest, rec);
 	}
 	for (size_t i = 0; i < r->ntags; i++) {
-		cJSON_DeleteItemFromObject(tags, r->tags[i]);
-		cJSON_AddStringToObject(tags, r->tags[i], r->manifest);
+		struct image_ref ref;
+		char key[400];
+
+		/* Familiar names only: docker.io/library/foo:1 and foo:1 are one tag. */
+		if (image_ref_parse(r->tags[i], &ref, err) < 0)
+			return -1;
+		image_ref_key(&ref, key, sizeof(key));
+		if (!*key)
+			return tug_err_set(err, EINVAL, "%s: a tag, not a digest, is needed",
+					   r->tags[i]);
+		cJSON_DeleteItemFromObject(tags, key);
+		cJSON_AddStringToObject(tags, key, r->manifest);
 	}
-	(void)err;
 	return 0;
 }
 

@@ -82,6 +82,11 @@ $D load -i "$T/other2.tar" >/dev/null 2>&1
 OTHER=$($D image inspect -f '{{.Id}}' other:1 2>/dev/null)
 $D load -i "$T/other3.tar" >/dev/null 2>&1
 check image_prune_dangling sh -c "[ -n '$OTHER' ] && $D image prune -f | grep -q 'eleted: $OTHER' && ! $D image inspect $OTHER >/dev/null 2>&1 && $D image inspect busybox >/dev/null"
+# docker tag sends docker.io/library/foo: one tag foo:1, moved by a second tag.
+check tag_moves sh -c "$D tag busybox foo:1 && $D tag other:1 foo:1 &&
+	[ \"\$($D image inspect -f '{{.Id}}' foo:1)\" = \"\$($D image inspect -f '{{.Id}}' other:1)\" ] &&
+	[ \"\$($D images --format '{{.Repository}}:{{.Tag}}' | grep -cx foo:1)\" = 1 ] &&
+	[ \"\$($D image inspect -f '{{.RepoTags}}' busybox)\" = '[busybox:latest]' ]"
 $D run -d --name keep busybox sleep 100 >/dev/null
 check container_prune sh -c "$D container prune -f | grep -q 'Total reclaimed space' && ! $D inspect flaky >/dev/null 2>&1 && ! $D inspect web >/dev/null 2>&1 && $D inspect keep >/dev/null"
 OTHER=$($D image inspect -f '{{.Id}}' other:1 2>/dev/null)
