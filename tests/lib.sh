@@ -47,15 +47,26 @@ busybox_rootfs() {
 	echo "nogroup:x:65534:" >>"$_d/etc/group"
 }
 
+# umount_below DIR: lazily unmount every mount below DIR, deepest first.
+umount_below() {
+	awk -v t="$1/" 'index($2, t) == 1 { print $2 }' /proc/mounts | sort -r |
+		xargs -r umount -l 2>/dev/null
+}
+
+# tug_runc_wrapper DIR: DIR/tug-runc runs `$TUG oci`, noting each call in
+# DIR/calls (so a suite knows tug, not runc, ran them).
+tug_runc_wrapper() {
+	printf '#!/bin/sh\necho "$*" >>"%s"\nexec "%s" oci "$@"\n' "$1/calls" "$TUG" >"$1/tug-runc"
+	chmod +x "$1/tug-runc"
+}
+
 # tmpdir: a fresh directory, removed (and unmounted) when the suite exits.
 # Works inside $(...): the list lives in a file the suite's shell owns.
 TUG_TMPLIST=$(mktemp /tmp/tug-it-list.XXXXXX)
 tug_cleanup_tmp() {
 	while read -r d; do
 		umount -R -l "$d" 2>/dev/null
-		# mounts below it too (d itself is no mount point: -R alone skips them)
-		awk -v t="$d/" 'index($2, t) == 1 { print $2 }' /proc/mounts | sort -r |
-			xargs -r umount -l 2>/dev/null
+		umount_below "$d" # d itself is no mount point: -R alone skips them
 		rm -rf "$d"
 	done <"$TUG_TMPLIST"
 	rm -f "$TUG_TMPLIST"

@@ -22,7 +22,7 @@ cleanup_daemon() {
 }
 # Containers left running keep their rootfs mounted under $T: remove them first.
 trap '$TUG rm -f $($TUG ps -aq 2>/dev/null) >/dev/null 2>&1; cleanup_daemon
-	awk -v t="$T/" "index(\$2, t) == 1 { print \$2 }" /proc/mounts | sort -r | xargs -r umount -l
+	umount_below $T
 	tug_cleanup_tmp' EXIT
 # Every client call is bounded: a hang is a failure, not a stuck suite.
 # KILL after TERM: run and attach forward TERM to the container (sig-proxy).

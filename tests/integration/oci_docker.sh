@@ -60,17 +60,14 @@ cleanup() {
 		done
 	done
 	[ -n "${KEEP:-}" ] && cp "$D/dockerd.log" /tmp/oci_docker.dockerd.log 2>/dev/null
-	awk -v d="$D/" 'index($2, d) == 1 {print $2}' /proc/self/mounts | sort -r |
-		while read -r m; do umount -l "$m" 2>/dev/null; done
+	umount_below "$D"
 	rm -rf "$D"
 	tug_cleanup_tmp
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-# The wrapper notes each call, so the suite knows tug (not runc) ran them.
-printf '#!/bin/sh\necho "$*" >>"%s"\nexec "%s" oci "$@"\n' "$D/calls" "$TUG" >"$D/tug-runc"
-chmod +x "$D/tug-runc"
+tug_runc_wrapper "$D"
 
 busybox_docker_archive "$D/img"
 

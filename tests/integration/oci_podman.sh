@@ -37,16 +37,14 @@ cleanup() {
 	for id in $(awk '$1 == "create" {print $NF}' "$D/calls" 2>/dev/null); do
 		"$TUG" oci delete -f "$id" >/dev/null 2>&1
 	done
-	awk -v d="$D/" 'index($2, d) == 1 {print $2}' /proc/self/mounts | sort -r |
-		while read -r m; do umount -l "$m" 2>/dev/null; done
+	umount_below "$D"
 	rm -rf "$D"
 	tug_cleanup_tmp
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-printf '#!/bin/sh\necho "$*" >>"%s"\nexec "%s" oci "$@"\n' "$D/calls" "$TUG" >"$D/tug-runc"
-chmod +x "$D/tug-runc"
+tug_runc_wrapper "$D"
 busybox_docker_archive "$D/img"
 out=$(pm load -i "$D/img/busybox.tar" 2>&1) || skip_all "podman load failed: $(echo "$out" | tail -1)"
 
