@@ -534,8 +534,10 @@ static int cmd_prune(const char *parent, int argc, char **argv)
 			fprintf(!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help") ? stdout : stderr,
 				"Usage: tug %s prune [-a] [-f]\n"
 				"Remove unused images: untagged ones, or with -a every image no "
-				"container uses.\n  -a, --all    all unused images, not only "
-				"dangling ones\n  -f, --force  do not prompt for confirmation\n",
+				"container uses, and the partial downloads of pulls broken off "
+				"over a day ago (-a: all).\n  -a, --all    all unused images "
+				"and partial downloads, not only dangling ones\n  -f, --force  "
+				"do not prompt for confirmation\n",
 				parent);
 			return !strcmp(argv[i], "-h") || !strcmp(argv[i], "--help") ? EXIT_OK
 										      : EXIT_USAGE;
@@ -562,6 +564,8 @@ static int cmd_prune(const char *parent, int argc, char **argv)
 		}
 		printf("\n");
 	}
+	if (st.partials)
+		printf("Deleted partial downloads: %u\n\n", st.partials);
 	human_size(st.bytes, size, sizeof(size));
 	printf("Total reclaimed space: %s\n", size);
 	image_store_close(&s);

@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/image/gc.h"
@@ -234,9 +236,55 @@ int image_prune(struct image_store *s, bool all, cJSON *report, struct gc_stats 
 {
 	struct prune_args a = { .s = s, .all = all, .report = report };
 
-	if (refs_change(s, prune_change, &a, err) < 0 || image_gc(s, st, err) < 0)
+	if (refs_change(s, prune_change, &a, err) < 0 || image_gc(s, st, err) < 0 ||
+	    image_partial_sweep(s, all ? 0 : PARTIAL_PRUNE_AGE, st, err) < 0)
 		return tug_err_wrap(err, "prune");
 	return 0;
+}
+
+int image_partial_sweep(struct image_store *s, long max_age, struct gc_stats *st,
+			struct tug_err *err)
+{
+	int fd = openat(s->dirfd, "partial", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	time_t now = time(NULL);
+	unsigned removed = 0;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return errno == ENOENT ? 0 : tug_err_sys(err, "open partial");
+	}
+	while ((de = readdir(d))) {
+		char blob[80];
+		struct stat sb;
+		int f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		f = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (f < 0)
+			continue;
+		snprintf(blob, sizeof(blob), "blobs/sha256/%.64s", de->d_name);
+		/*
+		 * The lock is held across the unlink: a pull that opened the
+		 * file meanwhile gets the lock only after it, sees no link left
+		 * and spools into a new file (core/registry/blob.c).
+		 */
+		if (fstat(f, &sb) == 0 && flock(f, LOCK_EX | LOCK_NB) == 0 &&
+		    (now - sb.st_mtime >= max_age || faccessat(s->dirfd, blob, F_OK, 0) == 0) &&
+		    unlinkat(dirfd(d), de->d_name, 0) == 0) {
+			removed++;
+			if (st) {
+				st->partials++;
+				st->bytes += (uint64_t)sb.st_size;
+			}
+		}
+		close(f);
+	}
+	closedir(d);
+	return removed ? fsync_path(s->dirfd, "partial", err) : 0;
 }
 
 static int hash_blob(struct image_store *s, const char *name, char out[SHA256_DIGEST_STR_LEN],

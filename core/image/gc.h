@@ -10,9 +10,12 @@
 #include "core/image/store.h"
 
 struct gc_stats {
-	unsigned blobs, layers;
+	unsigned blobs, layers, partials;
 	uint64_t bytes;
 };
+
+/* Prune without -a keeps the resume state of pulls broken off within a day. */
+#define PARTIAL_PRUNE_AGE (24 * 3600)
 
 /* Remove blobs and layers no image or lease reaches. Takes the exclusive lock. */
 int image_gc(struct image_store *s, struct gc_stats *st, struct tug_err *err);
@@ -28,10 +31,20 @@ int image_gc_these(struct image_store *s, const char (*blobs)[SHA256_DIGEST_STR_
  * Docker's image prune: untagged images, or with all every image, that no
  * container holds (lease); then gc. report (a JSON array) gets Docker's
  * ImagesDeleted items, {"Untagged": "name:tag"} and {"Deleted": image ID};
- * st->bytes is the space reclaimed.
+ * then partial downloads (image_partial_sweep). st->bytes is the space
+ * reclaimed.
  */
 int image_prune(struct image_store *s, bool all, cJSON *report, struct gc_stats *st,
 		struct tug_err *err);
+/*
+ * The resume state of interrupted pulls, partial/<hex> (core/registry/blob.c):
+ * removes the files no pull is writing (flock) that were last written
+ * max_age seconds ago or more (0: all), or whose blob is in the store by
+ * now. Adds them to st->partials and st->bytes when st is given. Prune
+ * (all ? 0 : PARTIAL_PRUNE_AGE) and each pull (a week) call it.
+ */
+int image_partial_sweep(struct image_store *s, long max_age, struct gc_stats *st,
+			struct tug_err *err);
 /* Verify every blob's digest, every image's parts and layer markers.
  * Prints one line per damage on out; returns the number of problems. */
 int image_check(struct image_store *s, FILE *out, struct tug_err *err);

@@ -10,7 +10,6 @@
  * bytes are trusted only once the whole blob hashes to its digest, and a
  * resumed blob that does not is fetched again from its first byte.
  */
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/image/gc.h"
 #include "core/image/ref.h"
 #include "core/image/store.h"
 #include "core/registry/blob.h"
@@ -91,11 +91,19 @@ static int spool_open(struct image_store *st, struct blob_dl *b, struct tug_err 
 	    (mkdirat(st->dirfd, "partial", 0700) < 0 && errno != EEXIST))
 		return blob_writer_open(st, &b->w, err);
 	snprintf(b->w.tmp, sizeof(b->w.tmp), "partial/%s", digest + 7);
-	fd = openat(st->dirfd, b->w.tmp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 || fstat(fd, &sb) < 0) {
-		if (fd >= 0)
-			close(fd);
-		return blob_writer_open(st, &b->w, err);
+	for (int tries = 0;; tries++) {
+		fd = openat(st->dirfd, b->w.tmp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 || fstat(fd, &sb) < 0) {
+			if (fd >= 0)
+				close(fd);
+			return blob_writer_open(st, &b->w, err);
+		}
+		/* A sweep (prune) unlinked it before letting go of the lock: a new one. */
+		if (sb.st_nlink > 0)
+			break;
+		close(fd);
+		if (tries == 2)
+			return blob_writer_open(st, &b->w, err);
 	}
 	b->w.fd = fd;
 	b->partial = true;
@@ -114,34 +122,9 @@ static int spool_open(struct image_store *st, struct blob_dl *b, struct tug_err 
 
 void reg_partial_sweep(struct image_store *st)
 {
-	int dfd = openat(st->dirfd, "partial", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-	struct dirent *de;
-	time_t now = time(NULL);
+	struct tug_err ignore;
 
-	if (!d) {
-		if (dfd >= 0)
-			close(dfd);
-		return;
-	}
-	while ((de = readdir(d))) {
-		char blob[80];
-		struct stat sb;
-		int fd;
-
-		if (de->d_name[0] == '.')
-			continue;
-		fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-		if (fd < 0)
-			continue;
-		snprintf(blob, sizeof(blob), "blobs/sha256/%.64s", de->d_name);
-		/* Unlocked (no pull writing it), and stale or already complete in the store. */
-		if (fstat(fd, &sb) == 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 &&
-		    (now - sb.st_mtime > PARTIAL_MAX_AGE || faccessat(st->dirfd, blob, F_OK, 0) == 0))
-			unlinkat(dirfd(d), de->d_name, 0);
-		close(fd);
-	}
-	closedir(d);
+	image_partial_sweep(st, PARTIAL_MAX_AGE, NULL, &ignore);
 }
 
 /* Keep partial/<hex> for the next pull (network trouble), or drop the spool. */

@@ -9,7 +9,7 @@ SUITE=registry_kill
 . "$(dirname "$0")/registry_lib.sh"
 NAMES="killed_midway killed_pull_invisible verified_blobs_kept partial_kept next_pull_completes
 next_pull_skips_verified next_pull_resumes_blob partial_cleared corrupt_partial_refetched
-stale_partial_swept"
+stale_partial_swept prune_sweeps_old_partial prune_all_sweeps_partial prune_skips_locked_partial"
 require_root $NAMES
 for t in docker-registry skopeo openssl; do
 	command -v $t >/dev/null || { for n in $NAMES; do skip $n "$t missing"; done; exit 0; }
@@ -145,4 +145,43 @@ if [ ! -e "$TUG_STATE_DIR/partial/$old" ] && [ -e "$TUG_STATE_DIR/partial/$new" 
 else
 	fail stale_partial_swept "$(ls "$TUG_STATE_DIR/partial" | tr '\n' ' ')"
 fi
+
+# tug system prune: partial downloads over a day old go (their bytes counted
+# in the reclaimed space), younger ones only with -a, one a pull is writing
+# (flock) never.
+old=2222222222222222222222222222222222222222222222222222222222222222
+head -c 3000000 /dev/zero >"$TUG_STATE_DIR/partial/$old"
+touch -d '2 days ago' "$TUG_STATE_DIR/partial/$old"
+out=$("$TUG" system prune -f 2>&1)
+if [ ! -e "$TUG_STATE_DIR/partial/$old" ] && [ -e "$TUG_STATE_DIR/partial/$new" ] &&
+	printf '%s\n' "$out" | grep -q '^Deleted partial downloads: 1$' &&
+	printf '%s\n' "$out" | grep -q '^Total reclaimed space: 3MB$' &&
+	[ "$(refs_tag "$REG/big:1")" = "$want" ]; then
+	pass prune_sweeps_old_partial
+else
+	fail prune_sweeps_old_partial "$(echo "$out" | tr '\n' ' '); left: $(ls "$TUG_STATE_DIR/partial" | tr '\n' ' ')"
+fi
+locked=3333333333333333333333333333333333333333333333333333333333333333
+echo x >"$TUG_STATE_DIR/partial/$locked"
+touch -d '2 days ago' "$TUG_STATE_DIR/partial/$locked"
+flock "$TUG_STATE_DIR/partial/$locked" sleep 30 &
+holder=$!
+for _ in $(seq 50); do
+	flock -n "$TUG_STATE_DIR/partial/$locked" true 2>/dev/null || break
+	sleep 0.1
+done
+out=$("$TUG" system prune -af 2>&1)
+if [ ! -e "$TUG_STATE_DIR/partial/$new" ] &&
+	printf '%s\n' "$out" | grep -q '^Deleted partial downloads: 1$'; then
+	pass prune_all_sweeps_partial
+else
+	fail prune_all_sweeps_partial "$(echo "$out" | tr '\n' ' '); left: $(ls "$TUG_STATE_DIR/partial" | tr '\n' ' ')"
+fi
+if [ -e "$TUG_STATE_DIR/partial/$locked" ]; then
+	pass prune_skips_locked_partial
+else
+	fail prune_skips_locked_partial "a partial download being written was removed"
+fi
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
 exit 0
