@@ -51,6 +51,8 @@ const struct tug_command tug_commands[] = {
 	CMD("top", client_cmd_top, CONFIG_CLI, "List a container's processes"),
 	CMD("stats", client_cmd_stats, CONFIG_CLI, "Show containers' resource use"),
 	CMD("attach", client_cmd_attach, CONFIG_CLI, "Attach to a running container"),
+	CMD("cp", client_cmd_cp, CONFIG_CLI, "Copy files between a container and the host"),
+	CMD("port", client_cmd_port, CONFIG_CLI, "List a container's published ports"),
 	{ NULL, NULL, NULL, NULL },
 };
 

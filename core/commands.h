@@ -69,6 +69,9 @@ int client_cmd_rename(int argc, char **argv);
 int client_cmd_top(int argc, char **argv);
 int client_cmd_stats(int argc, char **argv);
 int client_cmd_attach(int argc, char **argv);
+int client_cmd_cp(int argc, char **argv);
+int client_cmd_port(int argc, char **argv);
+int client_cmd_diff(int argc, char **argv);
 
 /* Exit codes, as Docker uses them. */
 enum {

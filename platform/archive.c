@@ -1,6 +1,10 @@
 /* libarchive (tar + gzip only) and zlib behind platform/archive.h. */
 #include <archive.h>
 #include <archive_entry.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -309,6 +313,108 @@ int tar_writer_add_fd(struct archive *a, const char *name, int fd, struct tug_er
 			return archive_fail(a, err, name);
 	}
 	return 0;
+}
+
+static int copy_fd_data(struct archive *a, int fd, const char *name, struct tug_err *err)
+{
+	_cleanup_free_ char *buf = malloc(IOBUF);
+	ssize_t n;
+
+	if (!buf)
+		return tug_err_set(err, ENOMEM, "%s", name);
+	while ((n = read(fd, buf, IOBUF)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return tug_err_sys(err, "read %s", name);
+		}
+		if (archive_write_data(a, buf, (size_t)n) != n)
+			return archive_fail(a, err, name);
+	}
+	return 0;
+}
+
+#define TREE_MAX_DEPTH 128
+
+static int add_tree(struct archive *a, int dirfd, const char *name, const char *arcname,
+		    int depth, struct tug_err *err)
+{
+	struct archive_entry *e;
+	struct stat st;
+	_cleanup_close_ int fd = -1;
+	char link[PATH_MAX];
+	int r;
+
+	if (depth > TREE_MAX_DEPTH)
+		return tug_err_set(err, ELOOP, "%s: more than %d directories deep", arcname,
+				   TREE_MAX_DEPTH);
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return tug_err_sys(err, "stat %s", arcname);
+	if (S_ISSOCK(st.st_mode))
+		return 0; /* as tar: sockets are not archived */
+	if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
+		/* Opened before the header: what is read is what was checked. */
+		fd = openat(dirfd, name,
+			    O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0));
+		if (fd < 0 || fstat(fd, &st) < 0)
+			return tug_err_sys(err, "open %s", arcname);
+	}
+	e = archive_entry_new();
+	if (!e)
+		return tug_err_set(err, ENOMEM, "archive entry");
+	archive_entry_copy_stat(e, &st);
+	archive_entry_set_pathname(e, arcname);
+	if (!S_ISREG(st.st_mode))
+		archive_entry_set_size(e, 0);
+	if (S_ISLNK(st.st_mode)) {
+		ssize_t n = readlinkat(dirfd, name, link, sizeof(link) - 1);
+
+		if (n < 0) {
+			archive_entry_free(e);
+			return tug_err_sys(err, "readlink %s", arcname);
+		}
+		link[n] = '\0';
+		archive_entry_set_symlink(e, link);
+	}
+	r = archive_write_header(a, e);
+	archive_entry_free(e);
+	if (r != ARCHIVE_OK)
+		return archive_fail(a, err, arcname);
+	if (S_ISREG(st.st_mode))
+		return copy_fd_data(a, fd, arcname, err);
+	if (S_ISDIR(st.st_mode)) {
+		int dfd = dup(fd);
+		DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+		struct dirent *de;
+		int ret = 0;
+
+		if (!d) {
+			if (dfd >= 0)
+				close(dfd);
+			return tug_err_sys(err, "open %s", arcname);
+		}
+		while (!ret && (de = readdir(d))) {
+			_cleanup_free_ char *child = NULL;
+
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			if (asprintf(&child, "%s/%s", arcname, de->d_name) < 0) {
+				child = NULL;
+				ret = tug_err_set(err, ENOMEM, "%s", arcname);
+				break;
+			}
+			ret = add_tree(a, fd, de->d_name, child, depth + 1, err);
+		}
+		closedir(d);
+		return ret;
+	}
+	return 0;
+}
+
+int tar_writer_add_tree(struct archive *a, int dirfd, const char *name, const char *arcname,
+			struct tug_err *err)
+{
+	return add_tree(a, dirfd, name, arcname, 0, err);
 }
 
 int tar_writer_close(struct archive *a, struct tug_err *err)

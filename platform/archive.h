@@ -41,6 +41,13 @@ int tar_writer_add_buf(struct archive *a, const char *name, const void *buf, siz
 		       struct tug_err *err);
 int tar_writer_add_fd(struct archive *a, const char *name, int fd, struct tug_err *err);
 int tar_writer_close(struct archive *a, struct tug_err *err);
+/*
+ * name inside dirfd (a file, symlink, device or whole directory tree, never
+ * following a symlink) as entries under arcname, with its owner, mode and
+ * times: docker cp's archives.
+ */
+int tar_writer_add_tree(struct archive *a, int dirfd, const char *name, const char *arcname,
+			struct tug_err *err);
 #else
 static inline struct archive *tar_reader_open_fd(int fd, struct tug_err *err)
 {
@@ -58,6 +65,28 @@ static inline int layer_reader_finish(struct layer_reader *lr, char diff_id[72],
 	return tug_err_unsupported(err, CONFIG_IMAGE_ARCHIVE);
 }
 static inline void layer_reader_free(struct layer_reader *lr, struct archive *a)
+{
+}
+static inline struct archive *tar_writer_open_fd(int fd, struct tug_err *err)
+{
+	tug_err_unsupported(err, CONFIG_IMAGE_ARCHIVE);
+	return (struct archive *)0;
+}
+static inline int tar_writer_add_tree(struct archive *a, int dirfd, const char *name,
+				      const char *arcname, struct tug_err *err)
+{
+	return tug_err_unsupported(err, CONFIG_IMAGE_ARCHIVE);
+}
+static inline int tar_writer_close(struct archive *a, struct tug_err *err)
+{
+	return tug_err_unsupported(err, CONFIG_IMAGE_ARCHIVE);
+}
+static inline int tar_reader_next(struct archive *a, struct archive_entry **e,
+				  struct tug_err *err)
+{
+	return tug_err_unsupported(err, CONFIG_IMAGE_ARCHIVE);
+}
+static inline void tar_reader_free(struct archive *a)
 {
 }
 #endif

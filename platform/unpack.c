@@ -194,7 +194,8 @@ static int clear_slot(int parent, const char *base, bool keep_dir, struct tug_er
 		return errno == ENOENT ? 0 : tug_err_sys(err, "stat %s", base);
 	if (S_ISDIR(st.st_mode)) {
 		if (keep_dir)
-			return 1;
+			return tug_err_set(err, EISDIR,
+					   "cannot overwrite directory %s with non-directory", base);
 		return remove_tree(parent, base, err);
 	}
 	if (unlinkat(parent, base, 0) < 0)
@@ -220,11 +221,18 @@ static int apply_xattrs(struct archive_entry *e, int fd, const char *path, struc
 	return 0;
 }
 
+struct unpacker;
+static void entry_owner(const struct unpacker *u, struct archive_entry *e, uid_t *uid, gid_t *gid);
+
 /* Owner, mode, xattrs on an open fd (regular files, directories). */
-static int apply_meta_fd(struct archive_entry *e, int fd, const char *path, bool is_root,
-			 struct tug_err *err)
+static int apply_meta_fd(const struct unpacker *u, struct archive_entry *e, int fd,
+			 const char *path, bool is_root, struct tug_err *err)
 {
-	if (is_root && fchown(fd, (uid_t)archive_entry_uid(e), (gid_t)archive_entry_gid(e)) < 0)
+	uid_t uid;
+	gid_t gid;
+
+	entry_owner(u, e, &uid, &gid);
+	if (is_root && fchown(fd, uid, gid) < 0)
 		return tug_err_sys(err, "%s: chown", path);
 	/* After chown: chown clears setuid bits and security.capability. */
 	if (fchmod(fd, archive_entry_perm(e)) < 0)
@@ -248,11 +256,18 @@ struct dir_time {
 struct unpacker {
 	int rootfd;
 	bool is_root;
+	const struct unpack_opts *o;
 	struct unpack_stats *st;
 	struct dir_time *dirs;
 	size_t ndirs, capdirs;
 	char buf[64 * 1024];
 };
+
+static void entry_owner(const struct unpacker *u, struct archive_entry *e, uid_t *uid, gid_t *gid)
+{
+	*uid = u->o->set_owner ? u->o->uid : (uid_t)archive_entry_uid(e);
+	*gid = u->o->set_owner ? u->o->gid : (gid_t)archive_entry_gid(e);
+}
 
 static int remember_dir_time(struct unpacker *u, const char *path, struct archive_entry *e,
 			     struct tug_err *err)
@@ -329,7 +344,7 @@ static int unpack_regular(struct unpacker *u, struct archive *a, struct archive_
 
 	if (check_space(parent, size, path, err) < 0)
 		return -1;
-	if (clear_slot(parent, base, false, err) < 0)
+	if (clear_slot(parent, base, u->o->keep_dirs, err) < 0)
 		return -1;
 	fd = openat(parent, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -338,7 +353,7 @@ static int unpack_regular(struct unpacker *u, struct archive *a, struct archive_
 		return -1;
 	if (size > 0 && ftruncate(fd, size) < 0)
 		return tug_err_sys(err, "truncate %s", path);
-	if (apply_meta_fd(e, fd, path, u->is_root, err) < 0)
+	if (apply_meta_fd(u, e, fd, path, u->is_root, err) < 0)
 		return -1;
 	entry_times(e, ts);
 	if (futimens(fd, ts) < 0)
@@ -353,7 +368,7 @@ static int unpack_dir(struct unpacker *u, struct archive_entry *e, const char *p
 
 	if (fd < 0)
 		return -1;
-	if (apply_meta_fd(e, fd, path[0] ? path : ".", u->is_root, err) < 0)
+	if (apply_meta_fd(u, e, fd, path[0] ? path : ".", u->is_root, err) < 0)
 		return -1;
 	return remember_dir_time(u, path, e, err);
 }
@@ -364,8 +379,10 @@ static int unpack_special(struct unpacker *u, struct archive_entry *e, int paren
 {
 	mode_t type = archive_entry_filetype(e);
 	struct timespec ts[2];
+	uid_t uid;
+	gid_t gid;
 
-	if (clear_slot(parent, base, false, err) < 0)
+	if (clear_slot(parent, base, u->o->keep_dirs, err) < 0)
 		return -1;
 	if (type == AE_IFLNK) {
 		const char *target = archive_entry_symlink(e);
@@ -380,8 +397,8 @@ static int unpack_special(struct unpacker *u, struct archive_entry *e, int paren
 	} else {
 		return 0; /* sockets mean nothing in an image */
 	}
-	if (u->is_root && fchownat(parent, base, (uid_t)archive_entry_uid(e),
-				   (gid_t)archive_entry_gid(e), AT_SYMLINK_NOFOLLOW) < 0)
+	entry_owner(u, e, &uid, &gid);
+	if (u->is_root && fchownat(parent, base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
 		return tug_err_sys(err, "%s: chown", path);
 	if (type != AE_IFLNK && fchmodat(parent, base, archive_entry_perm(e), 0) < 0)
 		return tug_err_sys(err, "%s: chmod", path);
@@ -413,7 +430,7 @@ static int unpack_hardlink(struct unpacker *u, struct archive_entry *e, int pare
 		return tug_err_set(err, EPERM, "refused: hardlink %s to directory %s", path, target);
 	if (!strcmp(target, path))
 		return 0;
-	if (clear_slot(parent, base, false, err) < 0)
+	if (clear_slot(parent, base, u->o->keep_dirs, err) < 0)
 		return -1;
 	if (linkat(tparent, tbase, parent, base, 0) < 0)
 		return tug_err_sys(err, "link %s to %s", path, target);
@@ -444,6 +461,22 @@ static int unpack_whiteout(struct unpacker *u, enum whiteout_kind kind, const ch
 	return 0;
 }
 
+/* docker cp's rename of the top entry: "a/x" -> "b/x" when from is "a". */
+static int rebase(const struct unpack_opts *o, char *path, size_t size, struct tug_err *err)
+{
+	char tmp[PATH_MAX];
+	size_t n;
+
+	if (!o->rebase_from || !o->rebase_to)
+		return 0;
+	n = strlen(o->rebase_from);
+	if (strncmp(path, o->rebase_from, n) || (path[n] && path[n] != '/'))
+		return 0;
+	if (snprintf(tmp, sizeof(tmp), "%s%s", o->rebase_to, path + n) >= (int)size)
+		return tug_err_set(err, ENAMETOOLONG, "refused: %s: name too long", path);
+	return unpack_clean_path(tmp, path, size, err);
+}
+
 static int unpack_entry(struct unpacker *u, struct archive *a, struct archive_entry *e,
 			struct tug_err *err)
 {
@@ -454,8 +487,11 @@ static int unpack_entry(struct unpacker *u, struct archive *a, struct archive_en
 
 	if (unpack_clean_path(archive_entry_pathname(e), path, sizeof(path), err) < 0)
 		return -1;
+	if (rebase(u->o, path, sizeof(path), err) < 0)
+		return -1;
 	u->st->entries++;
-	wk = unpack_whiteout_kind(path, target, sizeof(target));
+	wk = u->o->literal_whiteouts ? WHITEOUT_NONE
+				     : unpack_whiteout_kind(path, target, sizeof(target));
 	if (wk == WHITEOUT_META)
 		return 0;
 	if (wk != WHITEOUT_NONE)
@@ -488,6 +524,14 @@ static void restore_dir_times(struct unpacker *u)
 
 int unpack_layer(struct archive *a, int rootfd, struct unpack_stats *st, struct tug_err *err)
 {
+	static const struct unpack_opts layer = { 0 };
+
+	return unpack_tree(a, rootfd, &layer, st, err);
+}
+
+int unpack_tree(struct archive *a, int rootfd, const struct unpack_opts *o,
+		struct unpack_stats *st, struct tug_err *err)
+{
 	struct unpacker *u = calloc(1, sizeof(*u));
 	struct archive_entry *e;
 	int r, ret = 0;
@@ -496,6 +540,7 @@ int unpack_layer(struct archive *a, int rootfd, struct unpack_stats *st, struct 
 		return tug_err_set(err, ENOMEM, "unpack");
 	u->rootfd = rootfd;
 	u->is_root = geteuid() == 0;
+	u->o = o;
 	u->st = st;
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
 		if (unpack_entry(u, a, e, err) < 0) {

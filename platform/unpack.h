@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "platform/err.h"
 
@@ -21,12 +22,35 @@ struct unpack_stats {
 	uint64_t entries;
 };
 
+/*
+ * How unpack_tree() differs from a layer unpack: docker cp extracts a
+ * user's archive into a container directory, where ".wh.x" is a plain name
+ * and a directory is never silently replaced by a file.
+ */
+struct unpack_opts {
+	bool literal_whiteouts;	/* ".wh.*" entries are ordinary files */
+	bool keep_dirs;		/* refuse to replace a directory with a non-directory
+				 * or a non-directory with a directory */
+	bool set_owner;		/* chown to uid:gid (as root) instead of the archive's */
+	uid_t uid;
+	gid_t gid;
+	const char *rebase_from; /* first path component renamed to rebase_to */
+	const char *rebase_to;
+};
+
 /* Unpack every entry of a into rootfd (a directory). */
 #ifdef CONFIG_IMAGE_ARCHIVE
 int unpack_layer(struct archive *a, int rootfd, struct unpack_stats *st, struct tug_err *err);
+int unpack_tree(struct archive *a, int rootfd, const struct unpack_opts *o,
+		struct unpack_stats *st, struct tug_err *err);
 #else
 static inline int unpack_layer(struct archive *a, int rootfd, struct unpack_stats *st,
 			       struct tug_err *err)
+{
+	return tug_err_unsupported(err, CONFIG_IMAGE_ARCHIVE);
+}
+static inline int unpack_tree(struct archive *a, int rootfd, const struct unpack_opts *o,
+			      struct unpack_stats *st, struct tug_err *err)
 {
 	return tug_err_unsupported(err, CONFIG_IMAGE_ARCHIVE);
 }

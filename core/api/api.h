@@ -77,6 +77,9 @@ extern const struct route api_routes[];
 
 /* Reply helpers. */
 void api_reply(struct conn *c, int status, const char *ctype, const char *body, size_t len);
+/* extra: more header lines, each ending in CRLF (NULL for none). */
+void api_reply_hdr(struct conn *c, int status, const char *ctype, const char *extra,
+		   const char *body, size_t len);
 void api_reply_json(struct conn *c, int status, cJSON *j);	/* takes j */
 void api_error(struct conn *c, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -87,6 +90,8 @@ void api_stream_end(struct conn *c);
 void api_hijack(struct conn *c, bool mux);
 void api_frame(struct conn *c, int stream, const void *data, size_t len);
 cJSON *api_body_json(struct conn *c, int *bad);
+/* archive.c: Go's os.FileMode bits of a st_mode (docker cp's path stat). */
+uint32_t api_go_file_mode(unsigned mode);
 /* Resolve a new container's image and lease it (create, updates). */
 int api_ctr_attach_image(struct container *ctr, struct tug_err *err);
 
@@ -134,6 +139,8 @@ void h_ctr_rename(struct daemon *d, struct conn *c);
 void h_ctr_top(struct daemon *d, struct conn *c);
 void h_ctr_stats(struct daemon *d, struct conn *c);
 void h_ctr_delete(struct daemon *d, struct conn *c);
+void h_ctr_archive_get(struct daemon *d, struct conn *c);	/* GET and HEAD */
+void h_ctr_archive_put(struct daemon *d, struct conn *c);
 void h_ctr_prune(struct daemon *d, struct conn *c);
 void h_exec_create(struct daemon *d, struct conn *c);
 void h_exec_start(struct daemon *d, struct conn *c);

@@ -3,4 +3,6 @@ obj-$(CONFIG_DAEMON) += core/api/router.o core/api/conn.o core/api/system.o \
 	core/api/containers.o core/api/streams.o core/api/exec.o core/api/images.o \
 	core/api/registry.o
 obj-$(CONFIG_DAEMON) += core/api/volumes.o core/api/networks.o
+# docker cp (archive API) and its container-root lookups.
+obj-$(CONFIG_DAEMON) += core/api/archive.o platform/ctrfs.o
 tests-$(CONFIG_DAEMON) += test_api_router

@@ -48,6 +48,12 @@ void api_conn_flush(struct daemon *d, struct conn *c)
 
 void api_reply(struct conn *c, int status, const char *ctype, const char *body, size_t len)
 {
+	api_reply_hdr(c, status, ctype, NULL, body, len);
+}
+
+void api_reply_hdr(struct conn *c, int status, const char *ctype, const char *extra,
+		   const char *body, size_t len)
+{
 	char date[40];
 
 	rfc3339_now(date);
@@ -59,6 +65,8 @@ void api_reply(struct conn *c, int status, const char *ctype, const char *body, 
 		buf_printf(&c->out, "Content-Type: %s\r\n", ctype);
 	if (status != 204 && status != 304)
 		buf_printf(&c->out, "Content-Length: %zu\r\n", len);
+	if (extra)
+		buf_printf(&c->out, "%s", extra);
 	if (c->close_after)
 		buf_printf(&c->out, "Connection: close\r\n");
 	buf_add(&c->out, "\r\n", 2);

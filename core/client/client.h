@@ -101,6 +101,17 @@ int cli_pull(const char *ref);
 /* Create a container from o (pulling its image as --pull says). id receives the full ID. */
 int cli_create(struct cli_run_opts *o, char *id, size_t size, int *exit_code);
 
+/* docker cp's path stat (X-Docker-Container-Path-Stat: base64 JSON). */
+#define CLI_MODE_DIR (1u << 31)		/* Go's os.ModeDir */
+#define CLI_MODE_SYMLINK (1u << 27)	/* os.ModeSymlink */
+struct cli_path_stat {
+	char name[256];
+	int64_t size;
+	uint32_t mode;		/* Go's os.FileMode bits */
+	char link_target[4096];
+};
+int cli_parse_path_stat(const char *header, struct cli_path_stat *out, struct tug_err *err);
+
 /* Pure helpers (tests/unit/test_client.c). */
 int cli_parse_bytes(const char *s, int64_t *out);		/* "512m" -> bytes */
 int cli_parse_nanocpus(const char *s, int64_t *out);		/* "1.5" -> 1500000000 */

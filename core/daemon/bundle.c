@@ -315,6 +315,14 @@ static int mount_rootfs(struct daemon *d, struct container *c, const char *dir,
 	return rc;
 }
 
+int bundle_mount_rootfs(struct daemon *d, struct container *c, struct tug_err *err)
+{
+	char dir[700];
+
+	ctr_dir(d, c, dir, sizeof(dir));
+	return mount_rootfs(d, c, dir, err);
+}
+
 int bundle_prepare(struct daemon *d, struct container *c, char *bundle, size_t size,
 		   struct tug_err *err)
 {

@@ -122,6 +122,8 @@ void ctr_release(struct daemon *d, struct container *c);
 int bundle_prepare(struct daemon *d, struct container *c, char *bundle, size_t size,
 		   struct tug_err *err);
 void bundle_cleanup(struct daemon *d, struct container *c);
+/* The container's overlay at DATA_ROOT/containers/ID/rootfs, mounted if it is not. */
+int bundle_mount_rootfs(struct daemon *d, struct container *c, struct tug_err *err);
 cJSON *bundle_process(struct container *c, const cJSON *exec_cfg, struct tug_err *err);
 
 /* keeper.c */

@@ -113,6 +113,10 @@ size_t http_url_decode(const char *in, size_t len, char *out, bool plus_is_space
 /* Percent-encode for a query value. */
 void http_url_encode(const char *in, char *out, size_t size);
 
+/* Standard base64 (out NUL-terminated, cut to size); decode returns the length or -1. */
+void http_base64_encode(const void *in, size_t len, char *out, size_t size);
+int http_base64_decode(const char *in, char *out, size_t size);
+
 const char *http_reason(int status);
 
 /* Multiplexed stream header of attach/exec without a TTY. */

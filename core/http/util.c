@@ -31,6 +31,52 @@ size_t http_url_decode(const char *in, size_t len, char *out, bool plus_is_space
 	return o;
 }
 
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+void http_base64_encode(const void *in, size_t len, char *out, size_t size)
+{
+	const unsigned char *s = in;
+	size_t o = 0;
+
+	for (size_t i = 0; i < len && o + 5 <= size; i += 3) {
+		unsigned v = (unsigned)s[i] << 16 | (i + 1 < len ? (unsigned)s[i + 1] << 8 : 0) |
+			     (i + 2 < len ? s[i + 2] : 0);
+
+		out[o++] = b64[v >> 18 & 63];
+		out[o++] = b64[v >> 12 & 63];
+		out[o++] = i + 1 < len ? b64[v >> 6 & 63] : '=';
+		out[o++] = i + 2 < len ? b64[v & 63] : '=';
+	}
+	if (size)
+		out[o < size ? o : size - 1] = '\0';
+}
+
+int http_base64_decode(const char *in, char *out, size_t size)
+{
+	unsigned v = 0;
+	int bits = 0;
+	size_t o = 0;
+
+	for (const char *p = in; *p && *p != '='; p++) {
+		const char *q = strchr(b64, *p);
+
+		if (!q)
+			return -1;
+		v = v << 6 | (unsigned)(q - b64);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (o + 1 >= size)
+				return -1;
+			out[o++] = (char)(v >> bits & 0xff);
+		}
+	}
+	if (!size)
+		return -1;
+	out[o] = '\0';
+	return (int)o;
+}
+
 void http_url_encode(const char *in, char *out, size_t size)
 {
 	static const char hex[] = "0123456789ABCDEF";

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/http/http.h"
 #include "core/registry/internal.h"
 #include "platform/cleanup.h"
 #include "platform/json.h"
@@ -84,51 +85,14 @@ int reg_challenge_parse(const char *h, struct reg_challenge *c)
 	return 0;
 }
 
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 void reg_base64(const char *in, size_t len, char *out, size_t size)
 {
-	const unsigned char *s = (const unsigned char *)in;
-	size_t o = 0;
-
-	for (size_t i = 0; i < len && o + 5 <= size; i += 3) {
-		unsigned v = (unsigned)s[i] << 16 | (i + 1 < len ? (unsigned)s[i + 1] << 8 : 0) |
-			     (i + 2 < len ? s[i + 2] : 0);
-
-		out[o++] = b64[v >> 18 & 63];
-		out[o++] = b64[v >> 12 & 63];
-		out[o++] = i + 1 < len ? b64[v >> 6 & 63] : '=';
-		out[o++] = i + 2 < len ? b64[v & 63] : '=';
-	}
-	if (size)
-		out[o < size ? o : size - 1] = '\0';
+	http_base64_encode(in, len, out, size);
 }
 
-/* Returns the decoded length (NUL-terminated in out) or -1. */
 int reg_base64_decode(const char *in, char *out, size_t size)
 {
-	unsigned v = 0;
-	int bits = 0;
-	size_t o = 0;
-
-	for (const char *p = in; *p && *p != '='; p++) {
-		const char *q = strchr(b64, *p);
-
-		if (!q || !*p)
-			return -1;
-		v = v << 6 | (unsigned)(q - b64);
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (o + 1 >= size)
-				return -1;
-			out[o++] = (char)(v >> bits & 0xff);
-		}
-	}
-	if (!size)
-		return -1;
-	out[o] = '\0';
-	return (int)o;
+	return http_base64_decode(in, out, size);
 }
 
 static void copy_field(const cJSON *j, const char *key, char *out, size_t size)
