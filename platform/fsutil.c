@@ -44,10 +44,32 @@ static void split_path(const char *path, char *dir, size_t dirsz, const char **b
 	}
 }
 
+/* >0 inside fsutil_volatile_begin() .. _end(): the fsyncs are skipped. */
+static unsigned volatile_depth;
+
+void fsutil_volatile_begin(void)
+{
+	volatile_depth++;
+}
+
+void fsutil_volatile_end(void)
+{
+	if (volatile_depth)
+		volatile_depth--;
+}
+
+bool fsutil_volatile(void)
+{
+	return volatile_depth > 0;
+}
+
 int fsync_path(int dirfd, const char *path, struct tug_err *err)
 {
-	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int fd = -1;
 
+	if (volatile_depth)
+		return 0;
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return tug_err_sys(err, "open %s", path);
 	if (fsync(fd) < 0)
@@ -85,7 +107,7 @@ int atomic_write_file(int dirfd, const char *name, const void *buf, size_t len, 
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
 		return tug_err_sys(err, "write %s: create temp", name);
-	if (write_all(fd, buf, len) < 0 || fsync(fd) < 0) {
+	if (write_all(fd, buf, len) < 0 || (!volatile_depth && fsync(fd) < 0)) {
 		tug_err_sys(err, "write %s", name);
 		close(fd);
 		unlinkat(dirfd, tmp, 0);
@@ -158,6 +180,9 @@ int mkdir_p(const char *path, mode_t mode, struct tug_err *err)
 
 	if (n >= sizeof(buf))
 		return tug_err_set(err, ENAMETOOLONG, "mkdir %s", path);
+	/* Usually only the last part is missing, or none: one call, not one per part. */
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
 	memcpy(buf, path, n + 1);
 	for (char *p = buf + 1; *p; p++) {
 		if (*p != '/')

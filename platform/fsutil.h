@@ -7,6 +7,7 @@
 #ifndef TUG_FSUTIL_H
 #define TUG_FSUTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -23,6 +24,17 @@ int atomic_rename(int dirfd, const char *from, const char *to, struct tug_err *e
 /* fsync the directory holding path (or the directory fd itself). */
 int fsync_dir_of(int dirfd, const char *path, struct tug_err *err);
 int fsync_path(int dirfd, const char *path, struct tug_err *err);
+/*
+ * Volatile scope (nestable): between fsutil_volatile_begin() and _end() the
+ * helpers above still write atomically (temp + rename: a crash of the
+ * process leaves the old file or the new one) but skip every fsync, so a
+ * power cut may lose the change. Only for state that must not outlive a
+ * power cut anyway: an AutoRemove container's records, the run dir
+ * (tmpfs by design). Everything else stays durable.
+ */
+void fsutil_volatile_begin(void);
+void fsutil_volatile_end(void);
+bool fsutil_volatile(void);
 /* Read a whole file (NUL-terminated, max bytes); *out is malloc'd. */
 int read_file(int dirfd, const char *name, size_t max, char **out, size_t *len,
 	      struct tug_err *err);

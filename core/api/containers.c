@@ -229,7 +229,9 @@ int api_ctr_attach_image(struct container *ctr, struct tug_err *err)
 	icfg = cJSON_GetObjectItem(img.config, "config");
 	cJSON_AddItemToObject(ctr->config, "__ImageConfig",
 			      icfg ? cJSON_Duplicate(icfg, true) : cJSON_CreateObject());
+	ctr_volatile_begin(ctr);
 	image_lease_add(&st, ctr->id, digest, NULL);
+	ctr_volatile_end(ctr);
 	rc = 0;
 out:
 	image_free(&img);

@@ -328,6 +328,7 @@ int bundle_prepare(struct daemon *d, struct container *c, char *bundle, size_t s
 {
 	_cleanup_json_ cJSON *spec = NULL;
 	char path[700];
+	int rc;
 
 	ctr_dir(d, c, bundle, size);
 	if (mount_rootfs(d, c, bundle, err))
@@ -338,7 +339,10 @@ int bundle_prepare(struct daemon *d, struct container *c, char *bundle, size_t s
 	if (ctr_netvol_spec(d, c, spec, err) < 0)
 		return tug_err_wrap(err, "prepare %s", c->name + 1);
 	snprintf(path, sizeof(path), "%s/config.json", bundle);
-	return json_write_file(AT_FDCWD, path, spec, err);
+	ctr_volatile_begin(c);
+	rc = json_write_file(AT_FDCWD, path, spec, err);
+	ctr_volatile_end(c);
+	return rc;
 }
 
 void bundle_cleanup(struct daemon *d, struct container *c)

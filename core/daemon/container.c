@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -54,6 +55,18 @@ const char *ctr_dir(struct daemon *d, struct container *c, char *out, size_t siz
 {
 	snprintf(out, size, "%s/containers/%s", d->cfg.state_dir, c->id);
 	return out;
+}
+
+void ctr_volatile_begin(const struct container *c)
+{
+	if (c->auto_remove)
+		fsutil_volatile_begin();
+}
+
+void ctr_volatile_end(const struct container *c)
+{
+	if (c->auto_remove)
+		fsutil_volatile_end();
 }
 
 struct container *ctr_find_name(struct daemon *d, const char *name)
@@ -248,6 +261,7 @@ int ctr_save(struct daemon *d, struct container *c)
 	cJSON *st = cJSON_AddObjectToObject(j, "State");
 	char dir[600];
 	struct tug_err err;
+	int rc;
 
 	cJSON_AddStringToObject(j, "Id", c->id);
 	cJSON_AddStringToObject(j, "Name", c->name);
@@ -271,7 +285,10 @@ int ctr_save(struct daemon *d, struct container *c)
 	char path[700];
 
 	snprintf(path, sizeof(path), "%s/config.v2.json", dir);
-	if (json_write_file(AT_FDCWD, path, j, &err)) {
+	ctr_volatile_begin(c);
+	rc = json_write_file(AT_FDCWD, path, j, &err);
+	ctr_volatile_end(c);
+	if (rc) {
 		tug_err_print(&err);
 		return -1;
 	}
@@ -348,12 +365,14 @@ static bool sweep_partial(struct daemon *d, const char *id)
 {
 	struct container tmp = { .pidfd = -1, .stdin_fd = -1 };
 	char dir[600], path[700];
+	struct stat sb;
 	struct image_store st;
 	struct tug_err err;
 
 	snprintf(dir, sizeof(dir), "%s/containers/%s", d->cfg.state_dir, id);
 	snprintf(path, sizeof(path), "%s/config.v2.json", dir);
-	if (!access(path, F_OK) || errno != ENOENT)
+	/* Empty: an AutoRemove container's record (never fsynced) cut by a power loss. */
+	if (stat(path, &sb) ? errno != ENOENT : sb.st_size > 0)
 		return false;
 	fprintf(stderr, "tugd: removing %.12s, a container a crash left half made or half removed\n",
 		id);

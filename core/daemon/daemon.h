@@ -104,6 +104,15 @@ int ctr_load_all(struct daemon *d, struct tug_err *err);
 void ctr_free(struct container *c);
 int ctr_transition(struct daemon *d, struct container *c, enum ctr_event e);
 const char *ctr_dir(struct daemon *d, struct container *c, char *out, size_t size);
+/*
+ * An AutoRemove container's own records (config.v2.json, bundle config,
+ * image lease) are written without fsync: after a power cut it is removed
+ * on the next start whatever its files say (ctr_adopt), so durability buys
+ * nothing and each fsync costs milliseconds on `run --rm`. Shared records
+ * (networks, volumes, images) stay durable. See fsutil_volatile_begin().
+ */
+void ctr_volatile_begin(const struct container *c);
+void ctr_volatile_end(const struct container *c);
 
 /* lifecycle.c */
 int ctr_start(struct daemon *d, struct container *c, struct tug_err *err);

@@ -288,7 +288,9 @@ int ctr_remove(struct daemon *d, struct container *c, bool force, struct tug_err
 		struct image_store st;
 
 		if (!image_store_open(&st, &e2)) {
+			ctr_volatile_begin(c);
 			image_lease_remove(&st, c->id, &e2);
+			ctr_volatile_end(c);
 			image_store_close(&st);
 		}
 	}
@@ -351,8 +353,12 @@ void ctr_adopt(struct daemon *d, struct container *c)
 		c->restart_at_ms = mono_ms();
 		return;
 	}
-	if (!ctr_is_running(c))
+	if (!ctr_is_running(c)) {
+		/* As dockerd: a stopped AutoRemove container goes (its record may be old). */
+		if (c->auto_remove && ctr_remove(d, c, true, &err))
+			tug_err_print(&err);
 		return;
+	}
 	if (!keeper_query(d, c->id, &pid, &code, fin, &err)) {
 		fprintf(stderr, "tugd: container %.12s exited (%d) while tugd was away\n", c->id, code);
 		ctr_exited(d, c, code, fin);

@@ -250,7 +250,7 @@ static int create_with_spec(const char *root, const char *id, struct oci_spec *s
 	if (s->hooks)
 		cJSON_AddItemToObject(rec, "hooks", cJSON_Duplicate(s->hooks, 1));
 	snprintf(statepath, sizeof(statepath), "%s/" OCI_STATE_FILE, dir);
-	if (json_write_file(AT_FDCWD, statepath, rec, err) < 0)
+	if (oci_state_write(statepath, rec, err) < 0)
 		goto out;
 	if (opts->pid_file && write_pid_file(opts->pid_file, pid, err) < 0)
 		goto out;

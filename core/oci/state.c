@@ -61,6 +61,23 @@ int oci_state_load(const char *root, const char *id, struct oci_state *st, struc
 	return 0;
 }
 
+/*
+ * The state of a live container, in the runtime's root (/run: tmpfs): it
+ * describes processes a power cut kills, so it is written atomically (a
+ * crashed runtime leaves the old record or the new one) but not fsynced,
+ * as runc and crun do. The fsyncs cost milliseconds on every start when
+ * the root is on a disk.
+ */
+int oci_state_write(const char *path, const cJSON *json, struct tug_err *err)
+{
+	int ret;
+
+	fsutil_volatile_begin();
+	ret = json_write_file(AT_FDCWD, path, json, err);
+	fsutil_volatile_end();
+	return ret;
+}
+
 int oci_state_save(const struct oci_state *st, struct tug_err *err)
 {
 	char path[PATH_MAX + 16];
@@ -68,7 +85,7 @@ int oci_state_save(const struct oci_state *st, struct tug_err *err)
 	cJSON_DeleteItemFromObjectCaseSensitive(st->json, "paused");
 	cJSON_AddBoolToObject(st->json, "paused", st->paused);
 	snprintf(path, sizeof(path), "%s/" OCI_STATE_FILE, st->dir);
-	return json_write_file(AT_FDCWD, path, st->json, err);
+	return oci_state_write(path, st->json, err);
 }
 
 void oci_state_free(struct oci_state *st)

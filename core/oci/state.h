@@ -34,6 +34,8 @@ int oci_state_dir(const char *root, const char *id, char *out, size_t outsz, str
 /* Load root/<id>/state.json; ENOENT -> "container <id> does not exist". */
 int oci_state_load(const char *root, const char *id, struct oci_state *st, struct tug_err *err);
 int oci_state_save(const struct oci_state *st, struct tug_err *err);
+/* Write a state record to path: atomic, not fsynced (runtime state, tmpfs). */
+int oci_state_write(const char *path, const cJSON *json, struct tug_err *err);
 void oci_state_free(struct oci_state *st);
 /* "created", "running", "paused" or "stopped". */
 const char *oci_state_status(const struct oci_state *st);
