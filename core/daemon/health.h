@@ -74,6 +74,8 @@ struct daemon;
 struct container;
 /* health_probe.c: the daemon's side. */
 void health_on_start(struct daemon *d, struct container *c);
+/* After a tugd restart: the state saved at the last status change of this run. */
+void health_on_adopt(struct daemon *d, struct container *c);
 void health_tick(struct daemon *d);
 void health_probe_output(struct exec_inst *e, const char *data, size_t len);
 void health_probe_done(struct daemon *d, struct exec_inst *e);

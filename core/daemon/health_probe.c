@@ -4,13 +4,94 @@
  * loop's tick (no thread, no timer per container). A probe that outlives
  * Timeout is killed and counts as a failure, as in Docker.
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/daemon/daemon.h"
 #include "core/daemon/health.h"
+#include "platform/json.h"
+
+/*
+ * The state survives a restart of tugd in the container's health.json,
+ * written atomically when the status changes (starting -> healthy ->
+ * unhealthy ...), never per probe: a probe every few seconds would
+ * otherwise be a flash write every few seconds for the device's life.
+ * So FailingStreak and Log come back as they were at the last change.
+ * The file names the run (StartedAt) it belongs to; a later run of the
+ * container starts from "starting" whatever the file says.
+ */
+static void health_path(struct daemon *d, struct container *c, char *out, size_t size)
+{
+	snprintf(out, size, "%s/containers/%s/health.json", d->cfg.state_dir, c->id);
+}
+
+static void health_save(struct daemon *d, struct container *c)
+{
+	_cleanup_json_ cJSON *j = cJSON_CreateObject();
+	struct health *h = c->health;
+	char path[700];
+	struct tug_err err;
+
+	cJSON_AddStringToObject(j, "StartedAt", c->started_at);
+	cJSON_AddStringToObject(j, "Status", health_status_name(h->status));
+	cJSON_AddNumberToObject(j, "FailingStreak", h->failing_streak);
+	cJSON_AddItemToObject(j, "Log", h->log ? cJSON_Duplicate(h->log, true) : cJSON_CreateArray());
+	health_path(d, c, path, sizeof(path));
+	if (json_write_file(AT_FDCWD, path, j, &err))
+		tug_err_print(&err);
+}
+
+/* Seconds since the epoch of an RFC 3339 UTC time, or 0. */
+static int64_t wall_s(const char *s)
+{
+	struct tm tm = { 0 };
+
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+		return 0;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return (int64_t)timegm(&tm);
+}
+
+/* An adopted container: its saved state when it is of this run. */
+static void health_restore(struct daemon *d, struct container *c)
+{
+	struct health *h = c->health;
+	char path[700];
+	struct tug_err err;
+	_cleanup_json_ cJSON *j = NULL;
+	const char *st;
+	int64_t started = wall_s(c->started_at), age_ms;
+
+	/* The start period counts from the run's start, not from tugd's. */
+	age_ms = started ? ((int64_t)time(NULL) - started) * 1000 : 0;
+	if (age_ms > 0 && (uint64_t)age_ms < h->run_started_ms)
+		h->run_started_ms -= (uint64_t)age_ms;
+	health_path(d, c, path, sizeof(path));
+	j = json_parse_file(path, 64 << 10, &err);
+	if (!j || strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(j, "StartedAt")) ?: "",
+			 c->started_at))
+		return;
+	st = cJSON_GetStringValue(cJSON_GetObjectItem(j, "Status")) ?: "";
+	if (!strcmp(st, "healthy"))
+		h->status = HEALTH_HEALTHY;
+	else if (!strcmp(st, "unhealthy"))
+		h->status = HEALTH_UNHEALTHY;
+	h->failing_streak = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(j, "FailingStreak"));
+	if (h->failing_streak < 0)
+		h->failing_streak = 0;
+	if (cJSON_IsArray(cJSON_GetObjectItem(j, "Log"))) {
+		cJSON_Delete(h->log);
+		h->log = cJSON_DetachItemFromObject(j, "Log");
+	}
+	fprintf(stderr, "tugd: container %.12s: health restored (%s, streak %d)\n", c->id,
+		health_status_name(h->status), h->failing_streak);
+}
 
 /* Set up (or reset) the check for a container that has just started. */
 void health_on_start(struct daemon *d, struct container *c)
@@ -45,6 +126,14 @@ void health_on_start(struct daemon *d, struct container *c)
 	c->health->next_ms = c->health->run_started_ms + cfg.interval_ms;
 }
 
+/* A running container a restarted tugd adopts: its state of this run comes back. */
+void health_on_adopt(struct daemon *d, struct container *c)
+{
+	health_on_start(d, c);
+	if (c->health)
+		health_restore(d, c);
+}
+
 static void exec_unlink_free(struct daemon *d, struct exec_inst *e)
 {
 	for (struct exec_inst **pp = &d->execs; *pp; pp = &(*pp)->next)
@@ -66,6 +155,7 @@ static void record(struct daemon *d, struct container *c, int code, const char *
 	health_log_append(h, h->probe_start, end, code, out);
 	if (!health_record(h, code, mono_ms() - h->run_started_ms, mono_ms()))
 		return;
+	health_save(d, c);
 	snprintf(action, sizeof(action), "health_status: %s", health_status_name(h->status));
 	event_emit_ctr(d, c, action, NULL, NULL);
 	fprintf(stderr, "tugd: container %.12s: %s\n", c->id, action);

@@ -372,6 +372,6 @@ void ctr_adopt(struct daemon *d, struct container *c)
 		return;
 	}
 	c->started_ms = mono_ms();
-	health_on_start(d, c);
+	health_on_adopt(d, c);
 	fprintf(stderr, "tugd: container %.12s adopted (pid %d)\n", c->id, c->pid);
 }

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/api/api.h"
@@ -644,6 +645,45 @@ static bool olds_down(struct daemon *d, struct txn *t)
 	return true;
 }
 
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void set_num(cJSON *o, const char *key, double v)
+{
+	cJSON_DeleteItemFromObject(o, key);
+	cJSON_AddNumberToObject(o, key, v);
+}
+
+/*
+ * What a restarted tugd needs to go on waiting for health (resume_verify):
+ * the new containers' ids, when each started and when the deadline ends,
+ * in wall-clock time (the monotonic clock starts again with a reboot).
+ */
+static void verify_record(struct txn *t)
+{
+	uint64_t now = mono_ms(), wall = wall_ms();
+	cJSON *s;
+	size_t i = 0;
+
+	set_num(t->journal, "DeadlineS", (double)t->deadline_s);
+	set_num(t->journal, "StableMs", (double)t->stable_ms);
+	set_num(t->journal, "DeadlineWallMs", (double)(wall + (t->deadline_ms - now)));
+	cJSON_ArrayForEach(s, cJSON_GetObjectItem(t->journal, "Slots")) {
+		struct txn_slot *ts = &t->slots[i++];
+
+		if (!ts->new_id[0])
+			continue;
+		cJSON_DeleteItemFromObject(s, "NewId");
+		cJSON_AddStringToObject(s, "NewId", ts->new_id);
+		set_num(s, "StartedWallMs", (double)(wall - (now - ts->started_ms)));
+	}
+}
+
 /* 1: all proved themselves, 0: not yet, -1: one failed (why says which). */
 static int verify(struct daemon *d, struct txn *t, char *why, size_t size)
 {
@@ -718,13 +758,14 @@ void update_tick(struct daemon *d)
 			finish(d, t, false, err.msg);
 			return;
 		}
+		t->deadline_ms = mono_ms() + t->deadline_s * 1000;
+		verify_record(t);
 		if (journal_write(d, t, "verify", &err)) {
 			finish(d, t, false, err.msg);
 			return;
 		}
 		fault_point("verify");
 		t->phase = TP_VERIFYING;
-		t->deadline_ms = mono_ms() + t->deadline_s * 1000;
 		step(d, t, "verify", NULL, "waiting up to %llus for health", (unsigned long long)t->deadline_s);
 		/* fall through */
 	case TP_VERIFYING:
@@ -929,6 +970,61 @@ const struct txn *update_current(void)
 	return cur;
 }
 
+/*
+ * A crash while the new containers proved their health: the switch is
+ * done, so wait on (their health state came back with them, see
+ * health_on_adopt) until the deadline the journal holds, then commit or
+ * roll back as if nothing had happened. Returns -1 when the journal lacks
+ * what that needs, and the transaction is undone instead.
+ */
+static int resume_verify(struct daemon *d, const cJSON *j)
+{
+	uint64_t now = mono_ms(), wall = wall_ms();
+	double dl = cJSON_GetNumberValue(cJSON_GetObjectItem(j, "DeadlineWallMs"));
+	struct txn *t;
+	const cJSON *s;
+	size_t i = 0;
+
+	if (!(dl > 0) || strlen(sget(j, "Id")) != 12)
+		return -1;
+	cJSON_ArrayForEach(s, cJSON_GetObjectItem(j, "Slots"))
+		if (cJSON_GetObjectItem(s, "Body") && !*sget(s, "NewId"))
+			return -1;
+	t = txn_new(kind_parse(sget(j, "Kind")));
+	if (!t)
+		return -1;
+	cJSON_Delete(t->journal);
+	t->journal = cJSON_Duplicate(j, true);
+	snprintf(t->id, sizeof(t->id), "%s", sget(j, "Id"));
+	snprintf(t->full_id, sizeof(t->full_id), "%s", t->id);
+	t->revision = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(j, "Revision"));
+	t->deadline_s = (uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(j, "DeadlineS"));
+	t->stable_ms = (uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(j, "StableMs"));
+	t->deadline_ms = dl > (double)wall ? now + (uint64_t)(dl - (double)wall) : now;
+	t->nslots = (size_t)slot_count(j);
+	t->slots = calloc(t->nslots ? t->nslots : 1, sizeof(*t->slots));
+	if (!t->slots) {
+		txn_free(t);
+		return -1;
+	}
+	cJSON_ArrayForEach(s, cJSON_GetObjectItem(j, "Slots")) {
+		struct txn_slot *ts = &t->slots[i++];
+		double st = cJSON_GetNumberValue(cJSON_GetObjectItem(s, "StartedWallMs"));
+		uint64_t age = st > 0 && st < (double)wall ? (uint64_t)((double)wall - st) : 0;
+
+		snprintf(ts->new_id, sizeof(ts->new_id), "%s", sget(s, "NewId"));
+		ts->started_ms = age < now ? now - age : 0;
+	}
+	t->phase = TP_VERIFYING;
+	txn_free(cur);
+	cur = t;
+	fprintf(stderr, "tugd: %s %s was cut off while waiting for health: waiting on\n",
+		kind_name(t->kind), t->id);
+	step(d, t, "resumed", NULL, "tugd restarted; waiting up to %llums more for health",
+	     (unsigned long long)(t->deadline_ms - now));
+	return 0;
+}
+
 void update_replay(struct daemon *d)
 {
 	char path[700];
@@ -946,6 +1042,8 @@ void update_replay(struct daemon *d)
 		return;
 	}
 	phase = sget(j, "Phase");
+	if (!strcmp(phase, "verify") && !resume_verify(d, j))
+		return;
 	fprintf(stderr, "tugd: %s %s was cut off in phase '%s': %s\n", sget(j, "Kind"), sget(j, "Id"),
 		phase, strcmp(phase, "commit") ? "rolling back" : "finishing the commit");
 	if (!strcmp(phase, "commit"))

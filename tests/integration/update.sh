@@ -74,6 +74,32 @@ check health_timeout sh -c "$D inspect -f '{{json .State.Health}}' htimeout | gr
 check health_bad_config sh -c "! $D create --health-cmd true --health-interval 1ns app:nohc true 2>&1 >/dev/null"
 $D rm -f hc himg hnone htimeout >/dev/null
 
+# --- health state across a SIGKILL of tugd ---------------------------------------
+# Interval 2 s: right after the restart no probe has run yet, so what inspect
+# shows is what tugd read back from disk, not a fresh probe.
+$D run -d --name hgood --health-cmd true --health-interval 2s --health-retries 1 app:nohc sleep 600 >/dev/null
+$D run -d --name hbad --health-cmd 'echo nope; exit 3' --health-interval 2s --health-retries 1 app:nohc sleep 600 >/dev/null
+wait_for 10 health_is hgood healthy
+wait_for 10 health_is hbad unhealthy
+kill -9 "$(cat "$T/run/tugd.pid")"
+pid=$(cat "$T/run/tugd.pid")
+for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+start_tugd
+check health_kept_healthy_after_sigkill sh -c "$D inspect -f '{{.State.Health.Status}} {{len .State.Health.Log}}' hgood | grep -qx 'healthy 1'"
+check health_kept_unhealthy_after_sigkill sh -c "$D inspect -f '{{.State.Health.Status}} {{.State.Health.FailingStreak}} {{(index .State.Health.Log 0).ExitCode}}' hbad | grep -qx 'unhealthy 1 3'"
+check health_kept_ps_after_sigkill sh -c "$D ps --filter health=unhealthy --format '{{.Names}}' | grep -qx hbad"
+# A later run of the container starts from "starting", not from the saved state.
+$D restart -t 1 hbad >/dev/null
+check health_new_run_starts_over sh -c "$D inspect -f '{{.State.Health.Status}}' hbad | grep -qx starting"
+# Flash wear: the state file is rewritten on a status change, not per probe.
+$D run -d --name hwear --health-cmd true --health-interval 200ms app:nohc sleep 600 >/dev/null
+wait_for 10 health_is hwear healthy
+hfile=$T/state/containers/$($D inspect -f '{{.Id}}' hwear)/health.json
+ino=$(stat -c %i "$hfile" 2>/dev/null)
+wait_for 10 sh -c "[ \$($D inspect -f '{{len .State.Health.Log}}' hwear) = 5 ]"
+check health_saved_on_change_only sh -c "[ -n '$ino' ] && [ \"\$(stat -c %i $hfile)\" = '$ino' ]"
+$D rm -f hgood hbad hwear >/dev/null
+
 # --- tug update / tug rollback ----------------------------------------------
 TUGC="timeout 60 $TUG"
 version_of() { $D exec "$1" cat /version 2>/dev/null; }
@@ -130,6 +156,25 @@ after=$(ids)
 check apply_bad_input_changes_nothing sh -c "[ '$after' = '$before' ]"
 check api_progress sh -c "curl -s --unix-socket $T/run/tug.sock http://x/tug/v1/progress | grep -q '\"Result\":\"committed\"'"
 
+# --- cut off while waiting for health: the transaction goes on after the restart ----
+cat >"$T/slow.json" <<'J'
+{"containers": [{"name": "slow", "image": "app:nohc", "command": ["sleep", "600"],
+ "healthcheck": {"test": ["CMD-SHELL", "test -f /tmp/ready"], "interval": 0.2, "retries": 1000}}],
+ "deadline": 30}
+J
+PROGRESS="curl -s --unix-socket $T/run/tug.sock http://x/tug/v1/progress"
+$TUGC apply --detach "$T/slow.json" >/dev/null 2>&1
+wait_for 10 sh -c "$PROGRESS | grep -q '\"Phase\":\"verify\"'"
+txid=$($PROGRESS | sed -n 's/.*"Id":"\([0-9a-f]*\)".*/\1/p')
+kill -9 "$(cat "$T/run/tugd.pid")"
+pid=$(cat "$T/run/tugd.pid")
+for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+start_tugd
+check apply_verify_resumes_after_sigkill sh -c "$PROGRESS | grep -q '\"Id\":\"$txid\".*\"Done\":false.*\"Step\":\"resumed\"'"
+$D exec slow touch /tmp/ready
+wait_for 20 sh -c "$PROGRESS | grep -q '\"Done\":true'"
+check apply_verify_resumed_commits sh -c "$PROGRESS | grep -q '\"Id\":\"$txid\".*\"Result\":\"committed\"' && [ \"\$($D inspect -f '{{.State.Running}}' slow)\" = true ]"
+
 # --- A/B slots for the tug binary: boots simulated with `tug slot boot` ----------
 export TUG_SLOT_DIR=$T/slots
 check slot_first_boot_builtin sh -c "$TUG slot boot | grep -qx 'builtin -'"
@@ -149,6 +194,8 @@ restart_tugd() {
 	pid=$(cat "$T/run/tugd.pid" 2>/dev/null)
 	for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
 	start_tugd
+	# A transaction cut off while waiting for health goes on: let it end.
+	wait_for 30 sh -c "! curl -s --unix-socket $T/run/tug.sock http://x/tug/v1/progress | grep -q '\"Done\":false'"
 }
 # state: "name=version ..." of every container, sorted; "" when one is not running.
 state_now() {
@@ -165,8 +212,8 @@ wait_for 10 health_is app healthy
 cur=v1
 bad_steps=0
 for spec in v2:begin:old v2:stop-old:old v2:rename-old:old v2:create-new:old v2:start-new:old \
-	v2:verify:old v2:commit:new v2:commit-cleanup:new v2:commit-done:new \
-	bad:rollback:old bad:rollback-restore:old; do
+	v2:verify:new v2:commit:new v2:commit-cleanup:new v2:commit-done:new \
+	bad:verify:old bad:rollback:old bad:rollback-restore:old; do
 	img=${spec%%:*}; rest=${spec#*:}; stepname=${rest%%:*}; want=${rest#*:}
 	[ "$img" = bad ] || img=$([ $cur = v1 ] && echo v2 || echo v1)
 	kill "$(cat "$T/run/tugd.pid")"
