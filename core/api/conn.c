@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/api/api.h"
+#include "core/update/txn.h"
 #include "platform/json.h"
 
 static const struct http_limits head_limits = { .max_head = API_MAX_HEAD, .max_body = API_MAX_BODY };
@@ -205,7 +206,8 @@ static void fail_request(struct conn *c, int status, const char *msg)
 
 static void dispatch(struct daemon *d, struct conn *c)
 {
-	c->route->fn(d, c);
+	if (!update_lock_refuses(d, c))
+		c->route->fn(d, c);
 	buf_free(&c->body_buf);
 	if (c->body_fd >= 0) {
 		close(c->body_fd);

@@ -122,3 +122,44 @@ void h_tug_revisions(struct daemon *d, struct conn *c)
 	}
 	api_reply_json(c, 200, arr);
 }
+
+/* Calls that change the container of their path; reads and exec are let through. */
+static const char *const changing[] = {
+	"POST /containers/{}/start",   "POST /containers/{}/stop",    "POST /containers/{}/kill",
+	"POST /containers/{}/restart", "POST /containers/{}/pause",   "POST /containers/{}/unpause",
+	"POST /containers/{}/rename",  "POST /containers/{}/update",  "DELETE /containers/{}",
+	"PUT /containers/{}/archive",  NULL,
+};
+
+bool update_lock_refuses(struct daemon *d, struct conn *c)
+{
+	const struct txn *t = update_current();
+	char call[128];
+	struct container *ctr;
+
+	if (!update_busy() || !c->route)
+		return false;
+	snprintf(call, sizeof(call), "%s %s", c->route->method, c->route->pattern);
+	/* A prune would remove the stopped old containers, the way back. */
+	if (!strcmp(call, "POST /containers/prune")) {
+		api_error(c, 409, "Conflict. %s %s is in progress; try again when it is done",
+			  t->kind == TK_APPLY ? "apply" : t->kind == TK_ROLLBACK ? "rollback" : "update",
+			  t->id);
+		return true;
+	}
+	for (const char *const *p = changing; *p; p++) {
+		if (strcmp(call, *p))
+			continue;
+		ctr = ctr_find(d, c->params[0]);
+		if (!ctr || !update_involves(ctr))
+			return false;
+		api_error(c, 409,
+			  "Conflict. The container %s is locked by %s %s (%s) in progress; try again "
+			  "when it is done",
+			  ctr->name + 1,
+			  t->kind == TK_APPLY ? "apply" : t->kind == TK_ROLLBACK ? "rollback" : "update",
+			  t->id, t->result);
+		return true;
+	}
+	return false;
+}

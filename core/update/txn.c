@@ -803,6 +803,35 @@ bool update_busy(void)
 	return cur && cur->phase != TP_DONE;
 }
 
+struct container;
+
+/*
+ * The transaction lock: a container the running transaction replaces, puts
+ * aside (NAME.tug-old) or created is its own until it ends. The lock is
+ * only this memory: a killed tugd loses it, and the replay at start
+ * resolves (or resumes, and so locks again) the transaction first.
+ */
+bool update_involves(const struct container *c)
+{
+	const cJSON *s;
+	size_t i = 0;
+
+	if (!update_busy())
+		return false;
+	cJSON_ArrayForEach(s, cJSON_GetObjectItem(cur->journal, "Slots")) {
+		const char *name = sget(s, "Name");
+		size_t n = strlen(name);
+
+		if (!strcmp(c->id, sget(s, "OldId")) ||
+		    (i < cur->nslots && !strcmp(c->id, cur->slots[i].new_id)) ||
+		    (!strncmp(c->name + 1, name, n) &&
+		     (!c->name[n + 1] || !strcmp(c->name + 1 + n, ".tug-old"))))
+			return true;
+		i++;
+	}
+	return false;
+}
+
 static void set_timing(struct txn *t, double deadline_s, double stable_s)
 {
 	t->deadline_s = deadline_s > 0 ? (uint64_t)deadline_s : UPDATE_DEFAULT_DEADLINE_S;

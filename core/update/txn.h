@@ -37,6 +37,9 @@ struct txn {
 };
 
 bool update_busy(void);
+struct container;
+/* c is one the running transaction replaces, keeps aside or created. */
+bool update_involves(const struct container *c);
 const struct txn *update_current(void);
 int update_current_revision(struct daemon *d);
 cJSON *update_history_read(struct daemon *d, const char *name);
@@ -56,5 +59,11 @@ void h_tug_rollback(struct daemon *d, struct conn *c);
 void h_tug_apply(struct daemon *d, struct conn *c);
 void h_tug_progress(struct daemon *d, struct conn *c);
 void h_tug_revisions(struct daemon *d, struct conn *c);
+/*
+ * Before a handler runs: a call that would change a container of the
+ * running transaction (start, stop, kill, restart, pause, rename, remove,
+ * prune) is answered 409 here. Returns true when it answered.
+ */
+bool update_lock_refuses(struct daemon *d, struct conn *c);
 
 #endif

@@ -175,6 +175,20 @@ $D exec slow touch /tmp/ready
 wait_for 20 sh -c "$PROGRESS | grep -q '\"Done\":true'"
 check apply_verify_resumed_commits sh -c "$PROGRESS | grep -q '\"Id\":\"$txid\".*\"Result\":\"committed\"' && [ \"\$($D inspect -f '{{.State.Running}}' slow)\" = true ]"
 
+# --- the transaction lock: calls that would change its containers get 409 ----------
+sed 's/"sleep", "600"/"sleep", "601"/' "$T/slow.json" >"$T/slow2.json"
+$TUGC apply --detach "$T/slow2.json" >/dev/null 2>&1
+wait_for 10 sh -c "$PROGRESS | grep -q '\"Phase\":\"verify\"'"
+check lock_stop_409_json sh -c "curl -s -o $T/lock.out -w '%{http_code}' -X POST --unix-socket $T/run/tug.sock http://x/v1.41/containers/slow/stop | grep -qx 409 && grep -q '^{\"message\":\"Conflict. The container slow is locked by apply' $T/lock.out"
+check lock_rm_refused sh -c "! $D rm -f slow 2>$T/lock2.out && grep -q 'locked by apply' $T/lock2.out && $D inspect slow >/dev/null"
+check lock_old_start_refused sh -c "! $D start slow.tug-old 2>/dev/null && ! $D kill slow.tug-old 2>/dev/null"
+check lock_prune_refused sh -c "! $D container prune -f >/dev/null 2>&1 && $D inspect slow.tug-old >/dev/null"
+check lock_second_apply_refused sh -c "! $TUGC apply $T/s1.json >$T/lock3.out 2>&1 && grep -q 'in progress' $T/lock3.out"
+check lock_reads_work sh -c "$D ps -a >/dev/null && $D inspect slow.tug-old >/dev/null && $D logs slow >/dev/null && $D exec slow true"
+$D exec slow touch /tmp/ready
+wait_for 20 sh -c "$PROGRESS | grep -q '\"Done\":true'"
+check lock_released_after_commit sh -c "$PROGRESS | grep -q '\"Result\":\"committed\"' && $D restart -t 1 slow >/dev/null"
+
 # --- A/B slots for the tug binary: boots simulated with `tug slot boot` ----------
 export TUG_SLOT_DIR=$T/slots
 check slot_first_boot_builtin sh -c "$TUG slot boot | grep -qx 'builtin -'"
@@ -237,6 +251,9 @@ for spec in v2:begin:old v2:stop-old:old v2:rename-old:old v2:create-new:old v2:
 	fi
 	[ $want = new ] && cur=$img
 done
+
+# The lock lived in the killed tugd only: nothing is locked after the replays.
+check lock_gone_after_crashes sh -c "$D stop -t 1 app >/dev/null && $D start app >/dev/null"
 
 # Random SIGKILLs: UPDATE_CRASH_N rounds (default 30) of updates and applies.
 N=${UPDATE_CRASH_N:-30}
