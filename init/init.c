@@ -525,18 +525,26 @@ static void watchdog_arm(struct init *in)
 }
 
 /*
- * The container rootfs needs overlay before the first start: load it now,
- * before the engine. Everything else (loop, squashfs, veth, bridge, the
- * watchdog driver) loads in modules_start()'s child once the first container
- * has started; containers that need a network wait for it.
+ * A container's rootfs needs overlay before its start: load it now, before
+ * the engine. Not when the first container is read-only: the engine runs
+ * that one on a read-only bind mount of its image's layer when it can (one
+ * layer that has every mount point), and if it cannot, the runner retries
+ * it once the loader is done. Everything else (loop, squashfs, veth,
+ * bridge, the watchdog driver) loads in modules_start()'s child once the
+ * first container runs; containers that need a network wait for it.
  */
 static void modules_early(struct init *in)
 {
 	static const char *const early[] = { "overlay" };
+	const struct manifest_container *first = NULL;
 	char dir[300];
 	long long t0 = init_now_us();
 
 	if (!in->have_manifest)
+		return;
+	if (in->manifest.ncontainers)
+		first = &in->manifest.containers[in->manifest.order[0]];
+	if (first && first->read_only)
 		return;
 	for (size_t i = 0; i < in->manifest.nmodules; i++)
 		if (!strcmp(in->manifest.modules[i], early[0])) {

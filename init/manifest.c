@@ -82,6 +82,7 @@ static int parse_containers(const cJSON *arr, struct manifest *m, struct tug_err
 		if (find_container(m, c->name) >= 0)
 			return tug_err_set(err, EEXIST, "container %s: named twice", c->name);
 		c->console = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "console"));
+		c->read_only = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "read_only"));
 		cJSON_ArrayForEach(d, cJSON_GetObjectItemCaseSensitive(it, "depends_on")) {
 			if (!cJSON_IsString(d) || c->ndeps == MANIFEST_MAX_CONTAINERS)
 				return tug_err_set(err, EINVAL, "container %s: bad depends_on", c->name);
@@ -239,6 +240,8 @@ cJSON *manifest_create_body(const struct manifest_container *c, struct tug_err *
 		cJSON_AddNumberToObject(hc, "PidsLimit", v->valuedouble);
 	if ((s = opt_str(j, "network")))
 		cJSON_AddStringToObject(hc, "NetworkMode", s);
+	if (c->read_only)
+		cJSON_AddBoolToObject(hc, "ReadonlyRootfs", true);
 	v = cJSON_GetObjectItemCaseSensitive(j, "binds");
 	if (v)
 		cJSON_AddItemToObject(hc, "Binds", cJSON_Duplicate(v, 1));

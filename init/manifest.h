@@ -11,7 +11,7 @@
  *     "containers": [
  *       { "name": "web", "image": "busybox:latest", "cmd": ["httpd", "-f"],
  *         "env": ["A=b"], "restart": "always", "memory": "16m", "pids": 64,
- *         "depends_on": ["db"], "console": true } ] }
+ *         "depends_on": ["db"], "console": true, "read_only": false } ] }
  *
  * Parsing and ordering are pure logic; init/boot.c acts on the result.
  */
@@ -38,6 +38,7 @@ struct manifest_container {
 	const char *name;
 	const cJSON *json;	/* the entry itself */
 	bool console;		/* copy its output to the console */
+	bool read_only;		/* read-only rootfs: may need no overlay (docs/init.md) */
 	const char *depends_on[MANIFEST_MAX_CONTAINERS];
 	size_t ndeps;
 };

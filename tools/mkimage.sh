@@ -53,6 +53,8 @@ bdir=board/$board
 [ -f "$bdir/board.mk" ] || die "$bdir/board.mk: no such board"
 board_var() { sed -n "s/^$1[[:space:]]*:\{0,1\}=[[:space:]]*//p" "$bdir/board.mk" | tail -n 1; }
 debarch=$(board_var BOARD_DEBARCH)
+cross=$(board_var BOARD_CROSS_COMPILE)
+musl=$(board_var BOARD_MUSL_TRIPLET)
 kfile=$(board_var BOARD_KERNEL_FILE)
 wdt_dev=$(board_var BOARD_QEMU_WATCHDOG)
 out=${out:-build/$board/image}
@@ -88,17 +90,28 @@ APPLETS="sh ash cat cp cut date dd dmesg echo env false grep head hostname id ki
 ls mkdir mknod mount mv ps pidof pkill rm sed seq sleep sort tail tee test top
 touch tr true umount uname uptime wc which yes free vi less nc wget ip ifconfig"
 
-# 3. The demo image: a docker-save archive with one layer.
+# 3. The demo image: a docker-save archive with one layer: busybox, and
+# /bin/stamp (tools/stamp.c: prints its CLOCK_MONOTONIC, then execs its
+# arguments) with which a container shows when it started. Every mount
+# point the engine uses exists in the layer (/etc/hosts, /etc/hostname and
+# /etc/resolv.conf too), so a read-only container of this image runs on a
+# read-only bind mount of the layer, without overlayfs (docs/init.md).
 archive=build/busybox/$debarch/busybox-image.tar
-if [ ! -f "$archive" ] || [ "$busybox" -nt "$archive" ] || [ "$0" -nt "$archive" ]; then
+if [ ! -f "$archive" ] || [ "$busybox" -nt "$archive" ] || [ "$0" -nt "$archive" ] ||
+	[ tools/stamp.c -nt "$archive" ]; then
 	say "making the demo image busybox:latest ($debarch)"
 	w=$(mktemp -d)
 	mkdir -p "$w/rootfs/bin" "$w/rootfs/etc" "$w/rootfs/tmp" "$w/rootfs/proc" "$w/rootfs/sys" \
 		"$w/rootfs/dev" "$w/rootfs/root" "$w/out"
 	cp "$busybox" "$w/rootfs/bin/busybox"
 	for a in $APPLETS; do ln -s busybox "$w/rootfs/bin/$a"; done
+	"${cross}gcc" -specs "/usr/lib/$musl/musl-gcc.specs" -static -Os -s -Wall \
+		-o "$w/rootfs/bin/stamp" tools/stamp.c || die "cannot build tools/stamp.c for $board"
 	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$w/rootfs/etc/passwd"
 	printf 'root:x:0:\nnogroup:x:65534:\n' >"$w/rootfs/etc/group"
+	: >"$w/rootfs/etc/hosts"
+	: >"$w/rootfs/etc/hostname"
+	: >"$w/rootfs/etc/resolv.conf"
 	chmod 1777 "$w/rootfs/tmp"
 	tar -C "$w/rootfs" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
 		-cf "$w/layer.tar" .
@@ -115,9 +128,10 @@ if [ ! -f "$archive" ] || [ "$busybox" -nt "$archive" ] || [ "$0" -nt "$archive"
 	mv "$w/config.json" "$w/out/$cfg.json"
 	printf '[{"Config":"%s.json","RepoTags":["busybox:latest"],"Layers":["%s/layer.tar"]}]\n' \
 		"$cfg" "$diff" >"$w/out/manifest.json"
+	# A name of our own: two boards of one arch may build it at once.
 	tar -C "$w/out" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
-		-cf "$archive.tmp" .
-	mv "$archive.tmp" "$archive"
+		-cf "$archive.tmp.$$" .
+	mv "$archive.tmp.$$" "$archive"
 	rm -rf "$w"
 fi
 
@@ -139,7 +153,8 @@ if [ -z "$manifest" ]; then
   "images": [ { "archive": "/usr/share/tug/images/busybox.tar", "ref": "busybox:latest" } ],
   "containers": [
     { "name": "hello", "image": "busybox:latest", "console": true, "network": "none",
-      "cmd": ["sh", "-c", "echo \"hello from a tug container on \$(uname -m) (\$(hostname)), up \$(cut -d' ' -f1 /proc/uptime) s\""] },
+      "read_only": true,
+      "cmd": ["stamp", "sh", "-c", "echo \"hello from a tug container on \$(uname -m) (\$(hostname)), up \$(cut -d' ' -f1 /proc/uptime) s\""] },
     { "name": "ticker", "image": "busybox:latest", "restart": "always", "network": "none",
       "memory": "32m", "pids": 32, "depends_on": ["hello"],
       "cmd": ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 60 & wait \$!; done"] }

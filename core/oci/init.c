@@ -298,7 +298,12 @@ void oci_container_init(const struct oci_init_args *a)
 	close(a->sync);
 	if (read(fifo, &byte, 1) != 1)
 		_exit(1);
-	close(fifo);
+	/*
+	 * Left open until the exec closes it (close-on-exec): start waits for
+	 * that. Unless it sits among the fds the user's process inherits.
+	 */
+	if (fifo < 3 + a->preserve_fds)
+		close(fifo);
 	if (oci_hooks_run(s->hooks, "startContainer", a->state_json, &err) < 0) {
 		tug_err_print(&err);
 		_exit(1);

@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,6 +21,9 @@
 #include "platform/json.h"
 #include "platform/process.h"
 
+/* How long start waits for the init to exec the user's process. */
+#define OCI_START_EXEC_WAIT_MS 1000
+
 static char *hook_state_text(const struct oci_state *st, const char *status)
 {
 	_cleanup_json_ cJSON *j = oci_state_public(st, status);
@@ -28,6 +32,22 @@ static char *hook_state_text(const struct oci_state *st, const char *status)
 	cJSON_DeleteItemFromObject(j, "rootfs");
 	cJSON_DeleteItemFromObject(j, "owner");
 	return cJSON_PrintUnformatted(j);
+}
+
+/*
+ * The init keeps exec.fifo open (close-on-exec) until its execve: once no
+ * reader is left (POLLERR on our write end) the user's process runs, or
+ * the init died trying. So start returns after the exec, not before it,
+ * and whoever called it (the engine, a board's boot) may load the CPU
+ * next without delaying the container. Bounded: a startContainer hook may
+ * take its time.
+ */
+static void wait_exec(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = 0 };
+
+	while (poll(&p, 1, OCI_START_EXEC_WAIT_MS) < 0 && errno == EINTR)
+		;
 }
 
 int oci_runtime_start(const char *root, const char *id, struct tug_err *err)
@@ -57,6 +77,7 @@ int oci_runtime_start(const char *root, const char *id, struct tug_err *err)
 		close(fd);
 		goto out;
 	}
+	wait_exec(fd);
 	close(fd);
 	unlink(fifo);
 	if (oci_hooks_has(st.hooks, "poststart")) {

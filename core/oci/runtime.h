@@ -34,7 +34,10 @@ void oci_create_opts_init(struct oci_create_opts *opts);
 /* Set up the container and leave its init waiting for start. */
 int oci_runtime_create(const char *root, const char *id, const char *bundle,
 		       const struct oci_create_opts *opts, pid_t *pid, struct tug_err *err);
-/* Let the init exec the user process; runs poststart hooks. */
+/*
+ * Let the init exec the user process (returns once it has, or after 1 s);
+ * runs poststart hooks.
+ */
 int oci_runtime_start(const char *root, const char *id, struct tug_err *err);
 /* State as runc prints it (ociVersion, id, pid, status, bundle, rootfs, created, annotations). */
 int oci_runtime_state(const char *root, const char *id, cJSON **state, struct tug_err *err);
