@@ -4,6 +4,7 @@
  * directory, and a config.json like Docker's defaults.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -293,13 +294,15 @@ static cJSON *make_spec(struct container *c, struct tug_err *err)
 /*
  * Mount the overlay unless it is still mounted from the last run; the image
  * store assembles it (tar layer dirs, squashfs layers through loop devices).
+ * readonly: no upper; an image of one layer is then a read-only bind mount
+ * of that layer (platform/overlay.c), no overlayfs at all.
  */
-static int mount_rootfs(struct daemon *d, struct container *c, const char *dir,
-			struct tug_err *err)
+static int mount_rootfs_as(struct daemon *d, struct container *c, const char *dir, bool readonly,
+			   struct tug_err *err)
 {
 	struct image_store st;
 	char path[700], upper[700], work[700];
-	struct rootfs_opts o = { .upper = upper, .work = work };
+	struct rootfs_opts o = { .upper = upper, .work = work, .readonly = readonly };
 	struct stat a, b;
 	int rc;
 
@@ -315,6 +318,62 @@ static int mount_rootfs(struct daemon *d, struct container *c, const char *dir,
 	return rc;
 }
 
+static int mount_rootfs(struct daemon *d, struct container *c, const char *dir,
+			struct tug_err *err)
+{
+	return mount_rootfs_as(d, c, dir, false, err);
+}
+
+/*
+ * A rootfs without an upper can take no new mount point: every mount's
+ * destination must be in the image already (those under another mount,
+ * /dev/pts under /dev's tmpfs, are made there). Symlinks count as missing.
+ */
+static bool mountpoints_present(const char *rootfs, const cJSON *spec)
+{
+	const cJSON *mounts = cJSON_GetObjectItem(spec, "mounts"), *m, *o;
+	char path[PATH_MAX];
+	struct stat st;
+
+	cJSON_ArrayForEach(m, mounts) {
+		const char *dst = cJSON_GetStringValue(cJSON_GetObjectItem(m, "destination"));
+		bool under = false;
+
+		if (!dst || dst[0] != '/')
+			return false;
+		cJSON_ArrayForEach(o, mounts) {
+			const char *od = cJSON_GetStringValue(cJSON_GetObjectItem(o, "destination"));
+			size_t n = od ? strlen(od) : 0;
+
+			if (o != m && n > 1 && !strncmp(dst, od, n) && dst[n] == '/')
+				under = true;
+		}
+		snprintf(path, sizeof(path), "%s%s", rootfs, dst);
+		if (!under && (lstat(path, &st) < 0 || S_ISLNK(st.st_mode)))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A read-only container first gets a rootfs without an upper: for an image
+ * of one layer, a read-only bind mount of it, which needs no overlay module
+ * (a board's first container can start before that module is loaded,
+ * docs/init.md). If a mount point is missing there, it gets an overlay with
+ * an upper like any other container (the runtime then mounts it read-only).
+ */
+static int mount_rootfs_ro(struct daemon *d, struct container *c, const char *dir,
+			   const cJSON *spec, struct tug_err *err)
+{
+	char path[700];
+
+	snprintf(path, sizeof(path), "%s/rootfs", dir);
+	if (mountpoints_present(path, spec))
+		return 0;
+	umount2(path, MNT_DETACH);
+	return mount_rootfs(d, c, dir, err);
+}
+
 int bundle_mount_rootfs(struct daemon *d, struct container *c, struct tug_err *err)
 {
 	char dir[700];
@@ -328,16 +387,19 @@ int bundle_prepare(struct daemon *d, struct container *c, char *bundle, size_t s
 {
 	_cleanup_json_ cJSON *spec = NULL;
 	char path[700];
+	bool ro = cJSON_IsTrue(cJSON_GetObjectItem(c->host_config, "ReadonlyRootfs"));
 	int rc;
 
 	ctr_dir(d, c, bundle, size);
-	if (mount_rootfs(d, c, bundle, err))
+	if (mount_rootfs_as(d, c, bundle, ro, err))
 		return tug_err_wrap(err, "prepare rootfs of %s", c->name + 1);
 	spec = make_spec(c, err);
 	if (!spec)
 		return -1;
 	if (ctr_netvol_spec(d, c, spec, err) < 0)
 		return tug_err_wrap(err, "prepare %s", c->name + 1);
+	if (ro && mount_rootfs_ro(d, c, bundle, spec, err) < 0)
+		return tug_err_wrap(err, "prepare rootfs of %s", c->name + 1);
 	snprintf(path, sizeof(path), "%s/config.json", bundle);
 	ctr_volatile_begin(c);
 	rc = json_write_file(AT_FDCWD, path, spec, err);
