@@ -397,6 +397,8 @@ int ctr_load_all(struct daemon *d, struct tug_err *err)
 	snprintf(dir, sizeof(dir), "%s/containers", d->cfg.state_dir);
 	if (mkdir_p(dir, 0700, err))
 		return -1;
+	if (sweep_gone(dir, err) < 0)
+		tug_err_print(err); /* a removal a crash interrupted: not fatal */
 	dp = opendir(dir);
 	if (!dp)
 		return tug_err_sys(err, "open %s", dir);
