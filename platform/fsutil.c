@@ -5,7 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
 
 #include "platform/cleanup.h"
 #include "platform/fsutil.h"
@@ -242,6 +248,64 @@ int remove_tree(int dirfd, const char *name, struct tug_err *err)
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno == ENOENT ? 0 : tug_err_sys(err, "stat %s", name);
 	return remove_tree_at(dirfd, name, st.st_dev, err);
+}
+
+int remove_tree_detached(const char *path, struct tug_err *err)
+{
+	char dir[PATH_MAX], gone[PATH_MAX];
+	const char *base;
+	pid_t pid;
+
+	split_path(path, dir, sizeof(dir), &base);
+	if (snprintf(gone, sizeof(gone), "%s/" TUG_TMP_PREFIX "%s" TUG_GONE_SUFFIX, dir, base) >=
+	    (int)sizeof(gone))
+		return tug_err_set(err, ENAMETOOLONG, "remove %s", path);
+	if (rename(path, gone) < 0)
+		return errno == ENOENT ? 0 : remove_tree(AT_FDCWD, path, err);
+	/* A grandchild, so nobody has to reap it but init. */
+	pid = fork();
+	if (pid == 0) {
+		/* Hold none of the caller's files: a client waits for its socket's close. */
+		if (syscall(SYS_close_range, 3U, ~0U, 0) < 0)
+			for (int fd = 3; fd < 1024; fd++)
+				close(fd);
+		if (fork() == 0) {
+			struct tug_err ignore;
+
+			remove_tree(AT_FDCWD, gone, &ignore);
+		}
+		_exit(0);
+	}
+	if (pid < 0)
+		return remove_tree(AT_FDCWD, gone, err);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return 0;
+}
+
+int sweep_gone(const char *dir, struct tug_err *err)
+{
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	size_t n, sl = strlen(TUG_GONE_SUFFIX);
+	struct dirent *de;
+	int ret = 0;
+	DIR *d;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : tug_err_sys(err, "open %s", dir);
+	d = fdopendir(fd);
+	if (!d)
+		return tug_err_sys(err, "open %s", dir);
+	fd = -1;
+	while ((de = readdir(d))) {
+		n = strlen(de->d_name);
+		if (de->d_name[0] == '.' && n > sl + 1 &&
+		    !strcmp(de->d_name + n - sl, TUG_GONE_SUFFIX) &&
+		    remove_tree(dirfd(d), de->d_name, err) < 0)
+			ret = -1;
+	}
+	closedir(d);
+	return ret;
 }
 
 int sweep_temp_files(const char *dir, struct tug_err *err)

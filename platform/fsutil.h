@@ -15,6 +15,7 @@
 
 #define TUG_TMP_PREFIX "."
 #define TUG_TMP_INFIX ".tmp-"
+#define TUG_GONE_SUFFIX ".gone"
 
 /* Atomically replace dirfd/name (AT_FDCWD allowed) with buf. */
 int atomic_write_file(int dirfd, const char *name, const void *buf, size_t len, mode_t mode,
@@ -42,6 +43,15 @@ int read_file(int dirfd, const char *name, size_t max, char **out, size_t *len,
 int mkdir_p(const char *path, mode_t mode, struct tug_err *err);
 /* rm -rf below dirfd/name, not following symlinks or crossing mounts. */
 int remove_tree(int dirfd, const char *name, struct tug_err *err);
+/*
+ * rm -rf path without waiting for the disk: path is renamed to
+ * ".<name>.gone" beside it (gone from its place at once), then a detached
+ * grandchild process removes that. A crash leaves the ".gone" entry for
+ * sweep_gone(). Falls back to remove_tree() when the rename or fork fails.
+ */
+int remove_tree_detached(const char *path, struct tug_err *err);
+/* remove_tree() every ".*.gone" entry in dir (start-up sweep). */
+int sweep_gone(const char *dir, struct tug_err *err);
 /* Remove leftover ".<name>.tmp-*" entries in a directory (start-up sweep). */
 int sweep_temp_files(const char *dir, struct tug_err *err);
 /* Write all of buf, retrying on EINTR and short writes. */

@@ -41,7 +41,8 @@ int overlay_options(const struct overlay_opts *o, char *out, size_t size, struct
 		}
 		if (!path_ok(upper) || !path_ok(work))
 			return tug_err_set(err, EINVAL, "overlay: bad upper or work path");
-		n = snprintf(out + used, size - used, ",upperdir=%s,workdir=%s", upper, work);
+		n = snprintf(out + used, size - used, ",upperdir=%s,workdir=%s%s", upper, work,
+			     o->volatile_upper ? ",volatile" : "");
 		if (n < 0 || (size_t)n >= size - used)
 			return tug_err_set(err, E2BIG, "overlay: options too long");
 	}
@@ -75,7 +76,17 @@ int overlay_mount(const struct overlay_opts *o, const char *target, struct tug_e
 			return tug_err_sys(err, "bind %s on %s", o->lowers[0], target);
 		return 0;
 	}
-	if (mount("overlay", target, "overlay", flags, data) < 0)
-		return tug_err_sys(err, "mount overlay on %s", target);
+	if (mount("overlay", target, "overlay", flags, data) < 0) {
+		struct overlay_opts plain = *o;
+
+		/* Kernels before 5.10 refuse "volatile": the same mount without it. */
+		if (errno != EINVAL || !o->volatile_upper || o->readonly)
+			return tug_err_sys(err, "mount overlay on %s", target);
+		plain.volatile_upper = false;
+		if (overlay_options(&plain, data, sizeof(data), err) < 0)
+			return -1;
+		if (mount("overlay", target, "overlay", flags, data) < 0)
+			return tug_err_sys(err, "mount overlay on %s", target);
+	}
 	return 0;
 }

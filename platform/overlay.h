@@ -18,6 +18,7 @@ struct overlay_opts {
 	bool readonly;		   /* no upper: the rootfs is read-only */
 	bool tmpfs_upper;	   /* upper and work on a fresh tmpfs at `upper` (read-only flash) */
 	const char *tmpfs_size;	   /* e.g. "64m"; NULL for the kernel default */
+	bool volatile_upper;	   /* "volatile" (5.10+): no syncs of the upper's fs, ever */
 };
 
 int overlay_mount(const struct overlay_opts *o, const char *target, struct tug_err *err);

@@ -302,7 +302,11 @@ static int mount_rootfs_as(struct daemon *d, struct container *c, const char *di
 {
 	struct image_store st;
 	char path[700], upper[700], work[700];
-	struct rootfs_opts o = { .upper = upper, .work = work, .readonly = readonly };
+	/* An AutoRemove container's upper never outlives a crash: no syncs of it. */
+	struct rootfs_opts o = { .upper = upper,
+				 .work = work,
+				 .readonly = readonly,
+				 .volatile_upper = c->auto_remove };
 	struct stat a, b;
 	int rc;
 

@@ -101,6 +101,7 @@ int image_rootfs_mount(struct image_store *s, const char *image, const struct ro
 		.readonly = o->readonly,
 		.tmpfs_upper = o->tmpfs_upper,
 		.tmpfs_size = o->tmpfs_size,
+		.volatile_upper = o->volatile_upper,
 	};
 	if (!o->readonly && !o->tmpfs_upper &&
 	    (mkdir_p(o->upper, 0755, err) < 0 || mkdir_p(o->work, 0700, err) < 0))

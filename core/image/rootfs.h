@@ -16,6 +16,7 @@ struct rootfs_opts {
 	bool readonly;
 	bool tmpfs_upper;
 	const char *tmpfs_size;
+	bool volatile_upper;	/* overlay "volatile": a container that will not outlive a crash */
 };
 
 /* Mount image (name, tag or ID) at target. */
