@@ -35,6 +35,7 @@
 #include "core/image/store.h"
 #include "core/oci/runtime.h"
 #include "core/update/txn.h"
+#include "platform/sha256.h"
 #include "platform/cleanup.h"
 #include "platform/fsutil.h"
 #include "platform/json.h"
@@ -168,8 +169,11 @@ static cJSON *body_of(struct container *c)
 
 	cJSON_DeleteItemFromObject(b, "__ImageConfig");
 	labels = cJSON_GetObjectItem(b, "Labels");
-	if (labels)
+	if (labels) {
 		cJSON_DeleteItemFromObject(labels, UPDATE_LABEL_TXN);
+		/* Not what the state said any more once updated by hand. */
+		cJSON_DeleteItemFromObject(labels, UPDATE_LABEL_SPEC);
+	}
 	cJSON_AddItemToObject(b, "HostConfig", cJSON_Duplicate(c->host_config, true));
 	if (!cJSON_GetObjectItem(b, "Image"))
 		cJSON_AddStringToObject(b, "Image", c->image);
@@ -297,6 +301,7 @@ static void revision_record(struct daemon *d, const cJSON *j, const char *status
 	int rev = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(j, "Revision"));
 	_cleanup_json_ cJSON *r = cJSON_CreateObject();
 	cJSON *ctrs;
+	const cJSON *k;
 	char path[800], now[40];
 	struct tug_err err;
 	const char *id = sget(j, "Id");
@@ -312,6 +317,9 @@ static void revision_record(struct daemon *d, const cJSON *j, const char *status
 	for (struct container *c = d->containers; c; c = c->next)
 		if (!strcmp(label_of(c, UPDATE_LABEL_TXN) ?: "", id))
 			cJSON_AddStringToObject(ctrs, c->name + 1, c->id);
+	cJSON_ArrayForEach(k, cJSON_GetObjectItem(j, "Kept"))
+		if (!cJSON_GetObjectItem(ctrs, sget(k, "Name")))
+			cJSON_AddStringToObject(ctrs, sget(k, "Name"), sget(k, "Id"));
 	if (cJSON_GetObjectItem(j, "State"))
 		cJSON_AddItemToObject(r, "State", cJSON_Duplicate(cJSON_GetObjectItem(j, "State"), true));
 	update_path(d, "revisions", path, sizeof(path));
@@ -781,6 +789,8 @@ void update_tick(struct daemon *d)
 /* Journal written, nothing changed yet: begin stopping. */
 static int txn_begin(struct daemon *d, struct txn *t, struct tug_err *err)
 {
+	const cJSON *k;
+
 	t->nslots = (size_t)slot_count(t->journal);
 	t->slots = calloc(t->nslots ? t->nslots : 1, sizeof(*t->slots));
 	if (!t->slots)
@@ -791,6 +801,8 @@ static int txn_begin(struct daemon *d, struct txn *t, struct tug_err *err)
 	txn_free(cur);
 	cur = t;
 	step(d, t, "begin", NULL, "%zu container%s", t->nslots, t->nslots == 1 ? "" : "s");
+	cJSON_ArrayForEach(k, cJSON_GetObjectItem(t->journal, "Kept"))
+		step(d, t, "unchanged", sget(k, "Name"), "container %.12s left running", sget(k, "Id"));
 	fault_point("begin");
 	t->phase = TP_STOPPING;
 	stop_old(d, t);
@@ -892,6 +904,62 @@ int update_start_one(struct daemon *d, const char *ref, const char *image, bool 
 	return 0;
 }
 
+/* Members of every object in key order, so that key order does not count. */
+static void sort_keys(cJSON *j)
+{
+	cJSON *sorted = NULL, *it, *next;
+
+	for (it = j ? j->child : NULL; it; it = it->next)
+		sort_keys(it);
+	if (!cJSON_IsObject(j))
+		return;
+	for (it = j->child; it; it = next) {
+		cJSON **pp = &sorted;
+
+		next = it->next;
+		while (*pp && strcmp((*pp)->string, it->string) <= 0)
+			pp = &(*pp)->next;
+		it->next = *pp;
+		*pp = it;
+	}
+	/* cJSON's lists are doubly linked: prev of the head is the tail. */
+	for (it = sorted; it; it = it->next) {
+		it->prev = it == sorted ? NULL : it->prev;
+		if (it->next)
+			it->next->prev = it;
+		if (!it->next)
+			sorted->prev = it;
+	}
+	j->child = sorted;
+}
+
+/* sha256 of the entry's create body (keys sorted) and the image's config digest. */
+static void spec_digest(const cJSON *body, const char *image_id, char out[SHA256_DIGEST_STR_LEN])
+{
+	_cleanup_json_ cJSON *b = cJSON_Duplicate(body, true);
+	_cleanup_free_ char *txt = NULL;
+	struct sha256_ctx ctx;
+
+	sort_keys(b);
+	txt = cJSON_PrintUnformatted(b);
+	sha256_init(&ctx);
+	sha256_update(&ctx, txt ? txt : "", txt ? strlen(txt) : 0);
+	sha256_update(&ctx, "\n", 1);
+	sha256_update(&ctx, image_id, strlen(image_id));
+	sha256_final_str(&ctx, out);
+}
+
+/*
+ * A container the state lists as it runs: created by an apply from the
+ * same entry (same body, same image digest) and running. It is left alone.
+ */
+static bool unchanged(struct container *c, const char *spec, const char *image_id)
+{
+	return c && !strcmp(label_of(c, UPDATE_LABEL_SPEC) ?: "", spec) &&
+	       !strcmp(c->image_id, image_id) && c->state == CS_RUNNING && !c->restart_count &&
+	       !strstr(c->name, ".tug-old");
+}
+
 /* The networks a state names exist: checked before anything stops. */
 static int check_network(struct daemon *d, const struct target_ctr *t, struct tug_err *err)
 {
@@ -920,8 +988,9 @@ int update_start_apply(struct daemon *d, const cJSON *doc, struct txn **out, int
 		return -1;
 	for (size_t i = 0; i < ts.n; i++) {
 		struct container *c = ctr_find_name(d, ts.ctrs[i].name);
+		char image_id[80], spec[SHA256_DIGEST_STR_LEN];
 
-		if (image_verify(ts.ctrs[i].image, NULL, 0, err)) {
+		if (image_verify(ts.ctrs[i].image, image_id, sizeof(image_id), err)) {
 			target_state_free(&ts);
 			return tug_err_wrap(err, "%s", ts.ctrs[i].name);
 		}
@@ -933,6 +1002,9 @@ int update_start_apply(struct daemon *d, const cJSON *doc, struct txn **out, int
 			target_state_free(&ts);
 			return tug_err_set(err, EINVAL, "%s: name in use by a transaction", c->name + 1);
 		}
+		spec_digest(ts.ctrs[i].body, image_id, spec);
+		set_label(ts.ctrs[i].body, UPDATE_LABEL_SPEC, spec);
+		ts.ctrs[i].keep = unchanged(c, spec, image_id);
 	}
 	t = txn_new(TK_APPLY);
 	if (!t) {
@@ -943,9 +1015,19 @@ int update_start_apply(struct daemon *d, const cJSON *doc, struct txn **out, int
 	t->revision = revision_next(d);
 	snprintf(rev, sizeof(rev), "%d", t->revision);
 	cJSON_AddItemToObject(t->journal, "State", cJSON_Duplicate(doc, true));
+	cJSON_AddArrayToObject(t->journal, "Kept");
 	for (size_t i = 0; i < ts.n; i++) {
 		cJSON *body = ts.ctrs[i].body;
 
+		if (ts.ctrs[i].keep) {
+			struct container *c = ctr_find_name(d, ts.ctrs[i].name);
+			cJSON *k = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(k, "Name", ts.ctrs[i].name);
+			cJSON_AddStringToObject(k, "Id", c->id);
+			cJSON_AddItemToArray(cJSON_GetObjectItem(t->journal, "Kept"), k);
+			continue;
+		}
 		ts.ctrs[i].body = NULL;
 		set_label(body, UPDATE_LABEL_TXN, t->id);
 		set_label(body, UPDATE_LABEL_REVISION, rev);

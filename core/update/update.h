@@ -24,12 +24,15 @@
 #define UPDATE_REVISIONS_KEPT 5
 #define UPDATE_LABEL_TXN "tug.txn"
 #define UPDATE_LABEL_REVISION "tug.revision"
+/* apply: a digest of the entry and its image; equal means "unchanged, keep it". */
+#define UPDATE_LABEL_SPEC "tug.spec"
 
 /* One container of a target state, in start order. */
 struct target_ctr {
 	char name[128];
 	char image[256];
 	cJSON *body;		/* a Docker create body: Config fields + HostConfig */
+	bool keep;		/* apply: runs as the entry says, left alone */
 };
 
 struct target_state {

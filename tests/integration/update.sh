@@ -143,8 +143,24 @@ rc=$?
 	fail apply_failure_rolls_back "rc=$rc $(tail -3 "$T/ap2.out" | tr '\n' ' ')"
 after=$(ids)
 check apply_whole_revision_restored sh -c "[ '$after' = '$before' ] && [ \"\$($D exec web cat /version)\" = v1 ] && [ \$($D ps -q | wc -l) = 3 ]"
+started_of() { $D inspect -f '{{.Id}} {{.State.StartedAt}}' "$1"; }
+db0=$(started_of db) worker0=$(started_of worker) web0=$(started_of web)
 check apply_second_commits sh -c "$TUGC apply $T/s3.json >$T/ap3.out 2>&1 && [ \"\$($D exec web cat /version)\" = v2 ]"
-check revisions_list sh -c "$TUGC revisions | awk 'NR>1{print \$1, \$2}' | tr '\n' ' ' | grep -qx '3 current 2 rolled 1 committed '"
+# Only web changed: db and worker keep running untouched (same ID, same StartedAt).
+check apply_unchanged_left_running [ "$(started_of db) $(started_of worker)" = "$db0 $worker0" ]
+check apply_changed_replaced [ "$(started_of web | cut -d' ' -f1)" != "${web0%% *}" ]
+check apply_unchanged_step sh -c "grep -q 'unchanged *db' $T/ap3.out && grep -q 'unchanged *worker' $T/ap3.out && ! grep -q 'stopping *db' $T/ap3.out"
+# Key order, spacing and label order do not make an entry "changed".
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); d['containers']=[dict(reversed(list(c.items()))) for c in d['containers']]; json.dump(d, open(sys.argv[2],'w'), indent=3)" "$T/s3.json" "$T/s3r.json"
+web1=$(started_of web)
+check apply_same_state_touches_nothing sh -c "$TUGC apply $T/s3r.json >$T/ap3r.out 2>&1 && grep -q ' committed$' $T/ap3r.out && ! grep -q 'started ' $T/ap3r.out"
+check apply_same_state_same_ids [ "$(started_of db) $(started_of worker) $(started_of web)" = "$db0 $worker0 $web1" ]
+check revisions_list sh -c "$TUGC revisions | awk 'NR>1{print \$1, \$2}' | tr '\n' ' ' | grep -qx '4 current 3 committed 2 rolled 1 committed '"
+# A failing apply that changes web only: its rollback leaves db and worker alone.
+sed 's/"name": "web", "image": "app:v2"/"name": "web", "image": "app:bad"/' "$T/s3.json" >"$T/s4.json"
+$TUGC apply "$T/s4.json" >"$T/ap4.out" 2>&1
+check apply_rollback_leaves_unchanged [ "$(started_of db) $(started_of worker) $(started_of web | cut -d' ' -f1)" = "$db0 $worker0 ${web1%% *}" ]
+check apply_rollback_of_changed sh -c "grep -q 'rolled back$' $T/ap4.out && [ \"\$($D exec web cat /version)\" = v2 ]"
 before=$(ids)
 printf '{"containers":[{"name":"a","image":"app:v1","ports":[]}]}' >"$T/bad1.json"
 printf '{"containers":[{"name":"a","image":"app:missing"}]}' >"$T/bad2.json"
@@ -154,7 +170,7 @@ check apply_rejects_missing_image sh -c "$TUGC apply $T/bad2.json 2>&1 | grep -q
 check apply_rejects_cycle sh -c "$TUGC apply $T/bad3.json 2>&1 | grep -q 'cycle'"
 after=$(ids)
 check apply_bad_input_changes_nothing sh -c "[ '$after' = '$before' ]"
-check api_progress sh -c "curl -s --unix-socket $T/run/tug.sock http://x/tug/v1/progress | grep -q '\"Result\":\"committed\"'"
+check api_progress sh -c "curl -s --unix-socket $T/run/tug.sock http://x/tug/v1/progress | grep -q '\"Result\":\"rolled back\"'"
 
 # --- cut off while waiting for health: the transaction goes on after the restart ----
 cat >"$T/slow.json" <<'J'
