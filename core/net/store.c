@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -402,11 +403,18 @@ int net_port_parse(const char *spec, struct net_port *out, struct tug_err *err)
 
 static int net_load_one(struct net_store *s, const char *file, struct tug_err *err)
 {
+	struct stat st;
 	char path[4400];
 	_cleanup_json_ cJSON *j = NULL;
 	struct network n, *v;
 
 	snprintf(path, sizeof(path), "%s/%s", s->dir, file);
+	/* Empty: none's or host's record cut by a power loss (net_save); made again. */
+	if (stat(path, &st) == 0 && st.st_size == 0) {
+		fprintf(stderr, "tug: network record %s was cut by a power loss; dropped\n", path);
+		unlink(path);
+		return 0;
+	}
 	j = json_parse_file(path, 4 << 20, err);
 	if (!j || net_from_json(j, &n, err) < 0)
 		return tug_err_wrap(err, "load network %s", path);
@@ -428,9 +436,20 @@ int net_save(struct net_store *s, const struct network *n, struct tug_err *err)
 
 	if (dfd < 0)
 		return tug_err_sys(err, "open %s", s->dir);
+	int ret;
+
 	snprintf(name, sizeof(name), "%s.json", n->id);
-	return json_write_file(dfd, name, j, err) < 0 ? tug_err_wrap(err, "save network %s", n->name)
-						      : 0;
+	/*
+	 * none and host hold nothing but their endpoints, every one of them
+	 * dead after a power cut (net_sweep drops them at start): no fsync,
+	 * which is two of them on every start and stop of such a container.
+	 */
+	if (n->driver != NET_DRIVER_BRIDGE)
+		fsutil_volatile_begin();
+	ret = json_write_file(dfd, name, j, err);
+	if (n->driver != NET_DRIVER_BRIDGE)
+		fsutil_volatile_end();
+	return ret < 0 ? tug_err_wrap(err, "save network %s", n->name) : 0;
 }
 
 static int add_builtin(struct net_store *s, const char *name, enum net_driver d,
