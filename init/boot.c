@@ -17,8 +17,10 @@
 #include "core/image/image.h"
 #include "core/image/load.h"
 #include "core/image/store.h"
+#include "core/update/slot.h"
 #include "init/boot.h"
 #include "init/early.h"
+#include "init/slots.h"
 #include "platform/cleanup.h"
 #include "platform/json.h"
 
@@ -311,6 +313,93 @@ static void release_modules(int *go_fd)
 	*go_fd = -1;
 }
 
+/* One look at a manifest container through inspect. */
+static void trial_look(const char *sock, struct slot_ctr_seen *seen, char started[][40],
+		       long long *since, char health[][16])
+{
+	char target[300];
+	struct buf out = { 0 };
+	struct tug_err err;
+	int status;
+	_cleanup_json_ cJSON *j = NULL;
+	const cJSON *st;
+	const char *at, *h;
+
+	snprintf(target, sizeof(target), "/containers/%s/json", seen->name);
+	status = api_call(sock, "GET", target, NULL, &out, &err);
+	if (status == 200)
+		j = cJSON_ParseWithLength(buf_head(&out), buf_size(&out));
+	buf_free(&out);
+	if (status != 200 && status != 404)
+		return; /* the engine is busy or restarting: look again */
+	seen->found = j != NULL;
+	st = cJSON_GetObjectItem(j, "State");
+	seen->running = cJSON_IsTrue(cJSON_GetObjectItem(st, "Running"));
+	seen->exit_code = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(st, "ExitCode"));
+	if (cJSON_IsTrue(cJSON_GetObjectItem(st, "Restarting")))
+		seen->restarted = true;
+	h = cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(st, "Health"), "Status"));
+	snprintf(*health, sizeof(*health), "%s", h ? h : "");
+	seen->health = h ? *health : NULL;
+	at = cJSON_GetStringValue(cJSON_GetObjectItem(st, "StartedAt"));
+	if (!seen->running || !at)
+		return;
+	if (!**started) {
+		snprintf(*started, sizeof(*started), "%s", at);
+		*since = init_now_us();
+	} else if (strcmp(*started, at)) {
+		seen->restarted = true;
+	}
+	seen->up_ms = (init_now_us() - *since) / 1000;
+}
+
+/*
+ * A trial boot commits only when its containers proved themselves
+ * (slot_health_judge): wait for that, at most until the trial's deadline.
+ * Returns 0 when proved (or this is no trial), -1 when not.
+ */
+static int trial_wait(const struct manifest *m, const char *sock, long long init_start_us)
+{
+	const char *slot = getenv("TUG_SLOT");
+	struct slot_ctr_seen seen[MANIFEST_MAX_CONTAINERS] = { 0 };
+	char started[MANIFEST_MAX_CONTAINERS][40] = { { 0 } }, health[MANIFEST_MAX_CONTAINERS][16];
+	long long since[MANIFEST_MAX_CONTAINERS] = { 0 }, t0 = init_now_us(), deadline_us;
+	struct slot_state st;
+	struct tug_err err;
+	char dir[512], why[256];
+	enum slot_health r;
+
+	if (!slot || !*slot || !init_slot_trial_pending(slot[0]) || !m->ncontainers)
+		return 0;
+	slot_dir(dir, sizeof(dir));
+	if (slot_state_read(dir, &st, &err) < 0)
+		return 0;
+	deadline_us = init_start_us + (long long)st.trial.deadline_s * 1000000;
+	init_say("slots: trial of slot %c: waiting for the containers to prove healthy", slot[0]);
+	for (;;) {
+		for (size_t i = 0; i < m->ncontainers; i++) {
+			seen[i].name = m->containers[i].name;
+			seen[i].found = true;
+			trial_look(sock, &seen[i], &started[i], &since[i], &health[i]);
+		}
+		r = slot_health_judge(seen, m->ncontainers, SLOT_STABLE_MS, why, sizeof(why));
+		if (r != SLOT_HEALTH_WAIT)
+			break;
+		if (init_now_us() >= deadline_us) {
+			init_say("slots: trial of slot %c: not proved by its deadline (%s)", slot[0], why);
+			return -1;
+		}
+		poll(NULL, 0, 200);
+	}
+	if (r == SLOT_HEALTH_FAIL) {
+		init_say("slots: trial of slot %c: not committing: %s", slot[0], why);
+		return -1;
+	}
+	init_say("slots: trial of slot %c: %zu containers proved themselves in %lld ms", slot[0],
+		 m->ncontainers, (init_now_us() - t0) / 1000);
+	return 0;
+}
+
 int boot_run(const struct manifest *m, const char *sock, long long init_start_us, int modules_fd,
 	     int go_fd)
 {
@@ -369,6 +458,8 @@ int boot_run(const struct manifest *m, const char *sock, long long init_start_us
 	wait_modules(&modules_fd);
 	init_say("boot: %zu of %zu containers started, %lld ms after /init",
 		 m->ncontainers - (size_t)failed, m->ncontainers, (init_now_us() - init_start_us) / 1000);
+	if (!failed && trial_wait(m, sock, init_start_us) < 0)
+		return 2;
 	return failed ? 1 : 0;
 }
 

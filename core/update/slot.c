@@ -29,6 +29,42 @@ enum slot_action slot_boot_decide(struct slot_state *st, bool *failed)
 	return st->active ? SLOT_RUN_ACTIVE : SLOT_RUN_BUILTIN;
 }
 
+enum slot_health slot_health_judge(const struct slot_ctr_seen *c, size_t n, long long stable_ms,
+				   char *why, size_t size)
+{
+	enum slot_health r = SLOT_HEALTH_OK;
+
+	snprintf(why, size, "every container proved itself");
+	for (size_t i = 0; i < n; i++, c++) {
+		if (!c->found) {
+			snprintf(why, size, "%s: no such container", c->name);
+			return SLOT_HEALTH_FAIL;
+		}
+		if (c->restarted) {
+			snprintf(why, size, "%s: restarted", c->name);
+			return SLOT_HEALTH_FAIL;
+		}
+		if (!c->running) {
+			if (c->exit_code) {
+				snprintf(why, size, "%s: exited (code %d)", c->name, c->exit_code);
+				return SLOT_HEALTH_FAIL;
+			}
+			continue;
+		}
+		if (c->health && !strcmp(c->health, "unhealthy")) {
+			snprintf(why, size, "%s: unhealthy", c->name);
+			return SLOT_HEALTH_FAIL;
+		}
+		if (c->health ? strcmp(c->health, "healthy") != 0 : c->up_ms < stable_ms) {
+			if (r == SLOT_HEALTH_OK)
+				snprintf(why, size, "%s: %s", c->name,
+					 c->health ? "health check not passed yet" : "not running long enough");
+			r = SLOT_HEALTH_WAIT;
+		}
+	}
+	return r;
+}
+
 char slot_inactive(const struct slot_state *st)
 {
 	return st->active == 'a' ? 'b' : 'a';

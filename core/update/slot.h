@@ -16,6 +16,7 @@
 #define TUG_UPDATE_SLOT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "platform/err.h"
 
@@ -42,6 +43,33 @@ enum slot_action { SLOT_RUN_BUILTIN, SLOT_RUN_ACTIVE, SLOT_RUN_TRIAL };
  */
 enum slot_action slot_boot_decide(struct slot_state *st, bool *failed);
 char slot_inactive(const struct slot_state *st);
+
+/*
+ * When a trial boot may commit: every boot-manifest container proved
+ * itself. What PID 1's manifest runner saw of one container (inspect):
+ */
+struct slot_ctr_seen {
+	const char *name;
+	bool found;		/* the engine knows it */
+	bool running;
+	bool restarted;		/* a new StartedAt since first seen running, or restarting */
+	int exit_code;		/* when not running */
+	const char *health;	/* State.Health.Status, NULL without a health check */
+	long long up_ms;	/* how long seen running in this run */
+};
+
+enum slot_health { SLOT_HEALTH_WAIT, SLOT_HEALTH_OK, SLOT_HEALTH_FAIL };
+
+#define SLOT_STABLE_MS 2000
+
+/*
+ * OK when each container is healthy (with a health check), running for
+ * stable_ms (without one), or exited 0 on its own (a boot task); FAIL at
+ * the first one unhealthy, exited non-zero, restarted or missing (why
+ * names it); else WAIT. The deadline is the caller's.
+ */
+enum slot_health slot_health_judge(const struct slot_ctr_seen *c, size_t n, long long stable_ms,
+				   char *why, size_t size);
 
 /* <state>/slots, or $TUG_SLOT_DIR. */
 void slot_dir(char *out, size_t size);

@@ -78,11 +78,56 @@ TEST(fallback_restores_the_revision_marker)
 	CHECK(system(cmd) == 0);
 }
 
+TEST(trial_commits_only_when_healthy)
+{
+	struct slot_ctr_seen c[3] = {
+		{ .name = "web", .found = true, .running = true, .health = "starting", .up_ms = 5000 },
+		{ .name = "db", .found = true, .running = true, .up_ms = 500 },
+		{ .name = "setup", .found = true, .running = false, .exit_code = 0 },
+	};
+	char why[128];
+
+	CHECK(slot_health_judge(c, 3, SLOT_STABLE_MS, why, sizeof(why)) == SLOT_HEALTH_WAIT);
+	CHECK_STR(why, "web: health check not passed yet");
+	c[0].health = "healthy";
+	CHECK(slot_health_judge(c, 3, SLOT_STABLE_MS, why, sizeof(why)) == SLOT_HEALTH_WAIT);
+	CHECK_STR(why, "db: not running long enough");
+	c[1].up_ms = SLOT_STABLE_MS;
+	CHECK(slot_health_judge(c, 3, SLOT_STABLE_MS, why, sizeof(why)) == SLOT_HEALTH_OK);
+	CHECK(slot_health_judge(c, 0, SLOT_STABLE_MS, why, sizeof(why)) == SLOT_HEALTH_OK);
+}
+
+TEST(trial_fails_on_unhealthy_exit_restart_missing)
+{
+	struct slot_ctr_seen c[2] = {
+		{ .name = "web", .found = true, .running = true, .health = "starting" },
+		{ .name = "db", .found = true, .running = true, .health = "unhealthy" },
+	};
+	char why[128];
+
+	CHECK(slot_health_judge(c, 2, SLOT_STABLE_MS, why, sizeof(why)) == SLOT_HEALTH_FAIL);
+	CHECK_STR(why, "db: unhealthy");
+	c[1].health = NULL;
+	c[1].running = false;
+	c[1].exit_code = 3;
+	CHECK(slot_health_judge(c, 2, SLOT_STABLE_MS, why, sizeof(why)) == SLOT_HEALTH_FAIL);
+	CHECK_STR(why, "db: exited (code 3)");
+	c[1].running = true;
+	c[1].restarted = true;
+	CHECK(slot_health_judge(c, 2, SLOT_STABLE_MS, why, sizeof(why)) == SLOT_HEALTH_FAIL);
+	CHECK_STR(why, "db: restarted");
+	c[1].found = false;
+	CHECK(slot_health_judge(c, 2, SLOT_STABLE_MS, why, sizeof(why)) == SLOT_HEALTH_FAIL);
+	CHECK_STR(why, "db: no such container");
+}
+
 int main(void)
 {
 	RUN(first_boot_runs_builtin);
 	RUN(trial_counts_tries_then_falls_back);
 	RUN(state_round_trips_on_disk);
 	RUN(fallback_restores_the_revision_marker);
+	RUN(trial_commits_only_when_healthy);
+	RUN(trial_fails_on_unhealthy_exit_restart_missing);
 	return test_done();
 }
