@@ -99,6 +99,41 @@ static int healthcheck_body(const cJSON *hc, const char *where, cJSON *cfg, stru
 	return 0;
 }
 
+/*
+ * "networks": ["lan", "mgmt"] (or one name as a string): the first is the
+ * NetworkMode, every one an EndpointsConfig entry, as `docker run
+ * --network lan --network mgmt` sends them.
+ */
+static int networks_body(const cJSON *v, const char *where, cJSON *body, cJSON *hc,
+			 struct tug_err *err)
+{
+	const cJSON *it;
+	cJSON *eps;
+
+	if (cJSON_IsString(v)) {
+		if (!*v->valuestring)
+			return tug_err_set(err, EINVAL, "%s.networks: empty network name", where);
+		cJSON_AddStringToObject(hc, "NetworkMode", v->valuestring);
+		return 0;
+	}
+	if (string_array(v, where, "networks", err))
+		return -1;
+	if (!cJSON_GetArraySize(v))
+		return 0;
+	eps = cJSON_AddObjectToObject(cJSON_AddObjectToObject(body, "NetworkingConfig"),
+				      "EndpointsConfig");
+	cJSON_ArrayForEach(it, v) {
+		if (!*it->valuestring)
+			return tug_err_set(err, EINVAL, "%s.networks: empty network name", where);
+		if (cJSON_GetObjectItemCaseSensitive(eps, it->valuestring))
+			return tug_err_set(err, EINVAL, "%s.networks: '%s' named twice", where,
+					   it->valuestring);
+		cJSON_AddObjectToObject(eps, it->valuestring);
+	}
+	cJSON_AddStringToObject(hc, "NetworkMode", cJSON_GetArrayItem(v, 0)->valuestring);
+	return 0;
+}
+
 /* One container entry -> a Docker create body. */
 static int container_body(const cJSON *c, size_t idx, struct target_ctr *t, struct tug_err *err)
 {
@@ -191,15 +226,8 @@ static int container_body(const cJSON *c, size_t idx, struct target_ctr *t, stru
 		cJSON_AddItemToObject(hc, "Binds", cJSON_Duplicate(v, true));
 	}
 	v = cJSON_GetObjectItemCaseSensitive(c, "networks");
-	if (v) {
-		if (string_array(v, where, "networks", err))
-			return -1;
-		if (cJSON_GetArraySize(v) > 1)
-			return tug_err_set(err, EINVAL, "%s.networks: one network per container for now",
-					   where);
-		if (cJSON_GetArraySize(v))
-			cJSON_AddStringToObject(hc, "NetworkMode", cJSON_GetArrayItem(v, 0)->valuestring);
-	}
+	if (v && networks_body(v, where, body, hc, err))
+		return -1;
 	v = cJSON_GetObjectItemCaseSensitive(c, "after");
 	if (v && string_array(v, where, "after", err))
 		return -1;

@@ -964,8 +964,13 @@ static bool unchanged(struct container *c, const char *spec, const char *image_i
 static int check_network(struct daemon *d, const struct target_ctr *t, struct tug_err *err)
 {
 	struct container probe = { 0 };
+	_cleanup_json_ cJSON *cfg = cJSON_CreateObject();
+	const cJSON *nc = cJSON_GetObjectItem(t->body, "NetworkingConfig");
 
-	probe.config = t->body;
+	/* As ctr_create keeps it: the extra networks under __NetworkingConfig. */
+	if (nc)
+		cJSON_AddItemToObject(cfg, "__NetworkingConfig", cJSON_Duplicate(nc, true));
+	probe.config = cfg;
 	probe.host_config = cJSON_GetObjectItem(t->body, "HostConfig");
 	if (ctr_net_check(d, &probe, err))
 		return tug_err_wrap(err, "%s", t->name);

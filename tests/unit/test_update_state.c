@@ -82,6 +82,9 @@ TEST(bad_states_are_rejected_with_the_field)
 		{ "{\"containers\":[{\"name\":\"a\",\"image\":\"x\",\"env\":\"A=1\"}]}", ".env" },
 		{ "{\"containers\":[{\"name\":\"a\",\"image\":\"x\",\"healthcheck\":{\"test\":[]}}]}", "healthcheck.test" },
 		{ "{\"containers\":[{\"name\":\"a\",\"image\":\"x\",\"healthcheck\":{\"test\":[\"CMD\",\"t\"],\"interval\":\"1s\"}}]}", "healthcheck.interval" },
+		{ "{\"containers\":[{\"name\":\"a\",\"image\":\"x\",\"networks\":[\"lan\",\"lan\"]}]}", "'lan' named twice" },
+		{ "{\"containers\":[{\"name\":\"a\",\"image\":\"x\",\"networks\":[\"lan\",1]}]}", ".networks" },
+		{ "{\"containers\":[{\"name\":\"a\",\"image\":\"x\",\"networks\":\"\"}]}", "empty network name" },
 		{ "{\"containers\":{}}", "state.containers" },
 		{ "{\"containers\":[],\"deadline\":-1}", "state.deadline" },
 	};
@@ -97,6 +100,31 @@ TEST(bad_states_are_rejected_with_the_field)
 			return;
 		}
 	}
+}
+
+TEST(several_networks_per_container)
+{
+	struct target_state s;
+	struct tug_err err;
+	const cJSON *b, *eps;
+
+	CHECK(parse("{\"containers\":[{\"name\":\"web\",\"image\":\"x\","
+		    "\"networks\":[\"lan\",\"mgmt\",\"iot\"]},"
+		    "{\"name\":\"db\",\"image\":\"x\",\"networks\":\"lan\"}]}",
+		    &s, &err) == 0);
+	b = s.ctrs[0].body;
+	CHECK_STR(cJSON_GetObjectItem(cJSON_GetObjectItem(b, "HostConfig"), "NetworkMode")->valuestring,
+		  "lan");
+	eps = cJSON_GetObjectItem(cJSON_GetObjectItem(b, "NetworkingConfig"), "EndpointsConfig");
+	CHECK(cJSON_GetArraySize(eps) == 3);
+	CHECK(cJSON_IsObject(cJSON_GetObjectItem(eps, "mgmt")));
+	CHECK(cJSON_IsObject(cJSON_GetObjectItem(eps, "iot")));
+	/* The single-network form: a string. */
+	b = s.ctrs[1].body;
+	CHECK_STR(cJSON_GetObjectItem(cJSON_GetObjectItem(b, "HostConfig"), "NetworkMode")->valuestring,
+		  "lan");
+	CHECK(!cJSON_GetObjectItem(b, "NetworkingConfig"));
+	target_state_free(&s);
 }
 
 TEST(seconds_to_nanoseconds)
@@ -115,6 +143,7 @@ int main(void)
 	RUN(start_order_follows_after_then_file_order);
 	RUN(container_becomes_a_create_body);
 	RUN(bad_states_are_rejected_with_the_field);
+	RUN(several_networks_per_container);
 	RUN(seconds_to_nanoseconds);
 	return test_done();
 }
