@@ -5,7 +5,8 @@
  * Two readers: tar_reader_open_fd() for an outer archive (docker save or OCI
  * layout, gzip or not), and layer_reader_open() for a layer blob, which
  * decompresses itself so it can hash the uncompressed stream (the layer's
- * diff ID) while libarchive parses it.
+ * diff ID) while libarchive parses it. It skips gzip's own CRC: the caller
+ * must compare the diff ID layer_reader_finish() gives with the expected one.
  */
 #ifndef TUG_ARCHIVE_H
 #define TUG_ARCHIVE_H

@@ -57,13 +57,17 @@ static void tls_errstr(int rc, char *buf, size_t size)
 
 /*
  * Cipher order: servers (Go's among them) take the client's first choice as
- * a hint. mbedtls 2.28's AES-GCM runs one 16-byte block per call chain even
- * with AES-NI (~295 MB/s of CPU time on x86_64 here); its ChaCha20-Poly1305
- * does ~510 MB/s built with -O2 but ~250 MB/s with -Os. tools/deps.sh builds
- * those files with -O2 and says so in <mbedtls/tug_build.h>: then ChaCha
- * goes first everywhere (a 97 MB pull over TLS: 0.57 s of CPU with AES-GCM,
- * 0.41 s with ChaCha). Otherwise (a library from elsewhere) AES-GCM first
- * where AES-NI is there, ChaCha first on ARM and MIPS (AES in software).
+ * a hint. mbedtls 2.28's own AES-GCM runs one 16-byte block per call chain
+ * even with AES-NI (~220-295 MB/s of CPU time on x86_64 here); its
+ * ChaCha20-Poly1305 does ~510 MB/s built with -O2 (~250 with -Os), ~820
+ * with tools/deps.sh's four-block ChaCha20. deps.sh says so in
+ * <mbedtls/tug_build.h>. On x86_64 deps.sh also builds GCM through
+ * MBEDTLS_GCM_ALT (tools/mbedtls_gcm_alt.c: AES-NI and PCLMULQDQ four
+ * blocks at once, ~4 GB/s): there AES-GCM goes first when the CPU has both
+ * (a 97 MB pull over TLS: ~0.03 s of CPU for the record cipher instead of
+ * ~0.13 s with ChaCha). Otherwise ChaCha first with deps.sh's build or
+ * without AES-NI (ARM, MIPS), AES-GCM first with an mbedtls from elsewhere
+ * on a CPU with AES-NI.
  */
 #if __has_include(<mbedtls/tug_build.h>)
 #include <mbedtls/tug_build.h>
@@ -71,14 +75,30 @@ static void tls_errstr(int rc, char *buf, size_t size)
 #ifndef TUG_MBEDTLS_FAST_CHACHA
 #define TUG_MBEDTLS_FAST_CHACHA 0
 #endif
+#if defined(MBEDTLS_GCM_ALT)
+#define TUG_MBEDTLS_FAST_GCM 1
+#else
+#define TUG_MBEDTLS_FAST_GCM 0
+#endif
 
 #if defined(MBEDTLS_AESNI_C) && defined(MBEDTLS_HAVE_X86_64)
 static bool aes_in_hardware(void)
 {
 	return mbedtls_aesni_has_support(MBEDTLS_AESNI_AES);
 }
+
+static bool gcm_in_hardware(void)
+{
+	return TUG_MBEDTLS_FAST_GCM && mbedtls_aesni_has_support(MBEDTLS_AESNI_AES) &&
+	       mbedtls_aesni_has_support(MBEDTLS_AESNI_CLMUL);
+}
 #else
 static bool aes_in_hardware(void)
+{
+	return false;
+}
+
+static bool gcm_in_hardware(void)
 {
 	return false;
 }
@@ -223,6 +243,54 @@ static int cas_for(struct tls_conn *c, const char *ca_file, const char *host_por
 	return ca_cache[i].count;
 }
 
+/*
+ * Sessions to resume, per (server name, CA set): a pull opens a connection
+ * per parallel download, each in a forked child, which inherits this
+ * table. Resuming the session of the connection before (a session ticket,
+ * RFC 5077; Go's server issues them) skips the ECDHE and both signature
+ * checks of a full handshake: ~5 ms of CPU each on x86_64, far more on an
+ * ARM board at -Os. The full handshake that made the session verified the
+ * certificate for this server name against this CA set; the IP address
+ * check below runs on the kept peer certificate after every handshake. A
+ * server that refuses the ticket simply does a full handshake.
+ */
+#define TLS_SESSION_CACHE 4
+static struct {
+	char key[sizeof(ca_cache[0].key) + 300];
+	mbedtls_ssl_session s;
+} sessions[TLS_SESSION_CACHE];
+static int sessions_used;
+
+static mbedtls_ssl_session *session_find(const char *key)
+{
+	for (int i = 0; i < sessions_used; i++)
+		if (!strcmp(sessions[i].key, key))
+			return &sessions[i].s;
+	return NULL;
+}
+
+static void session_keep(struct tls_conn *c, const char *key)
+{
+	int i;
+
+	for (i = 0; i < sessions_used; i++)
+		if (!strcmp(sessions[i].key, key))
+			break;
+	if (i == TLS_SESSION_CACHE)
+		i = 0; /* full: the first slot goes */
+	if (i == sessions_used)
+		sessions_used++;
+	else
+		mbedtls_ssl_session_free(&sessions[i].s);
+	mbedtls_ssl_session_init(&sessions[i].s);
+	if (mbedtls_ssl_get_session(&c->ssl, &sessions[i].s) != 0) {
+		mbedtls_ssl_session_free(&sessions[i].s);
+		sessions[i].key[0] = '\0';
+		return;
+	}
+	snprintf(sessions[i].key, sizeof(sessions[i].key), "%s", key);
+}
+
 void tls_close(struct tls_conn *c)
 {
 	if (!c)
@@ -268,6 +336,8 @@ int tls_connect(struct tls_conn **out, int fd, const char *server, const char *h
 	uint32_t flags;
 	unsigned char ip[16];
 	size_t iplen = 0;
+	char skey[sizeof(sessions[0].key)];
+	mbedtls_ssl_session *sess;
 
 	*out = NULL;
 	if (!c)
@@ -297,9 +367,10 @@ int tls_connect(struct tls_conn **out, int fd, const char *server, const char *h
 		return fail(c, err, rc, "config", server);
 	mbedtls_ssl_conf_min_version(&c->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
 				     MBEDTLS_SSL_MINOR_VERSION_3);
-	mbedtls_ssl_conf_ciphersuites(&c->conf, TUG_MBEDTLS_FAST_CHACHA || !aes_in_hardware()
-							? suites_chacha_first
-							: suites_aes_first);
+	mbedtls_ssl_conf_ciphersuites(&c->conf,
+				      gcm_in_hardware() || (!TUG_MBEDTLS_FAST_CHACHA && aes_in_hardware())
+					      ? suites_aes_first
+					      : suites_chacha_first);
 	mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
 	mbedtls_ssl_conf_ca_chain(&c->conf, c->cas, NULL);
 	mbedtls_ssl_conf_rng(&c->conf, mbedtls_ctr_drbg_random, &c->drbg);
@@ -315,6 +386,10 @@ int tls_connect(struct tls_conn **out, int fd, const char *server, const char *h
 	if (rc)
 		return fail(c, err, rc, "set hostname", server);
 	mbedtls_ssl_set_bio(&c->ssl, c, bio_send, bio_recv, NULL);
+	snprintf(skey, sizeof(skey), "%s\n%s\n%s/%s", server, ca_file, certs_dir(), host_port);
+	sess = session_find(skey);
+	if (sess)
+		mbedtls_ssl_set_session(&c->ssl, sess); /* failing that, a full handshake */
 	while ((rc = mbedtls_ssl_handshake(&c->ssl)) != 0) {
 		if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE)
 			continue;
@@ -344,6 +419,7 @@ int tls_connect(struct tls_conn **out, int fd, const char *server, const char *h
 				   "tls %s: certificate verification failed: the certificate is "
 				   "not valid for IP address %s", server, server);
 	}
+	session_keep(c, skey);
 	*out = c;
 	return 0;
 }

@@ -26,6 +26,9 @@
 #define MBEDTLS_AES_FEWER_TABLES	/* -6 KB rodata, slightly slower */
 #define MBEDTLS_AESNI_C			/* x86_64 only; empty elsewhere */
 #define MBEDTLS_GCM_C
+#if defined(__x86_64__)
+#define MBEDTLS_GCM_ALT			/* tools/mbedtls_gcm_alt.c: AES-NI + PCLMULQDQ */
+#endif
 #define MBEDTLS_CHACHA20_C
 #define MBEDTLS_CHACHA20_ALT		/* tools/mbedtls_chacha20_alt.c: 4 blocks at once */
 #define MBEDTLS_POLY1305_C
@@ -78,6 +81,7 @@
 #define MBEDTLS_SSL_SERVER_NAME_INDICATION
 #define MBEDTLS_SSL_EXTENDED_MASTER_SECRET
 #define MBEDTLS_SSL_KEEP_PEER_CERTIFICATE
+#define MBEDTLS_SSL_SESSION_TICKETS	/* parallel downloads resume one session */
 
 /* Error strings (tug reports "what failed", not a number) and version */
 #define MBEDTLS_ERROR_C
