@@ -21,6 +21,14 @@ measure_memory_tugd_idle() {
 	# shellcheck disable=SC2046
 	record memory tugd-idle "tugd, idle" "$(rss_kb $(tug_engine_pids))" kB "" "" \
 		"fresh engine, no container; $(tug_engine_pids | wc -l) engine processes"
+	# Each process alone too: most of each RSS is the binary's text, the
+	# same page-cache pages in both (private: the anonymous memory only).
+	for _p in $(tug_engine_pids); do
+		if [ "$_p" = "$TUGD_PID" ]; then _id=tugd-alone _what="tugd alone, idle"
+		else _id=keeper-alone _what="keeper alone, idle"; fi
+		record memory "$_id" "$_what" "$(rss_kb "$_p")" kB "" "" \
+			"private (anonymous) $(awk '/^RssAnon:/ {print $2}' "/proc/$_p/status") kB"
+	done
 }
 
 measure_memory_docker_per() {
