@@ -3,7 +3,7 @@
 SUITE=daemon_docker_cli
 . "$(dirname "$0")/../lib.sh"
 require_root version load run_rm run_detached logs exec stop restart_on_failure rm_force \
-	bad_json not_found slow_client kill9_survival
+	bad_json not_found slow_client kill9_survival crash_leftovers_swept
 command -v docker >/dev/null || { skip all "docker CLI not installed"; exit 0; }
 T=$(tmpdir)
 mkdir -p "$T/state" "$T/run" "$T/rootfs"
@@ -38,11 +38,19 @@ $D exec web sh -c 'exit 3'
 [ $? = 3 ] && pass exec_exit_code || fail exec_exit_code "expected 3"
 check inspect sh -c "$D inspect -f '{{.State.Running}}' web | grep -qx true"
 # Survive kill -9 of tugd: still listed, running, stoppable.
+$D create --rm --name rmcreated busybox true >/dev/null
 kill -9 "$(cat "$T/run/tugd.pid")"
 sleep 0.3
+# What a power cut can leave of --rm containers (their records are not
+# fsynced) and of a removal (renamed, not yet unlinked): swept at start;
+# a stopped AutoRemove container goes too, as with dockerd.
+junk=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+mkdir -p "$T/state/containers/$junk" "$T/state/containers/.$junk.gone/upper/etc"
+: >"$T/state/containers/$junk/config.v2.json"
 "$T/tugd" >>"$T/tugd.log" 2>&1 &
 for i in $(seq 50); do $D version >/dev/null 2>&1 && break; sleep 0.1; done
 check kill9_survival sh -c "$D inspect -f '{{.State.Running}}' web | grep -qx true"
+check crash_leftovers_swept sh -c "[ ! -e $T/state/containers/$junk ] && [ ! -e $T/state/containers/.$junk.gone ] && ! $D inspect rmcreated >/dev/null 2>&1"
 check stop sh -c "$D stop -t 1 web >/dev/null && $D inspect -f '{{.State.Status}} {{.State.ExitCode}}' web | grep -qx 'exited 137'"
 check rm_force sh -c "$D run -d --name gone busybox sleep 100 >/dev/null && $D rm -f gone >/dev/null && ! $D inspect gone >/dev/null 2>&1"
 $D run -d --restart on-failure:3 --name flaky busybox sh -c 'echo try; exit 1' >/dev/null
