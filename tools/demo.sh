@@ -36,9 +36,11 @@ echo
 echo "== booting $board under QEMU (TCG): console below"
 rc=0
 tools/qemu-run.sh --board-dir board/$board --kernel "$out/vmlinuz" \
-	--initrd "$out/initramfs.cpio.gz" --watchdog --timeout 120 \
+	--initrd "$out/initramfs.cpio.gz" --watchdog --timeout 120 --log "$out/console.log" \
 	--append tug.test=/etc/tug/demo.sh || rc=$?
 echo
+# The first container's own clock against /init's (docs/init.md).
+tools/boot-times.sh "$out/console.log" | sed 's/^/== /' || true
 if [ "$rc" -eq 0 ]; then
 	echo "== demo: the board powered off cleanly"
 else
