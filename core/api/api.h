@@ -28,10 +28,17 @@
 #define API_MAX_OUT (8 << 20)		/* a client this far behind is dropped */
 
 enum conn_mode { CONN_HEAD, CONN_BODY, CONN_STREAM, CONN_HIJACK };
-enum stream_kind { SK_NONE, SK_WAIT, SK_LOGS, SK_EVENTS, SK_ATTACH, SK_EXEC };
+enum stream_kind { SK_NONE, SK_WAIT, SK_LOGS, SK_EVENTS, SK_ATTACH, SK_EXEC, SK_STATS };
 
 struct route;
 struct registry_job;
+
+/* docker stats: one sample of a container's CPU time and the system's. */
+struct stats_sample {
+	uint64_t cpu_ns, system_ns;
+	unsigned ncpu;
+	char read[40];		/* RFC 3339 */
+};
 
 struct conn {
 	int fd;
@@ -59,6 +66,11 @@ struct conn {
 	struct log_cursor cursor;
 	cJSON *filters;
 	struct registry_job *job;	/* pull/push/login running for this request */
+	struct {
+		struct stats_sample pre;	/* the last sample sent or to compare with */
+		uint64_t due_ms;		/* the next sample */
+		bool stream;
+	} stats;			/* SK_STATS */
 	struct conn *next;
 };
 
@@ -112,6 +124,9 @@ void api_event_publish(struct daemon *d, cJSON *ev);
 void api_exec_output(struct daemon *d, struct exec_inst *e, int stream, const char *data,
 		     size_t len);
 void api_exec_done(struct daemon *d, struct exec_inst *e);
+
+/* stats.c: the next sample of a stats request (from the loop's tick). */
+void api_stats_tick(struct daemon *d, struct conn *c);
 
 /* registry.c: pull/push/login children and their output. */
 void api_registry_job_io(struct daemon *d, struct registry_job *j);

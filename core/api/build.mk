@@ -5,4 +5,6 @@ obj-$(CONFIG_DAEMON) += core/api/router.o core/api/conn.o core/api/system.o \
 obj-$(CONFIG_DAEMON) += core/api/volumes.o core/api/networks.o
 # docker cp (archive API) and its container-root lookups.
 obj-$(CONFIG_DAEMON) += core/api/archive.o platform/ctrfs.o
-tests-$(CONFIG_DAEMON) += test_api_router
+# docker stats: two samples a second apart; CPU time from cgroup or /proc.
+obj-$(CONFIG_DAEMON) += core/api/stats.o platform/procstat.o
+tests-$(CONFIG_DAEMON) += test_api_router test_procstat

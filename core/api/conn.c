@@ -382,6 +382,8 @@ void api_conn_tick(struct daemon *d, struct conn *c)
 		api_stream_end(c);
 		return;
 	}
+	if (c->stream == SK_STATS)
+		api_stats_tick(d, c);
 	if (c->mode == CONN_STREAM || c->mode == CONN_HIJACK)
 		return;
 	if (c->deadline_ms && d->now_ms >= c->deadline_ms) {

@@ -611,41 +611,6 @@ void h_ctr_top(struct daemon *d, struct conn *c)
 	api_reply_json(c, 200, o);
 }
 
-void h_ctr_stats(struct daemon *d, struct conn *c)
-{
-	FIND_OR_404(d, c, ctr);
-	struct cgroup_stats st = { 0 };
-	struct tug_err err;
-	cJSON *o = cJSON_CreateObject(), *mem, *cpu, *pids, *usage;
-	char cg[200], now[40];
-
-	snprintf(cg, sizeof(cg), "/tug/%s", ctr->id);
-	if (ctr_is_running(ctr))
-		cgroup_stats(cg, &st, &err);
-	rfc3339_now(now);
-	cJSON_AddStringToObject(o, "read", now);
-	cJSON_AddStringToObject(o, "preread", "0001-01-01T00:00:00Z");
-	cJSON_AddStringToObject(o, "id", ctr->id);
-	cJSON_AddStringToObject(o, "name", ctr->name);
-	pids = cJSON_AddObjectToObject(o, "pids_stats");
-	cJSON_AddNumberToObject(pids, "current", (double)st.pids_current);
-	mem = cJSON_AddObjectToObject(o, "memory_stats");
-	cJSON_AddNumberToObject(mem, "usage", (double)st.mem_current);
-	cJSON_AddNumberToObject(mem, "limit", st.mem_max ? (double)st.mem_max : 0);
-	cJSON_AddObjectToObject(mem, "stats");
-	cpu = cJSON_AddObjectToObject(o, "cpu_stats");
-	usage = cJSON_AddObjectToObject(cpu, "cpu_usage");
-	cJSON_AddNumberToObject(usage, "total_usage", (double)st.cpu_usage_usec * 1000);
-	cJSON_AddNumberToObject(cpu, "online_cpus", 1);
-	cJSON_AddNumberToObject(cpu, "system_cpu_usage", 0);
-	usage = cJSON_AddObjectToObject(cJSON_AddObjectToObject(o, "precpu_stats"), "cpu_usage");
-	cJSON_AddNumberToObject(usage, "total_usage", 0);
-	cJSON_AddObjectToObject(o, "blkio_stats");
-	cJSON_AddItemToObject(o, "networks", ctr_net_stats(d, ctr));
-	/* One-shot always: a stream would repeat this; the CLI's --no-stream asks stream=0. */
-	api_reply_json(c, 200, o);
-}
-
 void h_ctr_delete(struct daemon *d, struct conn *c)
 {
 	FIND_OR_404(d, c, ctr);

@@ -113,6 +113,14 @@ struct cli_path_stat {
 int cli_parse_path_stat(const char *header, struct cli_path_stat *out, struct tug_err *err);
 
 /* Pure helpers (tests/unit/test_client.c). */
+/*
+ * docker run --env-file: KEY=VAL lines (value kept as is), KEY alone takes
+ * our environment's value (skipped when unset), blank lines and # comments
+ * skipped; a key with spaces is an error. Entries are appended to the
+ * array out; name is for messages.
+ */
+int cli_parse_env_file(const char *text, size_t len, const char *name, cJSON *out,
+		       struct tug_err *err);
 int cli_parse_bytes(const char *s, int64_t *out);		/* "512m" -> bytes */
 int cli_parse_nanocpus(const char *s, int64_t *out);		/* "1.5" -> 1500000000 */
 int cli_parse_duration_ns(const char *s, int64_t *out);	/* "30s", "1m30s", "500ms" */

@@ -1,4 +1,5 @@
 /* `run` and `create` options into the Docker create body. */
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,13 +7,15 @@
 
 #include "core/client/client.h"
 #include "core/commands.h"
+#include "platform/cleanup.h"
+#include "platform/fsutil.h"
 
 enum {
 	O_RM = 256, O_NAME, O_NETWORK, O_RESTART, O_HEALTH_CMD, O_HEALTH_INTERVAL,
 	O_HEALTH_TIMEOUT, O_HEALTH_RETRIES, O_HEALTH_START, O_NO_HEALTH, O_PIDS, O_CPUS,
 	O_ENTRYPOINT, O_READ_ONLY, O_TMPFS, O_STOP_SIGNAL, O_STOP_TIMEOUT, O_PRIVILEGED,
 	O_CAP_ADD, O_CAP_DROP, O_PLATFORM, O_MEMORY_SWAP, O_HELP, O_INIT, O_SIG_PROXY,
-	O_PULL,
+	O_PULL, O_ENV_FILE,
 };
 
 static const struct option run_options[] = {
@@ -20,6 +23,7 @@ static const struct option run_options[] = {
 	{ "interactive", no_argument, NULL, 'i' },
 	{ "tty", no_argument, NULL, 't' },
 	{ "env", required_argument, NULL, 'e' },
+	{ "env-file", required_argument, NULL, O_ENV_FILE },
 	{ "volume", required_argument, NULL, 'v' },
 	{ "publish", required_argument, NULL, 'p' },
 	{ "memory", required_argument, NULL, 'm' },
@@ -71,6 +75,7 @@ static void usage(FILE *out, bool is_run)
 		"  -t, --tty                Allocate a pseudo-TTY\n"
 		"      --name NAME          Container name\n"
 		"  -e, --env K=V            Environment variable\n"
+		"      --env-file FILE      Environment variables from a file (K=V lines)\n"
 		"  -v, --volume SRC:DST[:ro] Bind mount or named volume\n"
 		"  -p, --publish [IP:]HOST:CTR[/PROTO]  Publish a port\n"
 		"      --network NAME       Network (bridge, host, none, ...)\n"
@@ -109,6 +114,64 @@ static cJSON *arr(cJSON *parent, const char *key)
 static void add_str(cJSON *a, const char *s)
 {
 	cJSON_AddItemToArray(a, cJSON_CreateString(s));
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+int cli_parse_env_file(const char *text, size_t len, const char *name, cJSON *out,
+		       struct tug_err *err)
+{
+	const char *p = text, *end = text + len;
+	int lineno = 0;
+
+	if (len >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
+		p += 3; /* a UTF-8 byte order mark */
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end, *eq, *k;
+		_cleanup_free_ char *line = NULL, *kv = NULL;
+		size_t n;
+
+		lineno++;
+		while (p < le && is_space(*p))
+			p++;
+		n = (size_t)(le - p);
+		if (n && p[n - 1] == '\r')
+			n--;
+		line = strndup(p, n);
+		p = nl ? nl + 1 : end;
+		if (!line)
+			return tug_err_set(err, ENOMEM, "%s", name);
+		if (!*line || line[0] == '#')
+			continue;
+		if (strlen(line) != n)
+			return tug_err_set(err, EINVAL, "env file %s: NUL byte at line %d", name, lineno);
+		eq = strchr(line, '=');
+		k = line;
+		if (eq == line || !*k)
+			return tug_err_set(err, EINVAL, "no variable name on line '%s'", line);
+		for (const char *q = k; q < (eq ? eq : k + n); q++)
+			if (is_space(*q)) {
+				return tug_err_set(err, EINVAL, "variable '%.*s' contains whitespaces",
+						   (int)((eq ? eq : k + n) - k), k);
+			}
+		if (!eq) {
+			/* KEY alone: its value from our environment, or nothing when unset. */
+			const char *v = getenv(line);
+
+			if (!v)
+				continue;
+			if (asprintf(&kv, "%s=%s", line, v) < 0) {
+				kv = NULL;
+				return tug_err_set(err, ENOMEM, "%s", name);
+			}
+		}
+		cJSON_AddItemToArray(out, cJSON_CreateString(kv ? kv : line));
+	}
+	return 0;
 }
 
 static int bad(const char *what, const char *val)
@@ -171,6 +234,7 @@ int cli_parse_run(int argc, char **argv, bool is_run, struct cli_run_opts *o)
 {
 	cJSON *body = cJSON_CreateObject(), *hc = cJSON_AddObjectToObject(body, "HostConfig");
 	cJSON *health = NULL;
+	cJSON *file_env = NULL;	/* parked in body until the options end */
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -213,6 +277,21 @@ int cli_parse_run(int argc, char **argv, bool is_run, struct cli_run_opts *o)
 		case O_SIG_PROXY:
 			o->no_sig_proxy = optarg && !strcmp(optarg, "false");
 			break;
+		case O_ENV_FILE: {
+			_cleanup_free_ char *text = NULL;
+			size_t len = 0;
+			struct tug_err err;
+
+			/* Docker puts every file's variables before the -e ones. */
+			if (!file_env)
+				file_env = cJSON_AddArrayToObject(body, " env-file");
+			if (read_file(AT_FDCWD, optarg, 1 << 20, &text, &len, &err) ||
+			    cli_parse_env_file(text, len, optarg, file_env, &err)) {
+				tug_err_print(&err);
+				return -1;
+			}
+			break;
+		}
 		case 'e':
 			if (!strchr(optarg, '=')) {
 				const char *v = getenv(optarg);
@@ -369,6 +448,16 @@ int cli_parse_run(int argc, char **argv, bool is_run, struct cli_run_opts *o)
 		default:
 			goto usage;
 		}
+	}
+	if (file_env) {
+		/* Docker's order: every --env-file's variables, then the -e ones. */
+		cJSON *e = cJSON_DetachItemFromObject(body, "Env");
+
+		cJSON_DetachItemViaPointer(body, file_env);
+		while (e && e->child)
+			cJSON_AddItemToArray(file_env, cJSON_DetachItemViaPointer(e, e->child));
+		cJSON_Delete(e);
+		cJSON_AddItemToObject(body, "Env", file_env);
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "tug: \"%s\" requires at least 1 argument.\n"

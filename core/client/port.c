@@ -45,7 +45,8 @@ int client_cmd_port(int argc, char **argv)
 	if (*want) {
 		p = cJSON_GetObjectItemCaseSensitive(ports, want);
 		if (!cJSON_IsArray(p) || !cJSON_GetArraySize(p)) {
-			fprintf(stderr, "Error: No public port '%s' published for %s\n", want, argv[1]);
+			fprintf(stderr, "Error: No public port '%s' published for %s\n", argv[2],
+				argv[1]);
 			return EXIT_RUNTIME;
 		}
 		cJSON_ArrayForEach(b, p) print_binding("", b);

@@ -425,8 +425,7 @@ int client_cmd_info(int argc, char **argv)
 
 struct sample {
 	char id[80], name[200];
-	double cpu_ns, mem, limit, pids, rx, tx, rd, wr;
-	struct timespec at;
+	double cpu_ns, system_ns, ncpu, mem, limit, pids, rx, tx, rd, wr;
 	bool ok;
 };
 
@@ -447,7 +446,7 @@ static void blkio_sum(const cJSON *st, double *rd, double *wr)
 	}
 }
 
-static int take_sample(const char *id, struct sample *s, double host_mem, int *code)
+static int take_sample(const char *id, struct sample *s, double host_mem, bool quiet, int *code)
 {
 	char esc[260], target[400];
 	_cleanup_json_ cJSON *r = NULL;
@@ -456,21 +455,24 @@ static int take_sample(const char *id, struct sample *s, double host_mem, int *c
 	int st;
 
 	cli_escape(id, esc, sizeof(esc));
-	snprintf(target, sizeof(target), "/containers/%s/stats?stream=0", esc);
+	/* One sample now; the CPU % comes from two of them, as docker computes it. */
+	snprintf(target, sizeof(target), "/containers/%s/stats?stream=0&one-shot=1", esc);
 	st = cli_request("GET", target, NULL, &r, &err);
 	if (st < 0) {
 		*code = cli_daemon_error(&err);
 		return -1;
 	}
 	if (st != 200) {
-		*code = cli_status_error(st, r, EXIT_RUNTIME);
+		*code = quiet ? EXIT_RUNTIME : cli_status_error(st, r, EXIT_RUNTIME);
 		return -1;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &s->at);
 	snprintf(s->id, sizeof(s->id), "%s", cJSON_GetStringValue(cJSON_GetObjectItem(r, "id")) ?: id);
 	snprintf(s->name, sizeof(s->name), "%s", cJSON_GetStringValue(cJSON_GetObjectItem(r, "name")) ?: id);
-	s->cpu_ns = cJSON_GetNumberValue(cJSON_GetObjectItem(
-		cJSON_GetObjectItem(cJSON_GetObjectItem(r, "cpu_stats"), "cpu_usage"), "total_usage"));
+	n = cJSON_GetObjectItem(r, "cpu_stats");
+	s->cpu_ns = cJSON_GetNumberValue(
+		cJSON_GetObjectItem(cJSON_GetObjectItem(n, "cpu_usage"), "total_usage"));
+	s->system_ns = cJSON_GetNumberValue(cJSON_GetObjectItem(n, "system_cpu_usage"));
+	s->ncpu = cJSON_GetNumberValue(cJSON_GetObjectItem(n, "online_cpus"));
 	s->mem = cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "memory_stats"), "usage"));
 	s->limit = cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "memory_stats"), "limit"));
 	if (!(s->limit > 0))
@@ -492,13 +494,10 @@ static void stats_row(struct cli_table *t, const struct sample *s, const struct 
 	const char *name = s->name[0] == '/' ? s->name + 1 : s->name;
 	double pct = 0;
 
-	if (prev && prev->ok) {
-		double wall = (double)(s->at.tv_sec - prev->at.tv_sec) * 1e9 +
-			      (double)(s->at.tv_nsec - prev->at.tv_nsec);
-
-		if (wall > 0 && s->cpu_ns >= prev->cpu_ns)
-			pct = (s->cpu_ns - prev->cpu_ns) / wall * 100;
-	}
+	/* docker's calculateCPUPercentUnix: container time over system time, times CPUs. */
+	if (prev && prev->ok && s->system_ns > prev->system_ns && s->cpu_ns > prev->cpu_ns)
+		pct = (s->cpu_ns - prev->cpu_ns) / (s->system_ns - prev->system_ns) *
+		      (s->ncpu > 0 ? s->ncpu : 1) * 100;
 	snprintf(id, sizeof(id), "%.12s", s->id);
 	snprintf(cpu, sizeof(cpu), "%.2f%%", pct);
 	cli_human_bytes_binary(s->mem, a, sizeof(a));
@@ -574,6 +573,18 @@ int client_cmd_stats(int argc, char **argv)
 	}
 	prev = calloc(n + 1, sizeof(*prev));
 	cur = calloc(n + 1, sizeof(*cur));
+	/* A first sample a second before the first table, so it shows a real CPU %. */
+	for (size_t i = 0; i < n; i++) {
+		int one = 0;
+
+		if (take_sample(ids[i], &prev[i], host_mem, true, &one) && one == EXIT_DAEMON) {
+			free(prev);
+			free(cur);
+			return one;
+		}
+	}
+	if (n)
+		sleep(1);
 	for (;;) {
 		struct cli_table t = { 0 };
 
@@ -581,7 +592,7 @@ int client_cmd_stats(int argc, char **argv)
 		for (size_t i = 0; i < n; i++) {
 			int one = 0;
 
-			if (take_sample(ids[i], &cur[i], host_mem, &one)) {
+			if (take_sample(ids[i], &cur[i], host_mem, false, &one)) {
 				code = one;
 				cur[i].ok = false;
 				continue;

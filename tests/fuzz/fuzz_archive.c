@@ -12,7 +12,8 @@
  * besides the layer root is an escape and aborts. libFuzzer's corpus and
  * artifact directories are bind-mounted at their own paths so reproducers
  * are still saved. TUG_FUZZ_NO_CHROOT=1 skips the jail (symbolized reports;
- * the check then covers the layer root's parent only).
+ * the check then covers the layer root's parent only). Each input is also
+ * extracted as docker cp does it (unpack_tree() with cp's options).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -186,7 +187,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static int unpack_once(const uint8_t *data, size_t size, bool walk)
+/* docker cp's extraction (PUT /containers/ID/archive): the same unpacker, other options. */
+static const struct unpack_opts cp_opts = {
+	.literal_whiteouts = true, .keep_dirs = true, .set_owner = true,
+	.rebase_from = "a", .rebase_to = "b",
+};
+
+static int unpack_once(const uint8_t *data, size_t size, bool walk, bool cp)
 {
 	struct layer_reader *lr = NULL;
 	struct archive *a = NULL;
@@ -205,8 +212,13 @@ static int unpack_once(const uint8_t *data, size_t size, bool walk)
 	if (rootfd < 0)
 		abort();
 	unpack_force_walk(walk);
-	ret = layer_reader_open(memfd, &lr, &a, &err);
-	if (!ret) {
+	if (cp) {
+		a = tar_reader_open_fd(memfd, &err);
+		ret = a ? unpack_tree(a, rootfd, &cp_opts, &st, &err) : -1;
+		tar_reader_free(a);
+		(void)lr;
+		(void)diff_id;
+	} else if (!(ret = layer_reader_open(memfd, &lr, &a, &err))) {
 		ret = unpack_layer(a, rootfd, &st, &err);
 		if (!ret)
 			ret = layer_reader_finish(lr, diff_id, &err);
@@ -278,8 +290,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 	memcpy(data, in, size);
 	if (!(size >= 2 && data[0] == 0x1f && data[1] == 0x8b))
 		fix_tar_checksums(data, size);
-	via_openat2 = unpack_once(data, size, false);
-	via_walk = unpack_once(data, size, true);
+	via_openat2 = unpack_once(data, size, false, false);
+	via_walk = unpack_once(data, size, true, false);
+	unpack_once(data, size, false, true);
 	free(data);
 
 	/* Both resolvers confine the same way: one must not accept what the other refuses. */

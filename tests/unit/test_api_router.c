@@ -1,5 +1,8 @@
+#include <sys/stat.h>
+
 #include "test.h"
 #include "core/api/api.h"
+#include "platform/ctrfs.h"
 
 TEST(version_prefixes)
 {
@@ -43,9 +46,56 @@ TEST(routes_capture_ids_and_image_names)
 	CHECK(!r);
 }
 
+TEST(archive_routes_and_go_file_modes)
+{
+	char p[2][256];
+	bool known;
+	const struct route *r = api_route_find("HEAD", "/containers/web/archive", p, &known);
+
+	CHECK(r && r->fn == h_ctr_archive_get);
+	r = api_route_find("PUT", "/containers/web/archive", p, &known);
+	CHECK(r && r->fn == h_ctr_archive_put && r->big_body);
+	CHECK_STR(p[0], "web");
+	/* Go's os.FileMode: ModeDir 1<<31, ModeSymlink 1<<27, ModeCharDevice|ModeDevice. */
+	CHECK(api_go_file_mode(S_IFDIR | 0755) == 2147484141u);
+	CHECK(api_go_file_mode(S_IFREG | 0644) == 0644);
+	CHECK(api_go_file_mode(S_IFLNK | 0777) == (1u << 27 | 0777));
+	CHECK(api_go_file_mode(S_IFCHR | 0666) == (1u << 26 | 1u << 21 | 0666));
+	CHECK(api_go_file_mode(S_IFREG | S_ISUID | 0755) == (1u << 23 | 0755));
+}
+
+TEST(container_paths_are_cleaned_and_split)
+{
+	char dir[256], base[256];
+	struct tug_err err;
+
+	CHECK(ctrfs_split("/etc/passwd", dir, sizeof(dir), base, sizeof(base), &err) == 0);
+	CHECK_STR(dir, "/etc");
+	CHECK_STR(base, "passwd");
+	CHECK(ctrfs_split("/etc", dir, sizeof(dir), base, sizeof(base), &err) == 0);
+	CHECK_STR(dir, "/");
+	CHECK_STR(base, "etc");
+	CHECK(ctrfs_split("/a//b/../c/", dir, sizeof(dir), base, sizeof(base), &err) == 0);
+	CHECK_STR(dir, "/a");
+	CHECK_STR(base, "c");
+	/* ".." never climbs above the root. */
+	CHECK(ctrfs_split("/../../../etc/shadow", dir, sizeof(dir), base, sizeof(base), &err) == 0);
+	CHECK_STR(dir, "/etc");
+	CHECK_STR(base, "shadow");
+	CHECK(ctrfs_split("/", dir, sizeof(dir), base, sizeof(base), &err) == 0);
+	CHECK_STR(dir, "/");
+	CHECK_STR(base, ".");
+	CHECK(ctrfs_split("tmp/x/.", dir, sizeof(dir), base, sizeof(base), &err) == 0);
+	CHECK_STR(dir, "/tmp");
+	CHECK_STR(base, "x");
+	CHECK(ctrfs_split("", dir, sizeof(dir), base, sizeof(base), &err) < 0);
+}
+
 int main(void)
 {
 	RUN(version_prefixes);
+	RUN(archive_routes_and_go_file_modes);
+	RUN(container_paths_are_cleaned_and_split);
 	RUN(routes_capture_ids_and_image_names);
 	return test_done();
 }

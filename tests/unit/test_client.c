@@ -1,7 +1,9 @@
 #include <stdlib.h>
+#include <string.h>
 
 #include "test.h"
 #include "core/client/client.h"
+#include "core/http/http.h"
 
 TEST(bytes_and_cpus)
 {
@@ -229,8 +231,58 @@ TEST(host_from_flag_env_or_run_dir)
 	unsetenv("TUG_RUN_DIR");
 }
 
+TEST(env_file_like_docker)
+{
+	static const char spaced[] = "\xef\xbb\xbf# a comment\n\nA=1\n  B C=spaced key\n";
+	static const char ok[] = "\xef\xbb\xbf# c\n\nA=1\n  B= v \r\nC=x=y\nFROM_ENV\nUNSET_ONE\n"
+				 "   # indented comment\nEMPTY=";
+	cJSON *env = cJSON_CreateArray();
+	struct tug_err err;
+
+	setenv("FROM_ENV", "here", 1);
+	unsetenv("UNSET_ONE");
+	CHECK(cli_parse_env_file(spaced, sizeof(spaced) - 1, "f", env, &err) < 0);
+	CHECK(strstr(err.msg, "contains whitespaces") != NULL);
+	cJSON_Delete(env);
+	env = cJSON_CreateArray();
+	CHECK(cli_parse_env_file(ok, sizeof(ok) - 1, "f", env, &err) == 0);
+	CHECK(cJSON_GetArraySize(env) == 5);
+	CHECK_STR(cJSON_GetArrayItem(env, 0)->valuestring, "A=1");
+	CHECK_STR(cJSON_GetArrayItem(env, 1)->valuestring, "B= v ");
+	CHECK_STR(cJSON_GetArrayItem(env, 2)->valuestring, "C=x=y");
+	CHECK_STR(cJSON_GetArrayItem(env, 3)->valuestring, "FROM_ENV=here");
+	CHECK_STR(cJSON_GetArrayItem(env, 4)->valuestring, "EMPTY=");
+	CHECK(cli_parse_env_file("=x\n", 3, "f", env, &err) < 0);
+	CHECK(strstr(err.msg, "no variable name") != NULL);
+	cJSON_Delete(env);
+	unsetenv("FROM_ENV");
+}
+
+TEST(path_stat_header)
+{
+	struct cli_path_stat st;
+	struct tug_err err;
+	char b64[512];
+	static const char json[] = "{\"name\":\"etc\",\"size\":4096,\"mode\":2147484141,"
+				   "\"mtime\":\"2026-11-29T08:00:00Z\",\"linkTarget\":\"\"}";
+
+	http_base64_encode(json, sizeof(json) - 1, b64, sizeof(b64));
+	CHECK(cli_parse_path_stat(b64, &st, &err) == 0);
+	CHECK_STR(st.name, "etc");
+	CHECK(st.size == 4096);
+	CHECK(st.mode == 2147484141u && (st.mode & CLI_MODE_DIR));
+	CHECK(cli_parse_path_stat("", &st, &err) < 0);
+	CHECK(cli_parse_path_stat("!!!", &st, &err) < 0);
+	http_base64_encode("[1]", 3, b64, sizeof(b64));
+	CHECK(cli_parse_path_stat(b64, &st, &err) < 0);
+	http_base64_encode("{\"name\":\"x\",\"mode\":-1}", 22, b64, sizeof(b64));
+	CHECK(cli_parse_path_stat(b64, &st, &err) < 0);
+}
+
 int main(void)
 {
+	RUN(env_file_like_docker);
+	RUN(path_stat_header);
 	RUN(bytes_and_cpus);
 	RUN(durations_and_times);
 	RUN(ports);
