@@ -304,7 +304,7 @@ static struct container *load_one(struct daemon *d, const char *id)
 	const cJSON *st;
 	const char *s;
 	struct restart_policy pol;
-	const cJSON *rp;
+	const cJSON *rp, *max;
 
 	snprintf(path, sizeof(path), "%s/containers/%s/config.v2.json", d->cfg.state_dir, id);
 	j = json_parse_file(path, 1 << 20, &err);
@@ -344,9 +344,14 @@ static struct container *load_one(struct daemon *d, const char *id)
 	snprintf(c->finished_at, sizeof(c->finished_at), "%s", s ? s : "");
 	c->stopped_by_user = cJSON_IsTrue(cJSON_GetObjectItem(st, "StoppedByUser"));
 	rp = cJSON_GetObjectItem(c->host_config, "RestartPolicy");
+	/*
+	 * MaximumRetryCount is optional (tug apply leaves it out): a missing
+	 * one is 0, not (int)NAN, which failed the parse and dropped the
+	 * policy, so an "always" container was not restarted after a reboot.
+	 */
+	max = cJSON_GetObjectItem(rp, "MaximumRetryCount");
 	if (!restart_policy_parse(cJSON_GetStringValue(cJSON_GetObjectItem(rp, "Name")),
-				  (int)cJSON_GetNumberValue(cJSON_GetObjectItem(rp, "MaximumRetryCount")),
-				  &pol, &err))
+				  cJSON_IsNumber(max) ? (int)max->valuedouble : 0, &pol, &err))
 		c->policy = pol;
 	c->auto_remove = cJSON_IsTrue(cJSON_GetObjectItem(c->host_config, "AutoRemove"));
 	c->tty = cJSON_IsTrue(cJSON_GetObjectItem(c->config, "Tty"));

@@ -124,6 +124,7 @@ void ctr_exited(struct daemon *d, struct container *c, int code, const char *fin
 void ctr_pidfd_ready(struct daemon *d, struct container *c);
 void ctr_tick(struct daemon *d);
 void ctr_adopt(struct daemon *d, struct container *c);
+void ctr_start_at_daemon_start(struct daemon *d);
 bool ctr_is_running(const struct container *c);
 void ctr_release(struct daemon *d, struct container *c);
 
@@ -146,6 +147,8 @@ void keeper_notified(struct daemon *d);
 int keeper_forget(struct daemon *d, const char *id);
 /* The pid the keeper runs for id, or 0. */
 pid_t keeper_pid(struct daemon *d, const char *id);
+/* True only when the keeper answered that it keeps nothing for id. */
+bool keeper_forgot(struct daemon *d, const char *id);
 
 /* events.c */
 void event_emit(struct daemon *d, const char *type, const char *action, const char *id,

@@ -169,6 +169,18 @@ pid_t keeper_pid(struct daemon *d, const char *id)
 	return rep ? (pid_t)cJSON_GetNumberValue(cJSON_GetObjectItem(rep, "pid")) : 0;
 }
 
+bool keeper_forgot(struct daemon *d, const char *id)
+{
+	cJSON *req = cJSON_CreateObject();
+	_cleanup_json_ cJSON *rep = NULL;
+	struct tug_err err;
+
+	cJSON_AddStringToObject(req, "op", "query");
+	cJSON_AddStringToObject(req, "id", id);
+	rep = call(d, req, NULL, &err);
+	return rep && cJSON_IsFalse(cJSON_GetObjectItem(rep, "known"));
+}
+
 int keeper_forget(struct daemon *d, const char *id)
 {
 	char path[700];

@@ -365,7 +365,12 @@ void ctr_adopt(struct daemon *d, struct container *c)
 		ctr_exited(d, c, code, fin);
 		return;
 	}
-	watch_pid(d, c);
+	/*
+	 * After a reboot (or a new keeper) the keeper keeps nothing for it, and
+	 * its old pid may now be another process's: never adopt that one.
+	 */
+	if (!keeper_forgot(d, c->id))
+		watch_pid(d, c);
 	if (c->pidfd < 0) {
 		/* Neither running nor recorded: /run was wiped (reboot) or the keeper died. */
 		snprintf(c->error, sizeof(c->error), "lost while tugd was away");
@@ -375,4 +380,30 @@ void ctr_adopt(struct daemon *d, struct container *c)
 	c->started_ms = mono_ms();
 	health_on_adopt(d, c);
 	fprintf(stderr, "tugd: container %.12s adopted (pid %d)\n", c->id, c->pid);
+}
+
+/*
+ * Docker's restart at daemon start, run after the replay of a cut-off
+ * update: a container that ran before and is not running now comes back
+ * with policy `always` (even one stopped by hand or by the board's
+ * shutdown) and with `unless-stopped` unless stopped by hand. Without it a
+ * revision applied with restart "always" runs nothing after a reboot.
+ */
+void ctr_start_at_daemon_start(struct daemon *d)
+{
+	for (struct container *c = d->containers; c; c = c->next) {
+		struct tug_err err;
+
+		if (c->state != CS_EXITED || c->removing || !c->started_at[0] ||
+		    !strncmp(c->started_at, "0001-", 5))
+			continue;
+		if (c->policy.kind != RP_ALWAYS &&
+		    (c->policy.kind != RP_UNLESS_STOPPED || c->stopped_by_user))
+			continue;
+		fprintf(stderr, "tugd: container %.12s: started at daemon start (restart policy %s)\n",
+			c->id, restart_policy_name(&c->policy));
+		c->stopped_by_user = false;
+		if (ctr_start(d, c, &err))
+			tug_err_print(&err);
+	}
 }

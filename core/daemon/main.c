@@ -157,6 +157,7 @@ int daemon_main(int argc, char **argv)
 	if (ctr_load_all(&d, &err))
 		goto fail;
 	update_replay(&d); /* a transaction a crash cut off */
+	ctr_start_at_daemon_start(&d);
 	netvol_daemon_start(&d);
 	if (listen_unix(&d, &err))
 		goto fail;

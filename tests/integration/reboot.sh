@@ -1,0 +1,123 @@
+#!/bin/sh
+# What tugd finds after a reboot (simulated: tugd, the keeper and every
+# container SIGKILLed, the run dir emptied, tugd started again), as the
+# power cuts of tests/qemu/powercut.sh leave it:
+#   always_back_after_reboot  a revision applied with restart "always" (no
+#                             MaximumRetryCount in its body) runs again
+#   stopped_always_restarted  a stopped `--restart always` container starts
+#                             at daemon start (Docker); a stopped
+#                             `unless-stopped` one stays stopped
+#   reused_pid_not_adopted    a container whose old pid now belongs to
+#                             another process is not taken for running, and
+#                             that process is left alone
+SUITE=reboot
+. "$(dirname "$0")/../lib.sh"
+require_root always_back_after_reboot stopped_always_restarted reused_pid_not_adopted
+T=$(tmpdir)
+mkdir -p "$T/state" "$T/run" "$T/rootfs"
+ln -s "$TUG" "$T/tugd"
+busybox_rootfs "$T/rootfs"
+/usr/bin/python3 "$TESTS_DIR/integration/update_mkimage.py" "$T/rootfs" "$T/v1.tar" app:v1 v1
+export TUG_STATE_DIR=$T/state TUG_RUN_DIR=$T/run
+C="timeout 30 $TUG"
+start_tugd() {
+	"$T/tugd" >>"$T/tugd.log" 2>&1 &
+	for i in $(seq 100); do $C info >/dev/null 2>&1 && return 0; sleep 0.1; done
+	return 1
+}
+# Every process of this suite's tugd, keeper and containers, SIGKILLed.
+descendants() {
+	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		echo "$c"
+		descendants "$c"
+	done
+}
+kill_all() {
+	k=$(cat "$T/run/keeper.pid" 2>/dev/null)
+	[ -n "$k" ] && kill -9 $(descendants "$k") 2>/dev/null
+	kill -9 "$(cat "$T/run/tugd.pid" 2>/dev/null)" "$k" 2>/dev/null
+	for p in $(ls /proc | grep -E '^[0-9]+$'); do
+		case "$(readlink "/proc/$p/root" 2>/dev/null)" in "$T"/*) kill -9 "$p" 2>/dev/null ;; esac
+	done
+	sleep 0.3
+}
+reboot_sim() {
+	kill_all
+	awk -v t="$T/run/" 'index($5, t) == 1 {print $5}' /proc/self/mountinfo | sort -r |
+		xargs -r -n1 umount -l 2>/dev/null
+	rm -rf "$T/run"
+	mkdir -p "$T/run"
+}
+cleanup() {
+	ids=$($C ps -aq 2>/dev/null)
+	[ -n "$ids" ] && $C rm -f $ids >/dev/null 2>&1
+	kill_all
+	[ -n "${foreign:-}" ] && kill "$foreign" 2>/dev/null
+	awk -v t="$T/" 'index($5, t) == 1 {print $5}' /proc/self/mountinfo | sort -r |
+		xargs -r -n1 umount -l 2>/dev/null
+}
+trap 'cleanup; tug_cleanup_tmp' EXIT
+start_tugd || { fail always_back_after_reboot "tugd did not come up: $(tail -3 "$T/tugd.log")"; exit 0; }
+$C load -q -i "$T/v1.tar" >/dev/null
+running() { [ "$($C inspect -f '{{.State.Running}}' "$1" 2>/dev/null)" = true ]; }
+wait_running() {
+	for i in $(seq 50); do running "$1" && return 0; sleep 0.1; done
+	return 1
+}
+
+cat >"$T/s.json" <<'J'
+{"containers": [{"name": "db", "image": "app:v1", "restart": "always"},
+ {"name": "web", "image": "app:v1", "after": ["db"], "restart": "always"}], "stable": 0.3}
+J
+$C apply "$T/s.json" >"$T/apply.out" 2>&1
+reboot_sim
+start_tugd
+if wait_running db && wait_running web; then
+	pass always_back_after_reboot
+else
+	fail always_back_after_reboot "$($C ps -a --format '{{.Names}} {{.Status}}' | tr '\n' ' ')"
+fi
+$C rm -f db web >/dev/null 2>&1
+
+$C run -d --name al --restart always app:v1 >/dev/null
+$C run -d --name us --restart unless-stopped app:v1 >/dev/null
+$C stop al us >/dev/null
+kill "$(cat "$T/run/tugd.pid")"
+sleep 0.5
+start_tugd
+if wait_running al && ! running us; then
+	pass stopped_always_restarted
+else
+	fail stopped_always_restarted "al running: $(running al && echo yes || echo no), us running: $(running us && echo yes || echo no)"
+fi
+$C rm -f al us >/dev/null 2>&1
+
+# A container's pid, then a "reboot" in which another process gets that pid.
+$C run -d --name pr app:v1 >/dev/null
+wait_running pr
+old=$($C inspect -f '{{.State.Pid}}' pr)
+reboot_sim
+foreign=
+for i in $(seq 50); do [ -d /proc/$old ] || break; sleep 0.1; done
+[ -d /proc/$old ] && echo "# pid $old still there: $(grep -E 'State|PPid' /proc/$old/status | tr '\n' ' ')"
+for try in $(seq 50); do
+	echo $((old - 1)) >/proc/sys/kernel/ns_last_pid 2>/dev/null || break
+	sleep 300 &
+	[ $! = "$old" ] && { foreign=$!; break; }
+	kill $! 2>/dev/null
+done
+if [ -z "$foreign" ]; then
+	skip reused_pid_not_adopted "could not give pid $old to another process (ns_last_pid)"
+else
+	start_tugd
+	sleep 0.5
+	st=$($C inspect -f '{{.State.Status}} {{.State.Pid}}' pr)
+	if [ "$st" = "exited 0" ] && kill -0 "$foreign" 2>/dev/null; then
+		pass reused_pid_not_adopted
+	else
+		fail reused_pid_not_adopted "pr is '$st' (pid $old now belongs to a sleep); sleep alive: $(kill -0 "$foreign" 2>/dev/null && echo yes || echo no)"
+	fi
+	kill "$foreign" 2>/dev/null
+	foreign=
+fi
+exit 0
