@@ -60,28 +60,30 @@ static int unpack_tar(struct image_store *s, int blobfd, int dirfd, char diff_id
 	return ret;
 }
 
-int layer_install(struct image_store *s, const char *blob_digest, const char *want_diff_id,
-		  const char *chain_id, struct tug_err *err)
+int layer_unpack(struct image_store *s, const char *blob_digest, const char *want_diff_id,
+		 pid_t owner, char tmp[LAYER_TMP_MAX], struct tug_err *err)
 {
 	static unsigned counter;
-	char tmp[96], final[160], diff_id[72], text[128];
+	char diff_id[72], text[128];
 	unsigned char head[4];
 	_cleanup_close_ int blobfd = -1, dirfd = -1;
 	uint64_t size = 0;
 	int ret;
 
-	if (layer_complete(s, chain_id))
-		return 0;
+	tmp[0] = '\0';
 	blobfd = blob_open(s, blob_digest, err);
 	if (blobfd < 0)
 		return -1;
-	snprintf(tmp, sizeof(tmp), "tmp/layer-%d-%u", (int)getpid(), counter++);
-	if (mkdirat(s->dirfd, tmp, 0700) < 0)
+	/* tmp/layer-<owner>-...: a store sweep leaves it alone while the owner lives. */
+	snprintf(tmp, LAYER_TMP_MAX, "tmp/layer-%d-%d-%u", (int)owner, (int)getpid(), counter++);
+	if (mkdirat(s->dirfd, tmp, 0700) < 0) {
+		tmp[0] = '\0';
 		return tug_err_sys(err, "layer %s: mkdir", blob_digest);
+	}
 	dirfd = openat(s->dirfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0)
-		return tug_err_sys(err, "layer %s", blob_digest);
-	if (pread(blobfd, head, sizeof(head), 0) == 4 && blob_is_squashfs(head, 4)) {
+	if (dirfd < 0) {
+		ret = tug_err_sys(err, "layer %s", blob_digest);
+	} else if (pread(blobfd, head, sizeof(head), 0) == 4 && blob_is_squashfs(head, 4)) {
 		/* A squashfs layer stays a blob; it is mounted, not unpacked. */
 		snprintf(diff_id, sizeof(diff_id), "%s", blob_digest);
 		ret = blob_size(s, blob_digest, &size, err);
@@ -101,27 +103,65 @@ int layer_install(struct image_store *s, const char *blob_digest, const char *wa
 		ret = write_small(dirfd, "size", text, err);
 	if (!ret)
 		ret = write_small(dirfd, "blob", blob_digest, err);
-	/* One syncfs flushes every unpacked file before the marker says so. */
-	if (!ret && syncfs(dirfd) < 0)
-		ret = tug_err_sys(err, "sync layer");
+	if (ret) {
+		layer_unpack_abort(s, tmp);
+		return tug_err_wrap(err, "layer %.19s", blob_digest);
+	}
+	return 0;
+}
+
+void layer_unpack_abort(struct image_store *s, char tmp[LAYER_TMP_MAX])
+{
+	struct tug_err ignore;
+
+	if (tmp[0])
+		remove_tree(s->dirfd, tmp, &ignore);
+	tmp[0] = '\0';
+}
+
+int layer_commit(struct image_store *s, char tmp[LAYER_TMP_MAX], const char *chain_id,
+		 struct tug_err *err)
+{
+	char final[160];
+	_cleanup_close_ int dirfd = openat(s->dirfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int ret = 0;
+
+	if (dirfd < 0)
+		ret = tug_err_sys(err, "open %s", tmp);
 	if (!ret)
 		ret = atomic_write_file(dirfd, "complete", "", 0, 0600, err);
 	layer_dir(chain_id, final, sizeof(final));
 	if (!ret && renameat(s->dirfd, tmp, s->dirfd, final) < 0) {
 		if (errno == EEXIST || errno == ENOTEMPTY)
-			remove_tree(s->dirfd, tmp, err); /* another load won the race */
+			layer_unpack_abort(s, tmp); /* another pull or load won the race */
 		else
 			ret = tug_err_sys(err, "install layer");
 	}
 	if (!ret)
 		ret = fsync_path(s->dirfd, "layers", err);
 	if (ret) {
-		struct tug_err ignore;
-
-		remove_tree(s->dirfd, tmp, &ignore);
-		return tug_err_wrap(err, "layer %.19s", blob_digest);
+		layer_unpack_abort(s, tmp);
+		return tug_err_wrap(err, "layer %.19s", chain_id);
 	}
+	tmp[0] = '\0';
 	return 0;
+}
+
+int layer_install(struct image_store *s, const char *blob_digest, const char *want_diff_id,
+		  const char *chain_id, struct tug_err *err)
+{
+	char tmp[LAYER_TMP_MAX];
+
+	if (layer_complete(s, chain_id))
+		return 0;
+	if (layer_unpack(s, blob_digest, want_diff_id, getpid(), tmp, err) < 0)
+		return -1;
+	/* One syncfs flushes every unpacked file before the marker says so. */
+	if (syncfs(s->dirfd) < 0) {
+		layer_unpack_abort(s, tmp);
+		return tug_err_sys(err, "layer %.19s: sync", blob_digest);
+	}
+	return layer_commit(s, tmp, chain_id, err);
 }
 
 uint64_t layer_size(struct image_store *s, const char *chain_id)

@@ -3,6 +3,7 @@
 #define TUG_REGISTRY_BLOB_H
 
 #include "core/image/image.h"
+#include "core/image/layers.h"
 #include "core/image/store.h"
 #include "core/registry/internal.h"
 
@@ -10,13 +11,16 @@ int reg_blob_fetch(struct reg_session *s, struct image_store *st, const struct r
 		   bool *downloaded, struct tug_err *err);
 /*
  * Blobs d[0..n): up to `parallel` at once in child processes (1: one by one).
- * With img (whose layer_blobs are d's digests), a child also unpacks its
- * layer right after the download, so unpacking overlaps the other
- * downloads; layers not installed here are left to the caller.
+ * With img (whose layer_blobs are d's digests) and tmps (n entries), a
+ * child also unpacks its layer right after the download (layer_unpack), so
+ * unpacking overlaps the other downloads, and names its tmp/ directory in
+ * tmps[i]; the caller syncs once and commits them (layer_commit), or
+ * removes them (layer_unpack_abort), also after a failure. Layers with
+ * tmps[i] empty are left to the caller.
  */
 int reg_blobs_fetch(struct reg_session *s, struct image_store *st, const struct reg_descriptor *d,
-		    size_t n, int parallel, const struct image *img, bool *fresh,
-		    struct tug_err *err);
+		    size_t n, int parallel, const struct image *img, char (*tmps)[LAYER_TMP_MAX],
+		    bool *fresh, struct tug_err *err);
 /* Drop partial/ files no pull resumed for a week, or whose blob is stored. */
 void reg_partial_sweep(struct image_store *st);
 /* Upload a stored blob unless the registry has it (or can mount it from another repo). */

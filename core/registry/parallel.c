@@ -3,8 +3,10 @@
  * no threads), up to a bound; the parent polls the children's pipes and
  * turns their progress lines into the caller's callback. A child writes
  * into the store as a sequential fetch would (spool in tmp/, verify,
- * rename), so the store needs no extra locking. Results come back on the
- * pipe, not as exit codes: a daemon's reaper may collect the child first.
+ * rename), so the store needs no extra locking, then unpacks its layer
+ * into a tmp/ directory the parent commits after one syncfs for all (see
+ * pull.c). Results come back on the pipe, not as exit codes: a daemon's
+ * reaper may collect the child first.
  */
 #include <poll.h>
 #include <signal.h>
@@ -31,7 +33,7 @@ struct slot {
 	bool got_result;
 	int code;
 	bool downloaded;
-	char msg[sizeof(((struct tug_err *)0)->msg)];
+	char msg[sizeof(((struct tug_err *)0)->msg)];	/* or the tmp/ name */
 };
 
 /* Child side: progress as "P status\tcur\ttotal\n" lines. */
@@ -46,12 +48,13 @@ static void child_progress(void *ctx, const struct registry_progress *p)
 }
 
 static void child_run(struct reg_session *s, struct image_store *st,
-		      const struct reg_descriptor *d, const struct image *img, size_t idx, int fd)
+		      const struct reg_descriptor *d, const struct image *img, size_t idx,
+		      pid_t owner, int fd)
 {
 	struct registry_opts o = *s->opts;
 	struct tug_err err = { 0 };
 	bool dl = false;
-	char line[sizeof(err.msg) + 32];
+	char line[sizeof(err.msg) + LAYER_TMP_MAX + 32], tmp[LAYER_TMP_MAX] = "";
 	int n, rc;
 
 	/* The parent's kept-alive connection is not ours to use. */
@@ -60,21 +63,18 @@ static void child_run(struct reg_session *s, struct image_store *st,
 	o.progress_ctx = &fd;
 	s->opts = &o;
 	rc = reg_blob_fetch(s, st, d, &dl, &err);
-	/* Unpack now, while the other children still download. */
+	/* Unpack now, while the other children still download; the parent commits. */
 	if (rc == 0 && img && !layer_complete(st, img->chain_ids[idx])) {
 		reg_progress(&o, d->digest, REG_ST_EXTRACTING, 0, 0);
-		rc = layer_install(st, img->layer_blobs[idx], img->diff_ids[idx],
-				   img->chain_ids[idx], &err);
-		if (rc < 0)
-			tug_err_wrap(&err, "layer %.19s", d->digest);
-		else
+		rc = layer_unpack(st, img->layer_blobs[idx], img->diff_ids[idx], owner, tmp, &err);
+		if (rc == 0)
 			reg_progress(&o, d->digest, REG_ST_PULL_COMPLETE, 0, 0);
 	}
 	if (rc < 0)
 		n = snprintf(line, sizeof(line), "R %d 0 %s\n", err.code ? err.code : EIO,
 			     err.msg);
 	else
-		n = snprintf(line, sizeof(line), "R 0 %d\n", dl ? 1 : 0);
+		n = snprintf(line, sizeof(line), "R 0 %d %s\n", dl ? 1 : 0, tmp);
 	write_all(fd, line, (size_t)(n < (int)sizeof(line) ? n : (int)sizeof(line) - 1));
 	_exit(0);
 }
@@ -82,6 +82,7 @@ static void child_run(struct reg_session *s, struct image_store *st,
 static int spawn(struct reg_session *s, struct image_store *st, const struct reg_descriptor *d,
 		 const struct image *img, size_t idx, struct slot *sl, struct tug_err *err)
 {
+	pid_t owner = getpid();
 	int p[2];
 
 	if (pipe2(p, O_CLOEXEC) < 0)
@@ -95,7 +96,7 @@ static int spawn(struct reg_session *s, struct image_store *st, const struct reg
 	}
 	if (sl->pid == 0) {
 		close(p[0]);
-		child_run(s, st, d, img, idx, p[1]);
+		child_run(s, st, d, img, idx, owner, p[1]);
 	}
 	close(p[1]);
 	sl->fd = p[0];
@@ -148,10 +149,10 @@ static int drain(struct slot *sl, const struct reg_descriptor *d, const struct r
 	return 0;
 }
 
-/* A killed child's spool file: tmp/blob-<pid>-*. */
+/* A killed child's spool file and layer: tmp/blob-<pid>-*, tmp/layer-<us>-<pid>-*. */
 static void remove_spool(struct image_store *st, pid_t pid)
 {
-	char prefix[32];
+	char prefix[32], layer[48];
 	int fd = openat(st->dirfd, "tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *de;
@@ -162,15 +163,21 @@ static void remove_spool(struct image_store *st, pid_t pid)
 		return;
 	}
 	snprintf(prefix, sizeof(prefix), "blob-%d-", (int)pid);
-	while ((de = readdir(dir)))
+	snprintf(layer, sizeof(layer), "layer-%d-%d-", (int)getpid(), (int)pid);
+	while ((de = readdir(dir))) {
+		struct tug_err ignore;
+
 		if (!strncmp(de->d_name, prefix, strlen(prefix)))
 			unlinkat(dirfd(dir), de->d_name, 0);
+		else if (!strncmp(de->d_name, layer, strlen(layer)))
+			remove_tree(dirfd(dir), de->d_name, &ignore);
+	}
 	closedir(dir);
 }
 
 int reg_blobs_fetch(struct reg_session *s, struct image_store *st, const struct reg_descriptor *d,
-		    size_t n, int parallel, const struct image *img, bool *fresh,
-		    struct tug_err *err)
+		    size_t n, int parallel, const struct image *img, char (*tmps)[LAYER_TMP_MAX],
+		    bool *fresh, struct tug_err *err)
 {
 	struct slot slots[REG_MAX_PARALLEL];
 	struct pollfd pfd[REG_MAX_PARALLEL];
@@ -178,6 +185,8 @@ int reg_blobs_fetch(struct reg_session *s, struct image_store *st, const struct 
 	size_t next = 0, running = 0;
 	int rc = 0;
 
+	if (!tmps)
+		img = NULL; /* unpacked layers need a place to name their directories */
 	if (parallel > REG_MAX_PARALLEL)
 		parallel = REG_MAX_PARALLEL;
 	if (parallel <= 1 || n <= 1) {
@@ -246,8 +255,11 @@ int reg_blobs_fetch(struct reg_session *s, struct image_store *st, const struct 
 						 d[sl->idx].digest);
 			else if (sl->code && rc == 0)
 				rc = tug_err_set(err, sl->code, "%s", sl->msg);
-			else if (!sl->code)
+			else if (!sl->code) {
 				*fresh |= sl->downloaded;
+				if (tmps)
+					snprintf(tmps[sl->idx], LAYER_TMP_MAX, "%s", sl->msg);
+			}
 			sl->pid = 0;
 		}
 		if (rc < 0)

@@ -4,8 +4,10 @@
  * its name: until that last atomic write nothing of the pull is visible.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/image/image.h"
 #include "core/image/layers.h"
@@ -143,6 +145,47 @@ static bool already_tagged(struct image_store *st, const char *name, const char 
 	return same;
 }
 
+/*
+ * The layers the download children did not unpack (one layer, -j 1) are
+ * unpacked here, then one syncfs makes all of them durable and only then
+ * is each marked complete and renamed into layers/, and after that the
+ * image is recorded. So the order a crash can see is the one a syncfs per
+ * layer gave: no layer marked complete before its files are on disk, no
+ * image ref before its layers are complete (and blobs are fsynced before
+ * their rename, see blob_writer_commit). One sync instead of one per
+ * layer: syncfs writes back everything dirty on the filesystem, other
+ * programs' data too, and each call in a download child held that child's
+ * slot while it waited.
+ */
+static int install_layers(struct pull *p, const struct image *img, char (*tmps)[LAYER_TMP_MAX],
+			  struct tug_err *err)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < img->nlayers; i++) {
+		if (tmps[i][0]) {
+			any = true;
+			continue;
+		}
+		if (layer_complete(&p->store, img->chain_ids[i]))
+			continue;
+		reg_progress(p->o, img->layer_blobs[i], REG_ST_EXTRACTING, 0, 0);
+		if (layer_unpack(&p->store, img->layer_blobs[i], img->diff_ids[i], getpid(),
+				 tmps[i], err) < 0)
+			return tug_err_wrap(err, "layer %.19s", img->layer_blobs[i]);
+		reg_progress(p->o, img->layer_blobs[i], REG_ST_PULL_COMPLETE, 0, 0);
+		any = true;
+	}
+	if (!any)
+		return 0;
+	if (syncfs(p->store.dirfd) < 0)
+		return tug_err_sys(err, "sync layers");
+	for (size_t i = 0; i < img->nlayers; i++)
+		if (tmps[i][0] && layer_commit(&p->store, tmps[i], img->chain_ids[i], err) < 0)
+			return -1;
+	return 0;
+}
+
 static int pull_image(struct pull *p, const struct reg_manifest *m, const char *manifest_digest,
 		      struct buf *manifest_body, struct registry_result *res,
 		      struct tug_err *err)
@@ -150,6 +193,7 @@ static int pull_image(struct pull *p, const struct reg_manifest *m, const char *
 	struct image img;
 	bool fresh = false, dl;
 	char stored[SHA256_DIGEST_STR_LEN];
+	char (*tmps)[LAYER_TMP_MAX];
 
 	for (size_t i = 0; i < m->nitems; i++) {
 		if (!layer_type_ok(&m->items[i], err))
@@ -191,23 +235,22 @@ static int pull_image(struct pull *p, const struct reg_manifest *m, const char *
 			image_free(&img);
 			return tug_err_set(err, EBADMSG, "manifest: layer %zu differs", i);
 		}
+	tmps = calloc(img.nlayers ? img.nlayers : 1, sizeof(*tmps));
+	if (!tmps) {
+		image_free(&img);
+		return tug_err_set(err, ENOMEM, "pull");
+	}
 	if (reg_blobs_fetch(&p->s, &p->store, m->items, m->nitems,
-			    p->o->parallel > 0 ? p->o->parallel : REG_DEFAULT_PARALLEL, &img,
-			    &fresh, err) < 0) {
+			    p->o->parallel > 0 ? p->o->parallel : REG_DEFAULT_PARALLEL, &img, tmps,
+			    &fresh, err) < 0 ||
+	    install_layers(p, &img, tmps, err) < 0) {
+		for (size_t i = 0; i < img.nlayers; i++)
+			layer_unpack_abort(&p->store, tmps[i]);
+		free(tmps);
 		image_free(&img);
 		return -1;
 	}
-	for (size_t i = 0; i < img.nlayers; i++) {
-		if (layer_complete(&p->store, img.chain_ids[i]))
-			continue;
-		reg_progress(p->o, img.layer_blobs[i], REG_ST_EXTRACTING, 0, 0);
-		if (layer_install(&p->store, img.layer_blobs[i], img.diff_ids[i], img.chain_ids[i],
-				  err) < 0) {
-			image_free(&img);
-			return tug_err_wrap(err, "layer %.19s", img.layer_blobs[i]);
-		}
-		reg_progress(p->o, img.layer_blobs[i], REG_ST_PULL_COMPLETE, 0, 0);
-	}
+	free(tmps);
 	snprintf(res->config_digest, sizeof(res->config_digest), "%s", img.config_digest);
 	image_free(&img);
 	snprintf(res->manifest_digest, sizeof(res->manifest_digest), "%s", manifest_digest);
