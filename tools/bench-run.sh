@@ -5,8 +5,14 @@
 #   Docker's client), docker run --rm -> a private dockerd (same client).
 # Same docker-save image in both engines, --network none everywhere, the
 # daemons and the timed commands pinned to one core (RUN_CPU, default 1).
+# crun runs the same rootfs as an OCI bundle in the same hyperfine run, for
+# the ratio to a bare runtime (in a private mount namespace with the cgroup
+# v2 tree bound over /sys/fs/cgroup, as tools/bench.sh does; hyperfine runs
+# inside it, so making it is not timed).
 #   tools/bench-run.sh [path/to/tug]      RUNS=N WARMUP=N to change hyperfine's counts
 set -eu
+# make bench exports its own engine's socket: this script talks to its own.
+unset DOCKER_HOST TUG_HOST
 top=$(cd "$(dirname "$0")/.." && pwd)
 TUG=${1:-$top/build/qemu-x86_64/tug}
 RUNS=${RUNS:-30}
@@ -30,6 +36,17 @@ mkdir -p "$W/rootfs" "$W/t/state" "$W/t/run" "$W/d"
 (. "$top/tests/lib.sh" && busybox_rootfs "$W/rootfs")
 /usr/bin/python3 "$top/tests/integration/mkbusybox_tar.py" "$W/rootfs" "$W/busybox.tar" bench/busybox:1
 
+mkdir -p "$W/bundle"
+cp -a "$W/rootfs" "$W/bundle/rootfs"
+(cd "$W/bundle" && runc spec)
+/usr/bin/python3 - "$W/bundle/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["process"]["args"] = ["/bin/true"]
+c["process"]["terminal"] = False
+json.dump(c, open(sys.argv[1], "w"))
+PY
+
 export TUG_STATE_DIR=$W/t/state TUG_RUN_DIR=$W/t/run
 "$TUG" load -q -i "$W/busybox.tar"
 ln -s "$TUG" "$W/tugd"
@@ -41,22 +58,27 @@ for _ in $(seq 150); do $DK version >/dev/null 2>&1 && [ -S "$W/t/run/tug.sock" 
 $DK load -q -i "$W/busybox.tar" >/dev/null
 
 tug_run="$TUG run --rm --network none bench/busybox:1 /bin/true"
+crun_run="crun --root $W/crun --cgroup-manager=disabled run -b $W/bundle bench-crun"
 dk_tug="/usr/bin/docker -H unix://$W/t/run/tug.sock run --rm --network none bench/busybox:1 /bin/true"
 dk_dk="$DK run --rm --network none bench/busybox:1 /bin/true"
 for c in "$tug_run" "$dk_tug" "$dk_dk"; do
 	$c >/dev/null 2>"$W/probe" || { echo "probe failed: $c: $(tail -1 "$W/probe")"; exit 1; }
 done
+"$top/tools/bench/cgroup2ns.sh" $crun_run >/dev/null 2>"$W/probe" ||
+	{ echo "probe failed: $crun_run: $(tail -1 "$W/probe")"; exit 1; }
 echo "hyperfine: $WARMUP warm-up + $RUNS runs each, pinned to core ${CPU:-none}; $(nproc) cores, $(uname -r)"
-pin hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-json "$W/h.json" \
+pin "$top/tools/bench/cgroup2ns.sh" hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --export-json "$W/h.json" \
 	-n "tug run --rm (tug CLI -> tugd)" "$tug_run" \
+	-n "crun run (same rootfs, bundle)" "$crun_run" \
 	-n "docker run --rm -> tugd" "$dk_tug" \
 	-n "docker run --rm -> dockerd" "$dk_dk" >"$W/h.out" 2>&1 || { cat "$W/h.out"; exit 1; }
 /usr/bin/python3 - "$W/h.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))["results"]
 base = r[0]["mean"]
-print("%-34s %10s %9s %9s %8s" % ("command", "mean ms", "sd ms", "min ms", "x tug"))
+crun = r[1]["mean"]
+print("%-34s %10s %9s %9s %8s %8s" % ("command", "mean ms", "sd ms", "min ms", "x tug", "x crun"))
 for x in r:
-    print("%-34s %10.2f %9.2f %9.2f %8.1f" % (x["command"], x["mean"] * 1e3, x["stddev"] * 1e3,
-                                             x["min"] * 1e3, x["mean"] / base))
+    print("%-34s %10.2f %9.2f %9.2f %8.1f %8.2f" % (x["command"], x["mean"] * 1e3, x["stddev"] * 1e3,
+                                                  x["min"] * 1e3, x["mean"] / base, x["mean"] / crun))
 PY
