@@ -120,6 +120,8 @@ void api_container_exited(struct daemon *d, struct container *c);
 /* Answer the waiters now (all but "restart"), before the exit is saved. */
 void api_container_exit_early(struct daemon *d, struct container *c);
 void api_container_removed(struct daemon *d, struct container *c);
+/* Started: stdin sent before the start goes in now (conn.c). */
+void api_container_started(struct daemon *d, struct container *c);
 void api_event_publish(struct daemon *d, cJSON *ev);
 void api_exec_output(struct daemon *d, struct exec_inst *e, int stream, const char *data,
 		     size_t len);

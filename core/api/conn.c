@@ -269,6 +269,17 @@ static int start_request(struct daemon *d, struct conn *c)
 	return 0;
 }
 
+/*
+ * Docker's CLI attaches, starts sending input, and only then starts the
+ * container: input (and its end) waits in the connection for the start.
+ */
+static bool stdin_waits_for_start(const struct conn *c)
+{
+	return c->stdin_open && !c->exec && c->ctr && c->ctr->stdin_fd < 0 &&
+	       (c->ctr->state == CS_CREATED || c->ctr->state == CS_EXITED) &&
+	       cJSON_IsTrue(cJSON_GetObjectItem(c->ctr->config, "OpenStdin"));
+}
+
 void api_conn_input(struct daemon *d, struct conn *c)
 {
 	while (!c->dead && !c->close_after) {
@@ -321,6 +332,8 @@ void api_conn_input(struct daemon *d, struct conn *c)
 		if (c->mode == CONN_HIJACK) {
 			int fd = c->exec ? c->exec->in_fd : (c->ctr ? c->ctr->stdin_fd : -1);
 
+			if (stdin_waits_for_start(c))
+				return;
 			if (buf_size(&c->in) && fd >= 0 && c->stdin_open)
 				write(fd, buf_head(&c->in), buf_size(&c->in));
 			buf_consume(&c->in, buf_size(&c->in));
@@ -336,23 +349,32 @@ void api_conn_input(struct daemon *d, struct conn *c)
 void api_conn_closed_input(struct daemon *d, struct conn *c)
 {
 	if (c->mode == CONN_HIJACK && c->stdin_open) {
+		if (stdin_waits_for_start(c))
+			return; /* api_container_started() ends it after the input */
 		c->stdin_open = false;
 		if (c->exec && c->exec->in_fd >= 0 && !c->exec->tty) {
 			close(c->exec->in_fd);
 			c->exec->in_fd = -1;
-		} else if (c->ctr && c->ctr->stdin_fd >= 0 && !c->ctr->tty) {
-			const cJSON *once = cJSON_GetObjectItem(c->ctr->config, "StdinOnce");
-
-			if (cJSON_IsTrue(once)) {
-				close(c->ctr->stdin_fd);
-				c->ctr->stdin_fd = -1;
-			}
+		} else if (c->ctr && cJSON_IsTrue(cJSON_GetObjectItem(c->ctr->config, "StdinOnce"))) {
+			ctr_close_stdin(d, c->ctr);
 		}
 		return;
 	}
 	if (c->mode == CONN_HIJACK)
 		return;
 	c->dead = true;
+}
+
+/* The container started: input that waited for it goes in, then its end. */
+void api_container_started(struct daemon *d, struct container *ctr)
+{
+	for (struct conn *c = d->conns; c; c = c->next) {
+		if (c->ctr != ctr || c->exec || c->mode != CONN_HIJACK || !c->stdin_open || c->dead)
+			continue;
+		api_conn_input(d, c);
+		if (c->rd_closed)
+			api_conn_closed_input(d, c);
+	}
 }
 
 void api_conn_close(struct daemon *d, struct conn *c)

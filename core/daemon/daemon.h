@@ -120,6 +120,8 @@ int ctr_stop(struct daemon *d, struct container *c, int timeout_s, int sig, stru
 int ctr_kill(struct daemon *d, struct container *c, int sig, struct tug_err *err);
 int ctr_pause(struct daemon *d, struct container *c, bool pause, struct tug_err *err);
 int ctr_remove(struct daemon *d, struct container *c, bool force, struct tug_err *err);
+/* The client's input ended on a StdinOnce container: EOF for it. */
+void ctr_close_stdin(struct daemon *d, struct container *c);
 void ctr_exited(struct daemon *d, struct container *c, int code, const char *finished);
 void ctr_pidfd_ready(struct daemon *d, struct container *c);
 void ctr_tick(struct daemon *d);
@@ -141,6 +143,9 @@ int keeper_main(const char *run_dir);
 int keeper_connect(struct daemon *d, struct tug_err *err);
 int keeper_spawn(struct daemon *d, struct container *c, const char *bundle, pid_t *pid,
 		 int *stdin_fd, struct tug_err *err);
+/* The keeper's copy of a running container's stdin (a dup), or -1. */
+int keeper_stdin(struct daemon *d, const struct container *c);
+void keeper_close_stdin(struct daemon *d, const struct container *c);
 int keeper_query(struct daemon *d, const char *id, pid_t *pid, int *code, char *finished,
 		 struct tug_err *err);
 void keeper_notified(struct daemon *d);

@@ -8,6 +8,10 @@
  *
  * Protocol: JSON messages on a SOCK_SEQPACKET socket <run>/keeper.sock;
  * spawn replies carry the container's stdin (or pty master) by SCM_RIGHTS.
+ * The keeper keeps its own copy of that fd while the container runs, so a
+ * tugd started after a crash gets it again ("stdin") and clients can attach
+ * to a shell started before: one fd per container, closed when it exits or
+ * when the engine closes stdin for good ("close_stdin", StdinOnce).
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -36,6 +40,8 @@ struct kept {
 	char id[65];
 	pid_t pid;
 	int out_fd, err_fd;	/* -1 once closed */
+	int in_fd;		/* our copy of the stdin pipe's write end, or -1 */
+	bool tty;		/* out_fd is the pty master, which is stdin too */
 	struct log_writer log;
 	bool reaped;
 	int code;
@@ -200,6 +206,14 @@ static void finish(struct kept *k)
 	k->pid = 0; /* finished; entry kept until the engine forgets it */
 }
 
+/* Nobody writes to a stopped container's stdin: drop our copy. */
+static void close_in(struct kept *k)
+{
+	if (k->in_fd >= 0)
+		close(k->in_fd);
+	k->in_fd = -1;
+}
+
 static void maybe_finish(struct kept *k)
 {
 	if (k->pid && k->reaped && k->out_fd < 0 && k->err_fd < 0)
@@ -297,12 +311,15 @@ static void spawn(int cfd, const cJSON *req)
 	if (!k) {
 		k = calloc(1, sizeof(*k));
 		snprintf(k->id, sizeof(k->id), "%s", id);
+		k->in_fd = -1;
 		k->next = kept_list;
 		kept_list = k;
 	}
+	close_in(k);
 	k->pid = pid;
 	k->reaped = false;
-	k->out_fd = k->err_fd = -1;
+	k->tty = tty;
+	k->out_fd = k->err_fd = k->in_fd = -1;
 	log_writer_open(&k->log, logp, (uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(req, "max_size")),
 			(int)cJSON_GetNumberValue(cJSON_GetObjectItem(req, "max_files")), &err);
 	if (tty) {
@@ -313,9 +330,10 @@ static void spawn(int cfd, const cJSON *req)
 		k->out_fd = out[0];
 		k->err_fd = er[0];
 		out[0] = er[0] = -1;
+		/* Sent (the engine gets its own copy) and kept. */
 		pass = want_stdin ? in[1] : -1;
-		if (want_stdin)
-			in[1] = -1;
+		k->in_fd = pass;
+		in[1] = -1;
 	}
 	if (k->out_fd >= 0)
 		watch_fd(k->out_fd, k);
@@ -329,8 +347,8 @@ static void spawn(int cfd, const cJSON *req)
 	}
 	cJSON_AddNumberToObject(rep, "pid", pid);
 	keeper_send_msg(cfd, rep, pass);
-	if (pass >= 0)
-		close(pass);
+	if (tty)
+		close(master);
 	goto out;
 fail:
 	cJSON_AddStringToObject(rep, "error", err.msg);
@@ -362,6 +380,42 @@ static void query(int cfd, const cJSON *req)
 	cJSON_Delete(rep);
 }
 
+static struct kept *find_running(const cJSON *req)
+{
+	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(req, "id"));
+	struct kept *k = id ? find_kept(id) : NULL;
+	pid_t pid = (pid_t)cJSON_GetNumberValue(cJSON_GetObjectItem(req, "pid"));
+
+	/* The pid names the run: a late message about an earlier run is ignored. */
+	return k && k->pid && !k->reaped && k->pid == pid ? k : NULL;
+}
+
+/* A tugd started again asks for the stdin of a container it adopts. */
+static void give_stdin(int cfd, const cJSON *req)
+{
+	struct kept *k = find_running(req);
+	int fd = !k ? -1 : k->tty ? k->out_fd : k->in_fd;
+	cJSON *rep = cJSON_CreateObject();
+
+	cJSON_AddBoolToObject(rep, "stdin", fd >= 0);
+	keeper_send_msg(cfd, rep, fd);
+	cJSON_Delete(rep);
+}
+
+/*
+ * The engine closed the container's stdin for good (StdinOnce and the
+ * client's input ended): the container sees EOF only once our copy is
+ * closed too. The engine asks before it closes its own, so a tugd killed
+ * in between leaves no copy open and no new tugd can attach to it again.
+ */
+static void close_stdin(const cJSON *req)
+{
+	struct kept *k = find_running(req);
+
+	if (k && !k->tty)
+		close_in(k);
+}
+
 static void forget(const cJSON *req)
 {
 	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(req, "id"));
@@ -372,6 +426,7 @@ static void forget(const cJSON *req)
 
 		if (!strcmp(k->id, id) && !k->pid) {
 			*pp = k->next;
+			close_in(k);
 			free(k);
 			return;
 		}
@@ -390,6 +445,7 @@ static void reap(void)
 				continue;
 			k->reaped = true;
 			k->reaped_ms = mono_ms();
+			close_in(k);
 			k->code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 			maybe_finish(k);
 		}
@@ -432,6 +488,10 @@ static void client_msg(int cfd)
 		query(cfd, req);
 	else if (!strcmp(op, "forget"))
 		forget(req);
+	else if (!strcmp(op, "stdin"))
+		give_stdin(cfd, req);
+	else if (!strcmp(op, "close_stdin"))
+		close_stdin(req);
 	else if (!strcmp(op, "subscribe"))
 		for (size_t i = 0; i < ARRAY_SIZE(k_subs); i++)
 			if (k_subs[i] < 0) {

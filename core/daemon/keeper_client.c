@@ -225,3 +225,39 @@ void keeper_notified(struct daemon *d)
 	if (c && ctr_is_running(c))
 		ctr_exited(d, c, (int)cJSON_GetNumberValue(cJSON_GetObjectItem(m, "code")), fin ? fin : "");
 }
+
+/*
+ * The keeper's copy of a running container's stdin (pipe or pty master),
+ * for a tugd that adopts it after a restart; -1 when it keeps none.
+ */
+int keeper_stdin(struct daemon *d, const struct container *c)
+{
+	cJSON *req = cJSON_CreateObject();
+	_cleanup_json_ cJSON *rep = NULL;
+	struct tug_err err;
+	int fd = -1;
+
+	cJSON_AddStringToObject(req, "op", "stdin");
+	cJSON_AddStringToObject(req, "id", c->id);
+	cJSON_AddNumberToObject(req, "pid", c->pid);
+	rep = call(d, req, &fd, &err);
+	if (!rep && fd >= 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* Stdin is closed for good (StdinOnce): the keeper drops its copy. */
+void keeper_close_stdin(struct daemon *d, const struct container *c)
+{
+	_cleanup_close_ int fd = dial(d);
+	cJSON *req = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(req, "op", "close_stdin");
+	cJSON_AddStringToObject(req, "id", c->id);
+	cJSON_AddNumberToObject(req, "pid", c->pid);
+	if (fd >= 0)
+		keeper_send_msg(fd, req, -1);
+	cJSON_Delete(req);
+}

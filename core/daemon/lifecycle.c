@@ -80,6 +80,7 @@ int ctr_start(struct daemon *d, struct container *c, struct tug_err *err)
 	ctr_transition(d, c, CE_START);
 	health_on_start(d, c);
 	event_emit_ctr(d, c, "start", NULL, NULL);
+	api_container_started(d, c);
 	return 0;
 fail:
 	snprintf(c->error, sizeof(c->error), "%s", err->msg);
@@ -102,6 +103,21 @@ void ctr_release(struct daemon *d, struct container *c)
 		close(c->stdin_fd);
 		c->stdin_fd = -1;
 	}
+}
+
+/*
+ * Docker's StdinOnce: the attached client's input ended, so the container's
+ * stdin ends. The keeper holds a copy of the pipe: it is asked to drop it
+ * first, then ours goes; a tugd killed in between loses its copy anyway.
+ * A pty stays open (the shell sees no EOF from it, as with Docker).
+ */
+void ctr_close_stdin(struct daemon *d, struct container *c)
+{
+	if (c->stdin_fd < 0 || c->tty)
+		return;
+	keeper_close_stdin(d, c);
+	close(c->stdin_fd);
+	c->stdin_fd = -1;
 }
 
 /* memory.events' oom_kill, read before the runtime removes the cgroup (Docker's OOMKilled). */
@@ -379,6 +395,9 @@ void ctr_adopt(struct daemon *d, struct container *c)
 	}
 	c->started_ms = mono_ms();
 	health_on_adopt(d, c);
+	/* The keeper kept stdin (or the pty master): attach and resize work again. */
+	if (c->tty || cJSON_IsTrue(cJSON_GetObjectItem(c->config, "OpenStdin")))
+		c->stdin_fd = keeper_stdin(d, c);
 	fprintf(stderr, "tugd: container %.12s adopted (pid %d)\n", c->id, c->pid);
 }
 
