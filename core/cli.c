@@ -53,6 +53,7 @@ const struct tug_command tug_commands[] = {
 	CMD("attach", client_cmd_attach, CONFIG_CLI, "Attach to a running container"),
 	CMD("cp", client_cmd_cp, CONFIG_CLI, "Copy files between a container and the host"),
 	CMD("port", client_cmd_port, CONFIG_CLI, "List a container's published ports"),
+	CMD("diff", client_cmd_diff, CONFIG_CLI, "List a container's changes to its image"),
 	{ NULL, NULL, NULL, NULL },
 };
 

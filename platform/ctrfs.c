@@ -98,3 +98,70 @@ int ctrfs_open_dir(int rootfd, const char *root_path, const char *dir, struct tu
 		return open_dir_walk(root_path, dir, err);
 	return tug_err_sys(err, "%s", dir);
 }
+
+/* Copy option key's value from a "k=v,k=v" list (no escapes: store paths are plain). */
+static bool mount_option(const char *opts, const char *key, char *out, size_t size)
+{
+	size_t klen = strlen(key);
+
+	for (const char *p = opts; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL) {
+		if (!strncmp(p, key, klen) && p[klen] == '=') {
+			size_t n = strcspn(p + klen + 1, ",\n");
+
+			if (n >= size)
+				return false;
+			memcpy(out, p + klen + 1, n);
+			out[n] = '\0';
+			return true;
+		}
+	}
+	return false;
+}
+
+int ctrfs_overlay_dirs(const char *mountinfo, const char *target, char *lower, size_t lsize,
+		       char *upper, size_t usize)
+{
+	size_t tlen = strlen(target);
+
+	for (const char *line = mountinfo; line && *line;) {
+		const char *end = strchr(line, '\n'), *p = line, *sep;
+		size_t n = end ? (size_t)(end - line) : strlen(line);
+		int field = 0;
+
+		/* "id parent maj:min root mountpoint opts [tags] - fstype source superopts" */
+		while (p < line + n && field < 4) {
+			p += strcspn(p, " ");
+			if (*p == ' ')
+				p++;
+			field++;
+		}
+		sep = strstr(p, " - ");
+		if (field == 4 && !strncmp(p, target, tlen) && p[tlen] == ' ' && sep &&
+		    sep < line + n && !strncmp(sep, " - overlay ", 11)) {
+			const char *opts = strchr(sep + 11, ' ');
+			char buf[8192];
+
+			if (!opts || (size_t)(line + n - opts) >= sizeof(buf))
+				return -1;
+			snprintf(buf, sizeof(buf), "%.*s", (int)(line + n - opts - 1), opts + 1);
+			if (!mount_option(buf, "lowerdir", lower, lsize))
+				return -1;
+			if (!mount_option(buf, "upperdir", upper, usize))
+				upper[0] = '\0';
+			/* The last mount at target is the one in use: keep looking. */
+			if (!end)
+				return 0;
+			{
+				char l2[8192], u2[4096];
+
+				if (!ctrfs_overlay_dirs(end + 1, target, l2, sizeof(l2), u2, sizeof(u2))) {
+					snprintf(lower, lsize, "%s", l2);
+					snprintf(upper, usize, "%s", u2);
+				}
+			}
+			return 0;
+		}
+		line = end ? end + 1 : NULL;
+	}
+	return -1;
+}

@@ -28,5 +28,12 @@ int ctrfs_split(const char *path, char *dir, size_t dsize, char *base, size_t bs
  * Returns an fd, or -1 with err (ENOENT, ENOTDIR, ...).
  */
 int ctrfs_open_dir(int rootfd, const char *root_path, const char *dir, struct tug_err *err);
+/*
+ * From /proc/self/mountinfo text, the lowerdir (":"-separated, top first)
+ * and upperdir options of the overlay mounted at target. upper is "" for
+ * a read-only overlay. -1 when no overlay is mounted there. Pure.
+ */
+int ctrfs_overlay_dirs(const char *mountinfo, const char *target, char *lower, size_t lsize,
+		       char *upper, size_t usize);
 
 #endif

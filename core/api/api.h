@@ -158,6 +158,7 @@ void h_ctr_stats(struct daemon *d, struct conn *c);
 void h_ctr_delete(struct daemon *d, struct conn *c);
 void h_ctr_archive_get(struct daemon *d, struct conn *c);	/* GET and HEAD */
 void h_ctr_archive_put(struct daemon *d, struct conn *c);
+void h_ctr_changes(struct daemon *d, struct conn *c);
 void h_ctr_prune(struct daemon *d, struct conn *c);
 void h_exec_create(struct daemon *d, struct conn *c);
 void h_exec_start(struct daemon *d, struct conn *c);

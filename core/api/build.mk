@@ -3,8 +3,8 @@ obj-$(CONFIG_DAEMON) += core/api/router.o core/api/conn.o core/api/system.o \
 	core/api/containers.o core/api/streams.o core/api/exec.o core/api/images.o \
 	core/api/registry.o
 obj-$(CONFIG_DAEMON) += core/api/volumes.o core/api/networks.o
-# docker cp (archive API) and its container-root lookups.
-obj-$(CONFIG_DAEMON) += core/api/archive.o platform/ctrfs.o
+# docker cp (archive API), docker diff, and their container-root lookups.
+obj-$(CONFIG_DAEMON) += core/api/archive.o core/api/changes.o platform/ctrfs.o
 # docker stats: two samples a second apart; CPU time from cgroup or /proc.
 obj-$(CONFIG_DAEMON) += core/api/stats.o platform/procstat.o
 tests-$(CONFIG_DAEMON) += test_api_router test_procstat

@@ -32,6 +32,7 @@ const struct route api_routes[] = {
 	{ "GET", "/containers/{}/archive", h_ctr_archive_get },
 	{ "HEAD", "/containers/{}/archive", h_ctr_archive_get },
 	{ "PUT", "/containers/{}/archive", h_ctr_archive_put, true },
+	{ "GET", "/containers/{}/changes", h_ctr_changes },
 	{ "DELETE", "/containers/{}", h_ctr_delete },
 	{ "POST", "/containers/{}/exec", h_exec_create },
 	{ "POST", "/exec/{}/start", h_exec_start },

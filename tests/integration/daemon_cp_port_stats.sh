@@ -1,5 +1,5 @@
 #!/bin/sh
-# docker cp, port, run --env-file and stats' CPU % through tugd, with the
+# docker cp, diff, port, run --env-file and stats' CPU % through tugd, with the
 # official docker CLI and with the tug CLI. tugd runs in a network namespace
 # of its own (unshare -n) so the one container with a published port gets a
 # bridge without touching the host's interfaces or nft rules.
@@ -9,7 +9,7 @@ names="cp_out_file cp_in_file cp_in_rename cp_dir_roundtrip cp_stopped_persists 
  cp_missing cp_symlink_stays_inside cp_tar_escape_refused cp_readonly port env_file stats_cpu \
  tug_cp_out_file tug_cp_in_file tug_cp_dir_roundtrip tug_cp_stdout tug_cp_missing \
  tug_cp_symlink_stays_inside tug_cp_tar_escape_refused tug_cp_readonly tug_port tug_env_file \
- tug_stats_cpu"
+ tug_stats_cpu diff diff_fresh_is_empty tug_diff"
 require_root $names
 command -v docker >/dev/null || { for n in $names; do skip "$n" "docker CLI not installed"; done; exit 0; }
 command -v unshare >/dev/null || { for n in $names; do skip "$n" "no unshare(1)"; done; exit 0; }
@@ -139,3 +139,11 @@ out=$($G cp - c1:/tmp <"$T/dotdot.tar" 2>&1; $G cp - c1:/tmp <"$T/symwrite.tar" 
 out=$($G cp f.txt ro:/tmp/ 2>&1)
 [ $? = 1 ] && echo "$out" | grep -q "container rootfs is marked read-only" &&
 	pass tug_cp_readonly || fail tug_cp_readonly "$out"
+
+# diff: A/C/D from the upper dir, whiteouts and an opaque dir's hidden entries as D.
+$D run --name df busybox sh -c 'mkdir /tmp/new && echo x >/tmp/new/f && rm /bin/ls &&
+	echo y >>/etc/passwd && rm -rf /usr && mkdir /usr && touch /usr/z' >/dev/null
+want='C /bin|D /bin/ls|C /etc|C /etc/passwd|C /tmp|A /tmp/new|A /tmp/new/f|C /usr|D /usr/bin|D /usr/sbin|A /usr/z|'
+check diff sh -c "$D diff df | tr '\n' '|' | grep -qxF '$want'"
+check diff_fresh_is_empty sh -c "$D run --name df2 busybox true && [ -z \"\$($D diff df2)\" ]"
+check tug_diff sh -c "$G diff df | tr '\n' '|' | grep -qxF '$want' && ! $G diff nope 2>/dev/null"

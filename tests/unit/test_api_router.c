@@ -91,11 +91,40 @@ TEST(container_paths_are_cleaned_and_split)
 	CHECK(ctrfs_split("", dir, sizeof(dir), base, sizeof(base), &err) < 0);
 }
 
+TEST(overlay_dirs_from_mountinfo)
+{
+	static const char info[] =
+		"22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n"
+		"44 27 0:39 / /s/containers/a/rootfs rw,relatime - overlay overlay "
+		"rw,lowerdir=/s/layers/2/root:/s/layers/1/root,upperdir=/s/containers/a/upper,"
+		"workdir=/s/containers/a/work,uuid=on\n"
+		"45 27 0:40 / /s/containers/b/rootfs ro,relatime - overlay overlay "
+		"ro,lowerdir=/s/layers/1/root\n"
+		"46 27 0:41 / /s/containers/a/rootfs/dev rw - tmpfs tmpfs rw\n";
+	char lower[256], upper[256];
+
+	CHECK(ctrfs_overlay_dirs(info, "/s/containers/a/rootfs", lower, sizeof(lower), upper,
+				 sizeof(upper)) == 0);
+	CHECK_STR(lower, "/s/layers/2/root:/s/layers/1/root");
+	CHECK_STR(upper, "/s/containers/a/upper");
+	CHECK(ctrfs_overlay_dirs(info, "/s/containers/b/rootfs", lower, sizeof(lower), upper,
+				 sizeof(upper)) == 0);
+	CHECK_STR(lower, "/s/layers/1/root");
+	CHECK_STR(upper, "");
+	/* A prefix of a mount point is not that mount point; a tmpfs is no overlay. */
+	CHECK(ctrfs_overlay_dirs(info, "/s/containers/a", lower, sizeof(lower), upper,
+				 sizeof(upper)) < 0);
+	CHECK(ctrfs_overlay_dirs(info, "/s/containers/a/rootfs/dev", lower, sizeof(lower), upper,
+				 sizeof(upper)) < 0);
+	CHECK(ctrfs_overlay_dirs("", "/x", lower, sizeof(lower), upper, sizeof(upper)) < 0);
+}
+
 int main(void)
 {
 	RUN(version_prefixes);
 	RUN(archive_routes_and_go_file_modes);
 	RUN(container_paths_are_cleaned_and_split);
+	RUN(overlay_dirs_from_mountinfo);
 	RUN(routes_capture_ids_and_image_names);
 	return test_done();
 }
