@@ -362,8 +362,9 @@ static int add_tree(struct archive *a, int dirfd, const char *name, const char *
 		return 0; /* as tar: sockets are not archived */
 	if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
 		/* Opened before the header: what is read is what was checked. */
-		fd = openat(dirfd, name,
-			    O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0));
+		int flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0);
+
+		fd = openat(dirfd, name, flags);
 		if (fd < 0 || fstat(fd, &st) < 0)
 			return tug_err_sys(err, "open %s", arcname);
 	}

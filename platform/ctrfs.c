@@ -154,7 +154,8 @@ int ctrfs_overlay_dirs(const char *mountinfo, const char *target, char *lower, s
 			{
 				char l2[8192], u2[4096];
 
-				if (!ctrfs_overlay_dirs(end + 1, target, l2, sizeof(l2), u2, sizeof(u2))) {
+				if (!ctrfs_overlay_dirs(end + 1, target, l2, sizeof(l2), u2,
+							sizeof(u2))) {
 					snprintf(lower, lsize, "%s", l2);
 					snprintf(upper, usize, "%s", u2);
 				}

@@ -194,8 +194,8 @@ static int clear_slot(int parent, const char *base, bool keep_dir, struct tug_er
 		return errno == ENOENT ? 0 : tug_err_sys(err, "stat %s", base);
 	if (S_ISDIR(st.st_mode)) {
 		if (keep_dir)
-			return tug_err_set(err, EISDIR,
-					   "cannot overwrite directory %s with non-directory", base);
+			return tug_err_set(err, EISDIR, "cannot overwrite directory %s with a file",
+					   base);
 		return remove_tree(parent, base, err);
 	}
 	if (unlinkat(parent, base, 0) < 0)

@@ -80,7 +80,8 @@ static bool in_lowers(const struct changes *ch, const char *rel)
 static void hidden_by_opaque(struct changes *ch, int upperfd, const char *rel)
 {
 	for (size_t i = 0; i < ch->nlowers; i++) {
-		int fd = openat(ch->lowers[i], rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int fd =
+		    openat(ch->lowers[i], rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 		struct dirent *de;
 

@@ -58,7 +58,8 @@ static void take_sample(struct daemon *d, struct container *ctr, struct stats_sa
 			else
 				n = 0;
 		}
-		s->cpu_ns = cg->cpu_usage_usec ? cg->cpu_usage_usec * 1000 : procstat_pids_ns(pids, n);
+		s->cpu_ns =
+		    cg->cpu_usage_usec ? cg->cpu_usage_usec * 1000 : procstat_pids_ns(pids, n);
 		if (!cg->pids_current)
 			cg->pids_current = n;
 	}

@@ -284,8 +284,8 @@ static int copy_in(const struct cp_args *a, const char *src, const char *dst_in)
 			return EXIT_RUNTIME;
 		}
 		if (found && !(st.mode & CLI_MODE_DIR) && S_ISDIR(local.st_mode)) {
-			fprintf(stderr, "tug: cannot copy a directory to a file: %s:%s\n", a->ctr_name,
-				dst_in);
+			fprintf(stderr, "tug: cannot copy a directory to a file: %s:%s\n",
+				a->ctr_name, dst_in);
 			return EXIT_RUNTIME;
 		}
 		split_path(src, lparent, sizeof(lparent), lbase, sizeof(lbase));
@@ -321,8 +321,9 @@ static int copy_in(const struct cp_args *a, const char *src, const char *dst_in)
 		body = tmp;
 	}
 	cli_escape(put_dir, esc, sizeof(esc));
-	snprintf(target, sizeof(target), "/containers/%s/archive?path=%s&noOverwriteDirNonDir=true%s",
-		 a->ctr, esc, a->copy_uidgid ? "&copyUIDGID=true" : "");
+	snprintf(target, sizeof(target),
+		 "/containers/%s/archive?path=%s&noOverwriteDirNonDir=true%s", a->ctr, esc,
+		 a->copy_uidgid ? "&copyUIDGID=true" : "");
 	if (cli_connect(&c, &err) ||
 	    http_client_send_fd(&c, "PUT", target, "Content-Type: application/x-tar\r\n", body,
 				&err) ||

@@ -29,7 +29,8 @@ int client_cmd_port(int argc, char **argv)
 	if (argc < 2 || argc > 3 || argv[1][0] == '-') {
 		bool help = argc == 2 && !strcmp(argv[1], "--help");
 
-		fprintf(help ? stdout : stderr, "Usage: tug port CONTAINER [PRIVATE_PORT[/PROTO]]\n");
+		fprintf(help ? stdout : stderr,
+			"Usage: tug port CONTAINER [PRIVATE_PORT[/PROTO]]\n");
 		return help ? EXIT_OK : EXIT_USAGE;
 	}
 	if (argc == 3)
