@@ -59,6 +59,8 @@ st=$(oci state life1 | $PY -c 'import json,sys; s=json.load(sys.stdin); print(s[
 expect create_state "created life1 True $b" "$st"
 expect pid_file "$(oci state life1 | $PY -c 'import json,sys; print(json.load(sys.stdin)["pid"])')" "$(cat "$WORK/life.pid")"
 oci start life1
+# start returns once the user's process runs (exec'd), not merely released.
+expect start_after_exec sleep "$(cat /proc/"$(cat "$WORK/life.pid")"/comm 2>&1)"
 expect start_running running "$(oci state life1 | $PY -c 'import json,sys; print(json.load(sys.stdin)["status"])')"
 contains list_shows life1 "$(oci list)"
 expect list_json life1 "$(oci list --format json | $PY -c 'import json,sys; print(",".join(s["id"] for s in json.load(sys.stdin)))')"
