@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -272,6 +273,8 @@ int remove_tree_detached(const char *path, struct tug_err *err)
 		if (fork() == 0) {
 			struct tug_err ignore;
 
+			/* Clean-up yields the CPU to whoever waits for an answer. */
+			setpriority(PRIO_PROCESS, 0, 10);
 			remove_tree(AT_FDCWD, gone, &ignore);
 		}
 		_exit(0);
