@@ -197,6 +197,11 @@ void h_ctr_changes(struct daemon *d, struct conn *c)
 	snprintf(target, sizeof(target), "%s/rootfs", ctr_dir(d, ctr, dir, sizeof(dir)));
 	if (read_file(AT_FDCWD, "/proc/self/mountinfo", 16 << 20, &info, &len, &err) ||
 	    ctrfs_overlay_dirs(info, target, lower, sizeof(lower), upper, sizeof(upper))) {
+		/* A read-only root may be its layer bind-mounted (bundle.c): nothing changes. */
+		if (info && cJSON_IsTrue(cJSON_GetObjectItem(ctr->host_config, "ReadonlyRootfs"))) {
+			api_reply_json(c, 200, cJSON_CreateArray());
+			return;
+		}
 		api_error(c, 500, "changes of %s: its overlay is not mounted", c->params[0]);
 		return;
 	}
