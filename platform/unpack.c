@@ -289,12 +289,14 @@ static int remember_dir_time(struct unpacker *u, const char *path, struct archiv
 	return 0;
 }
 
+#define UNPACK_WRITEBACK_STEP (4 << 20)
+
 static int write_file_data(struct unpacker *u, struct archive *a, int fd, const char *path,
 			   struct tug_err *err)
 {
 	const void *buf;
 	size_t len;
-	la_int64_t off, end = 0;
+	la_int64_t off, end = 0, written_back = 0;
 	int r;
 
 	while ((r = archive_read_data_block(a, &buf, &len, &off)) == ARCHIVE_OK) {
@@ -312,6 +314,16 @@ static int write_file_data(struct unpacker *u, struct archive *a, int fd, const 
 			u->st->bytes += (uint64_t)n;
 		}
 		end = off;
+		/*
+		 * Big files start their writeback as they go (no waiting): the
+		 * sync that makes the layer durable then finds most of it on
+		 * disk instead of writing it all at the end. A hint; errors
+		 * show up at that sync.
+		 */
+		if (end - written_back >= UNPACK_WRITEBACK_STEP) {
+			sync_file_range(fd, written_back, end - written_back, SYNC_FILE_RANGE_WRITE);
+			written_back = end;
+		}
 	}
 	if (r != ARCHIVE_EOF)
 		return tug_err_set(err, archive_errno(a) > 0 ? archive_errno(a) : EIO, "read %s: %s",

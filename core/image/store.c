@@ -161,6 +161,12 @@ int blob_writer_write(struct blob_writer *w, const void *buf, size_t len, struct
 		return tug_err_sys(err, "spool blob");
 	sha256_update(&w->hash, buf, len);
 	w->size += len;
+	if (w->size - w->written_back >= WRITEBACK_STEP) {
+		/* A hint: an error here shows up at the fsync. */
+		sync_file_range(w->fd, (off_t)w->written_back, (off_t)(w->size - w->written_back),
+				SYNC_FILE_RANGE_WRITE);
+		w->written_back = w->size;
+	}
 	return 0;
 }
 

@@ -54,8 +54,17 @@ struct blob_writer {
 	int fd;
 	char tmp[96];
 	uint64_t size;
+	uint64_t written_back;	/* writeback started up to here (WRITEBACK_STEP) */
 	struct sha256_ctx hash;
 };
+/*
+ * Big files start their writeback every WRITEBACK_STEP bytes while they are
+ * written (sync_file_range, no waiting), so the fsync or syncfs that makes
+ * them durable finds most of the data on disk already instead of writing
+ * it all at the end: a pull's 200 MB of blobs and layers go to disk while
+ * it downloads.
+ */
+#define WRITEBACK_STEP (4u << 20)
 int blob_writer_open(struct image_store *s, struct blob_writer *w, struct tug_err *err);
 int blob_writer_write(struct blob_writer *w, const void *buf, size_t len, struct tug_err *err);
 /* fsync, rename to blobs/sha256/<hex>; when want is set it must match. */
