@@ -55,6 +55,8 @@ struct conn {
 	bool close_after;	/* close once out is flushed */
 	bool rd_closed;		/* the client shut its sending side */
 	bool dead;
+	bool sending;		/* send_fd pours into out as the client takes it */
+	int send_fd;
 	uint64_t deadline_ms;
 	enum stream_kind stream;
 	struct container *ctr;
@@ -93,6 +95,12 @@ void api_reply(struct conn *c, int status, const char *ctype, const char *body, 
 void api_reply_hdr(struct conn *c, int status, const char *ctype, const char *extra,
 		   const char *body, size_t len);
 void api_reply_json(struct conn *c, int status, cJSON *j);	/* takes j */
+/*
+ * A reply whose body is the file fd (taken, from its start), read as the
+ * client takes it: out stays small however big the file. The connection
+ * closes after it.
+ */
+void api_reply_file(struct conn *c, int status, const char *ctype, const char *extra, int fd);
 void api_error(struct conn *c, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void api_no_such_container(struct conn *c, const char *ref);

@@ -7,8 +7,8 @@
  * platform/archive.c and extracted by platform/unpack.c, which refuse
  * entries that leave the destination.
  *
- * Like image save, the work is synchronous in the loop: the tar goes to an
- * unlinked file in the run dir and is sent whole.
+ * The tar is written in the loop (synchronous, like image save) to an
+ * unlinked file in the run dir, which is then sent as the client reads it.
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -27,8 +27,6 @@
 #include "platform/fsutil.h"
 #include "platform/json.h"
 #include "platform/unpack.h"
-
-#define CP_MAX_ARCHIVE (1ULL << 31)	/* what one GET may send */
 
 struct ctr_root {
 	int fd;
@@ -190,13 +188,12 @@ void h_ctr_archive_get(struct daemon *d, struct conn *c)
 {
 	struct container *ctr = ctr_find(d, c->params[0]);
 	char path[PATH_MAX], dir[PATH_MAX], base[NAME_MAX + 1], link[PATH_MAX] = "", tmpl[600];
-	_cleanup_free_ char *hdr = NULL, *data = NULL;
+	_cleanup_free_ char *hdr = NULL;
 	_cleanup_close_ int parent = -1, fd = -1;
 	struct ctr_root root = { -1 };
 	struct tug_err err;
 	struct archive *a;
 	struct stat st;
-	size_t len = 0;
 	int rc;
 
 	if (!ctr) {
@@ -250,17 +247,8 @@ void h_ctr_archive_get(struct daemon *d, struct conn *c)
 		api_error(c, 500, "archive %s: %s", path, err.msg);
 		return;
 	}
-	{
-		char self[64];
-
-		snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
-		if (read_file(AT_FDCWD, self, CP_MAX_ARCHIVE, &data, &len, &err)) {
-			api_error(c, 500, "archive %s: %s", path, err.msg);
-			return;
-		}
-	}
 	event_emit_ctr(d, ctr, "archive-path", NULL, NULL);
-	api_reply_hdr(c, 200, "application/x-tar", hdr, data, len);
+	api_reply_file(c, 200, "application/x-tar", hdr, take_fd(fd));
 }
 
 void h_ctr_archive_put(struct daemon *d, struct conn *c)

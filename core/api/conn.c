@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,9 +16,34 @@
 
 static const struct http_limits head_limits = { .max_head = API_MAX_HEAD, .max_body = API_MAX_BODY };
 
+/* The next piece of a file reply, when out runs low. */
+static void refill(struct conn *c)
+{
+	const size_t piece = 256 * 1024;
+	ssize_t n;
+
+	if (!c->sending || buf_size(&c->out) >= piece / 4)
+		return;
+	if (buf_reserve(&c->out, piece)) {
+		c->dead = true;
+		return;
+	}
+	do
+		n = read(c->send_fd, c->out.data + c->out.len, piece);
+	while (n < 0 && errno == EINTR);
+	if (n > 0) {
+		c->out.len += (size_t)n;
+		return;
+	}
+	close(c->send_fd);
+	c->sending = false;
+	if (n < 0)
+		c->dead = true; /* the length is promised: a short body must not look whole */
+}
+
 void api_conn_flush(struct daemon *d, struct conn *c)
 {
-	while (buf_size(&c->out)) {
+	while (refill(c), buf_size(&c->out)) {
 		ssize_t n = send(c->fd, buf_head(&c->out), buf_size(&c->out), MSG_NOSIGNAL);
 
 		if (n < 0) {
@@ -73,6 +99,21 @@ void api_reply_hdr(struct conn *c, int status, const char *ctype, const char *ex
 	buf_add(&c->out, "\r\n", 2);
 	if (body && len && strcmp(c->req.method ? c->req.method : "", "HEAD"))
 		buf_add(&c->out, body, len);
+}
+
+void api_reply_file(struct conn *c, int status, const char *ctype, const char *extra, int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0 || lseek(fd, 0, SEEK_SET) < 0) {
+		close(fd);
+		api_error(c, 500, "reply: %s", strerror(errno));
+		return;
+	}
+	c->close_after = true; /* nothing may follow the file on this connection */
+	api_reply_hdr(c, status, ctype, extra, NULL, (size_t)st.st_size);
+	c->send_fd = fd;
+	c->sending = true;
 }
 
 void api_reply_json(struct conn *c, int status, cJSON *j)
@@ -390,6 +431,8 @@ void api_conn_close(struct daemon *d, struct conn *c)
 	buf_free(&c->body_buf);
 	if (c->body_fd >= 0)
 		close(c->body_fd);
+	if (c->sending)
+		close(c->send_fd);
 	if (c->body_path[0])
 		unlink(c->body_path);
 	loop_unwatch(d, c->fd);

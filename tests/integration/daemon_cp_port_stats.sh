@@ -9,7 +9,7 @@ names="cp_out_file cp_in_file cp_in_rename cp_dir_roundtrip cp_stopped_persists 
  cp_missing cp_symlink_stays_inside cp_tar_escape_refused cp_readonly port env_file stats_cpu \
  tug_cp_out_file tug_cp_in_file tug_cp_dir_roundtrip tug_cp_stdout tug_cp_missing \
  tug_cp_symlink_stays_inside tug_cp_tar_escape_refused tug_cp_readonly tug_port tug_env_file \
- tug_stats_cpu diff diff_fresh_is_empty tug_diff"
+ tug_stats_cpu diff diff_fresh_is_empty tug_diff cp_big_file tug_cp_big_file"
 require_root $names
 command -v docker >/dev/null || { for n in $names; do skip "$n" "docker CLI not installed"; done; exit 0; }
 command -v unshare >/dev/null || { for n in $names; do skip "$n" "no unshare(1)"; done; exit 0; }
@@ -70,6 +70,9 @@ check cp_dir_roundtrip sh -c "$D cp d c1:/tmp/dd && [ \"\$($D exec c1 readlink /
 check cp_stopped_persists sh -c "$D stop -t 0 c1 >/dev/null && $D cp f.txt c1:/root/ &&
 	$D cp c1:/root/f.txt stopped.txt && cmp stopped.txt f.txt && $D start c1 >/dev/null &&
 	[ \"\$($D exec c1 cat /root/f.txt)\" = hello ] && ls '$T'/state/containers/*/upper/root/f.txt"
+# Bigger than what tugd buffers for one client (8 MB): sent as the client reads.
+head -c 20000000 /dev/urandom >"$W/big.bin"
+check cp_big_file sh -c "$D cp big.bin c1:/tmp/ && $D cp c1:/tmp/big.bin big2.bin && cmp big.bin big2.bin"
 check cp_created sh -c "$D create --name fresh busybox true >/dev/null && $D cp f.txt fresh:/ &&
 	$D cp fresh:/f.txt fresh.txt && cmp fresh.txt f.txt"
 out=$($D cp c1:/nope x 2>&1)
@@ -125,6 +128,7 @@ check tug_cp_in_file sh -c "$G cp f.txt c1:/tmp/t.txt && [ \"\$($D exec c1 cat /
 check tug_cp_dir_roundtrip sh -c "$G cp d c1:/tmp/td && [ \"\$($D exec c1 readlink /tmp/td/sub/l)\" = a ] &&
 	$G cp c1:/tmp/td tback && [ \"\$(cat tback/sub/a)\" = a ] && [ \"\$(readlink tback/sub/l)\" = a ] &&
 	mkdir -p into && $G cp c1:/tmp/td into && [ -f into/td/sub/a ]"
+check tug_cp_big_file sh -c "$G cp big.bin c1:/root/ && $G cp c1:/root/big.bin big3.bin && cmp big.bin big3.bin"
 check tug_cp_stdout sh -c "$G cp c1:/tmp/td/sub/a - | tar -xO | grep -qx a"
 out=$($G cp c1:/nope x 2>&1)
 [ $? = 1 ] && echo "$out" | grep -q "Could not find the file /nope in container c1" &&
