@@ -54,6 +54,7 @@ struct conn {
 	char params[2][256];
 	bool close_after;	/* close once out is flushed */
 	bool rd_closed;		/* the client shut its sending side */
+	bool in_held;		/* hijacked input waits for stdin: not reading */
 	bool dead;
 	bool sending;		/* send_fd pours into out as the client takes it */
 	int send_fd;

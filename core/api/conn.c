@@ -51,7 +51,8 @@ void api_conn_flush(struct daemon *d, struct conn *c)
 				continue;
 			if (errno == EAGAIN) {
 				struct epoll_event ev = {
-					.events = (c->rd_closed ? 0 : EPOLLIN | EPOLLRDHUP) | EPOLLOUT,
+					.events = (c->rd_closed || c->in_held ? 0 : EPOLLIN | EPOLLRDHUP) |
+						  EPOLLOUT,
 					.data.fd = c->fd
 				};
 
@@ -64,7 +65,7 @@ void api_conn_flush(struct daemon *d, struct conn *c)
 		buf_consume(&c->out, (size_t)n);
 	}
 	{
-		struct epoll_event ev = { .events = c->rd_closed ? 0 : EPOLLIN | EPOLLRDHUP,
+		struct epoll_event ev = { .events = c->rd_closed || c->in_held ? 0 : EPOLLIN | EPOLLRDHUP,
 					  .data.fd = c->fd };
 
 		epoll_ctl(d->epfd, EPOLL_CTL_MOD, c->fd, &ev);
@@ -321,6 +322,46 @@ static bool stdin_waits_for_start(const struct conn *c)
 	       cJSON_IsTrue(cJSON_GetObjectItem(c->ctr->config, "OpenStdin"));
 }
 
+/*
+ * A hijacked connection's input to the process's stdin, never blocking the
+ * loop: what a full pipe (or a container not started yet) cannot take stays
+ * in c->in, and the connection is not read from (api_conn_flush) until the
+ * tick has written it. A slow reader slows its client; nothing is dropped.
+ */
+static void hijack_input(struct conn *c)
+{
+	int fd = c->exec ? c->exec->in_fd : (c->ctr ? c->ctr->stdin_fd : -1);
+	int fl;
+
+	c->in_held = false;
+	if (stdin_waits_for_start(c)) {
+		c->in_held = buf_size(&c->in) > 0;
+		return;
+	}
+	if (fd < 0 || !c->stdin_open) {
+		buf_consume(&c->in, buf_size(&c->in));
+		return;
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl >= 0 && !(fl & O_NONBLOCK))
+		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	while (buf_size(&c->in)) {
+		ssize_t n = write(fd, buf_head(&c->in), buf_size(&c->in));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN) {
+			c->in_held = true;
+			return;
+		}
+		if (n <= 0) { /* EPIPE: the process closed its stdin */
+			buf_consume(&c->in, buf_size(&c->in));
+			return;
+		}
+		buf_consume(&c->in, (size_t)n);
+	}
+}
+
 void api_conn_input(struct daemon *d, struct conn *c)
 {
 	while (!c->dead && !c->close_after) {
@@ -371,13 +412,7 @@ void api_conn_input(struct daemon *d, struct conn *c)
 			continue;
 		}
 		if (c->mode == CONN_HIJACK) {
-			int fd = c->exec ? c->exec->in_fd : (c->ctr ? c->ctr->stdin_fd : -1);
-
-			if (stdin_waits_for_start(c))
-				return;
-			if (buf_size(&c->in) && fd >= 0 && c->stdin_open)
-				write(fd, buf_head(&c->in), buf_size(&c->in));
-			buf_consume(&c->in, buf_size(&c->in));
+			hijack_input(c);
 			return;
 		}
 		/* Streams ignore further input. */
@@ -390,8 +425,8 @@ void api_conn_input(struct daemon *d, struct conn *c)
 void api_conn_closed_input(struct daemon *d, struct conn *c)
 {
 	if (c->mode == CONN_HIJACK && c->stdin_open) {
-		if (stdin_waits_for_start(c))
-			return; /* api_container_started() ends it after the input */
+		if (c->in_held || stdin_waits_for_start(c))
+			return; /* ended once the input is written (held_input_tick) */
 		c->stdin_open = false;
 		if (c->exec && c->exec->in_fd >= 0 && !c->exec->tty) {
 			close(c->exec->in_fd);
@@ -406,15 +441,24 @@ void api_conn_closed_input(struct daemon *d, struct conn *c)
 	c->dead = true;
 }
 
+/* Held input again; once it is all written, the end of it and reading. */
+static void held_input_tick(struct daemon *d, struct conn *c)
+{
+	api_conn_input(d, c);
+	if (c->in_held)
+		return;
+	if (c->rd_closed)
+		api_conn_closed_input(d, c);
+	api_conn_flush(d, c);
+}
+
 /* The container started: input that waited for it goes in, then its end. */
 void api_container_started(struct daemon *d, struct container *ctr)
 {
 	for (struct conn *c = d->conns; c; c = c->next) {
 		if (c->ctr != ctr || c->exec || c->mode != CONN_HIJACK || !c->stdin_open || c->dead)
 			continue;
-		api_conn_input(d, c);
-		if (c->rd_closed)
-			api_conn_closed_input(d, c);
+		held_input_tick(d, c);
 	}
 }
 
@@ -449,6 +493,8 @@ void api_conn_tick(struct daemon *d, struct conn *c)
 	}
 	if (c->stream == SK_STATS)
 		api_stats_tick(d, c);
+	if (c->in_held)
+		held_input_tick(d, c);
 	if (c->mode == CONN_STREAM || c->mode == CONN_HIJACK)
 		return;
 	if (c->deadline_ms && d->now_ms >= c->deadline_ms) {
