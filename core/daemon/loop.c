@@ -100,7 +100,7 @@ static void conn_event(struct daemon *d, struct conn *c, uint32_t events)
 				if (buf_size(&c->in) > API_MAX_HEAD + 65536 && c->mode != CONN_BODY &&
 				    c->mode != CONN_HEAD)
 					buf_consume(&c->in, buf_size(&c->in));
-				if (c->dead || c->close_after)
+				if (c->dead || c->close_after || c->in_held)
 					break;
 				continue;
 			}
