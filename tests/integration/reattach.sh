@@ -6,7 +6,8 @@
 SUITE=reattach
 . "$(dirname "$0")/../lib.sh"
 require_root tty_attach tty_resize tty_detach pipe_attach stdin_once_eof docker_tty_detach docker_tty_attach \
-	docker_pipe_attach docker_start_ai attach_before_restart docker_run_stdin docker_start_ai_stopped
+	docker_pipe_attach docker_start_ai attach_before_restart docker_run_stdin docker_start_ai_stopped \
+	stdin_full_serves_others stdin_slow_reader_all
 T=$(tmpdir)
 mkdir -p "$T/state" "$T/run" "$T/rootfs"
 ln -s "$TUG" "$T/tugd"
@@ -24,7 +25,7 @@ cleanup_daemon() {
 	kill "$(cat "$T/run/tugd.pid" 2>/dev/null)" 2>/dev/null
 	kill "$(cat "$T/run/keeper.pid" 2>/dev/null)" 2>/dev/null
 }
-trap '$TUG rm -f $($TUG ps -aq 2>/dev/null) >/dev/null 2>&1; cleanup_daemon
+trap 'timeout 20 $TUG rm -f $(timeout 10 $TUG ps -aq 2>/dev/null) >/dev/null 2>&1; cleanup_daemon
 	umount_below $T
 	tug_cleanup_tmp' EXIT
 C="timeout -k 5 20 $TUG"
@@ -137,4 +138,14 @@ else
 	skip docker_pipe_attach "docker CLI not installed"
 	skip docker_start_ai "docker CLI not installed"
 fi
+# Input a container does not read fills its pipe: that client waits, tugd
+# serves the others; a slow reader gets every byte, then the end (StdinOnce).
+$C run -di --name noread busybox sleep 1000 >/dev/null
+head -c 300000 /dev/zero | $C attach --sig-proxy=false noread >/dev/null 2>&1 &
+STUCK=$!
+sleep 0.5
+check stdin_full_serves_others sh -c "$C ps --format '{{.Names}}' | grep -qx noread"
+kill $STUCK 2>/dev/null
+$C create -i --name slow busybox sh -c 'sleep 1; wc -c' >/dev/null && $C start slow >/dev/null
+check stdin_slow_reader_all sh -c "[ \"\$(head -c 300000 /dev/zero | $C attach slow | tr -d ' ')\" = 300000 ]"
 exit 0
