@@ -9,7 +9,7 @@ names="cp_out_file cp_in_file cp_in_rename cp_dir_roundtrip cp_stopped_persists 
  cp_missing cp_symlink_stays_inside cp_tar_escape_refused cp_readonly port env_file stats_cpu \
  tug_cp_out_file tug_cp_in_file tug_cp_dir_roundtrip tug_cp_stdout tug_cp_missing \
  tug_cp_symlink_stays_inside tug_cp_tar_escape_refused tug_cp_readonly tug_port tug_env_file \
- tug_stats_cpu diff diff_fresh_is_empty tug_diff cp_big_file tug_cp_big_file"
+ tug_stats_cpu diff diff_fresh_is_empty tug_diff cp_big_file tug_cp_big_file save_big_image"
 require_root $names
 command -v docker >/dev/null || { for n in $names; do skip "$n" "docker CLI not installed"; done; exit 0; }
 command -v unshare >/dev/null || { for n in $names; do skip "$n" "no unshare(1)"; done; exit 0; }
@@ -151,3 +151,11 @@ want='C /bin|D /bin/ls|C /etc|C /etc/passwd|C /tmp|A /tmp/new|A /tmp/new/f|C /us
 check diff sh -c "$D diff df | tr '\n' '|' | grep -qxF '$want'"
 check diff_fresh_is_empty sh -c "$D run --name df2 busybox true && [ -z \"\$($D diff df2)\" ]"
 check tug_diff sh -c "$G diff df | tr '\n' '|' | grep -qxF '$want' && ! $G diff nope 2>/dev/null"
+
+# docker save of an image bigger than tugd's 8 MB per-client buffer: the
+# archive is sent as the client reads it (as docker cp's is).
+mkdir -p "$T/bigroot" && cp -a "$T/rootfs/." "$T/bigroot" && cp "$W/big.bin" "$T/bigroot/blob"
+/usr/bin/python3 "$TESTS_DIR/integration/mkbusybox_tar.py" "$T/bigroot" "$T/big.tar" big:1
+check save_big_image sh -c "$D load -i '$T/big.tar' >/dev/null && $D save big:1 -o '$T/saved.tar' &&
+	$D rmi big:1 >/dev/null && $D load -i '$T/saved.tar' >/dev/null &&
+	[ \"\$($D run --rm big:1 md5sum /blob | cut -d' ' -f1)\" = \"\$(md5sum <big.bin | cut -d' ' -f1)\" ]"
