@@ -6,7 +6,7 @@
 SUITE=reattach
 . "$(dirname "$0")/../lib.sh"
 require_root tty_attach tty_resize tty_detach pipe_attach stdin_once_eof docker_tty_detach docker_tty_attach \
-	docker_pipe_attach docker_start_ai attach_before_restart docker_run_stdin docker_start_ai_stopped \
+	docker_pipe_attach docker_start_ai attach_before_restart docker_run_stdin docker_run_stdin_big docker_start_ai_stopped \
 	stdin_full_serves_others stdin_slow_reader_all
 T=$(tmpdir)
 mkdir -p "$T/state" "$T/run" "$T/rootfs"
@@ -55,10 +55,14 @@ fi
 # it waits for the start, and its end (StdinOnce) closes stdin after it.
 if $HAVE_DOCKER; then
 	check docker_run_stdin sh -c "[ \"\$(echo piped | $D run -i --rm busybox cat)\" = piped ]"
+	# 3 MB through a pipe, byte for byte: what came before the start included.
+	head -c 3000000 /dev/urandom >"$T/big"
+	check docker_run_stdin_big sh -c "[ \"\$($D run -i --rm busybox md5sum <$T/big)\" = \"\$(md5sum <$T/big)\" ]"
 	$D create -i --name dstopped busybox cat >/dev/null
 	check docker_start_ai_stopped sh -c "[ \"\$(echo fed | $D start -ai dstopped)\" = fed ]"
 else
 	skip docker_run_stdin "docker CLI not installed"
+	skip docker_run_stdin_big "docker CLI not installed"
 	skip docker_start_ai_stopped "docker CLI not installed"
 fi
 # A tugd that attached before the crash must not be needed after it.
