@@ -416,6 +416,9 @@ void ctr_start_at_daemon_start(struct daemon *d)
 		if (c->state != CS_EXITED || c->removing || !c->started_at[0] ||
 		    !strncmp(c->started_at, "0001-", 5))
 			continue;
+		/* The old side of an update still in flight (resumed): its end decides. */
+		if (strstr(c->name, ".tug-old"))
+			continue;
 		if (c->policy.kind != RP_ALWAYS &&
 		    (c->policy.kind != RP_UNLESS_STOPPED || c->stopped_by_user))
 			continue;

@@ -10,14 +10,18 @@
 #   reused_pid_not_adopted    a container whose old pid now belongs to
 #                             another process is not taken for running, and
 #                             that process is left alone
+#   tug_old_not_started       the old side (NAME.tug-old, restart always) of
+#                             an update that tugd resumes in its verify phase
+#                             is not started at daemon start
 SUITE=reboot
 . "$(dirname "$0")/../lib.sh"
-require_root always_back_after_reboot stopped_always_restarted reused_pid_not_adopted
+require_root always_back_after_reboot stopped_always_restarted reused_pid_not_adopted tug_old_not_started
 T=$(tmpdir)
 mkdir -p "$T/state" "$T/run" "$T/rootfs"
 ln -s "$TUG" "$T/tugd"
 busybox_rootfs "$T/rootfs"
 /usr/bin/python3 "$TESTS_DIR/integration/update_mkimage.py" "$T/rootfs" "$T/v1.tar" app:v1 v1
+/usr/bin/python3 "$TESTS_DIR/integration/update_mkimage.py" "$T/rootfs" "$T/v2.tar" app:v2 v2
 export TUG_STATE_DIR=$T/state TUG_RUN_DIR=$T/run
 C="timeout 30 $TUG"
 start_tugd() {
@@ -59,6 +63,7 @@ cleanup() {
 trap 'cleanup; tug_cleanup_tmp' EXIT
 start_tugd || { fail always_back_after_reboot "tugd did not come up: $(tail -3 "$T/tugd.log")"; exit 0; }
 $C load -q -i "$T/v1.tar" >/dev/null
+$C load -q -i "$T/v2.tar" >/dev/null
 running() { [ "$($C inspect -f '{{.State.Running}}' "$1" 2>/dev/null)" = true ]; }
 wait_running() {
 	for i in $(seq 50); do running "$1" && return 0; sleep 0.1; done
@@ -119,5 +124,21 @@ else
 	fi
 	kill "$foreign" 2>/dev/null
 	foreign=
+fi
+
+# tugd dies in the verify phase of an update (TUG_FAULT) and resumes it.
+$C run -d --name up --restart always app:v1 >/dev/null
+wait_running up
+kill "$(cat "$T/run/tugd.pid")"
+sleep 0.5
+TUG_FAULT=verify "$T/tugd" >>"$T/tugd.log" 2>&1 &
+for i in $(seq 100); do $C info >/dev/null 2>&1 && break; sleep 0.1; done
+$C update --stable 4 --deadline 30 up app:v2 >/dev/null 2>&1
+start_tugd
+sleep 1
+if running up && ! running up.tug-old && $C ps -a --format '{{.Names}}' | grep -qx up.tug-old; then
+	pass tug_old_not_started
+else
+	fail tug_old_not_started "$($C ps -a --format '{{.Names}} {{.Status}}' | tr '\n' ' ')"
 fi
 exit 0
