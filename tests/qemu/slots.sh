@@ -19,6 +19,17 @@
 #   deadline         a trial whose boot manifest fails does not commit; PID 1
 #                    reboots at the trial's deadline and the next boot is back
 #                    on the old slot
+#   healthy_commit   a trial whose manifest runs a container with a health
+#                    check and one without commits only after the first is
+#                    healthy and the second ran its stable period
+#   unhealthy_no_commit  a trial whose container turns unhealthy is not
+#                    committed (the runner says why) and PID 1 reboots at the
+#                    deadline
+# The containers' store (blobs, layers, leases, tmp, containers, networks,
+# volumes) is not on the minix disk (names are at most 60 characters there):
+# symlinks to the initramfs' own root, one filesystem so that the store's
+# renames work. Every boot loads the images again; the containers are
+# read-only (a bind mount of the image's one layer, no overlayfs).
 # Usage: tests/qemu/slots.sh. TUG_BUILD=DIR tests DIR/qemu-x86_64/tug.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -26,7 +37,7 @@ SUITE=qemu-slots
 . "$top/tests/lib.sh"
 cd "$top" || exit 1
 b=qemu-x86_64
-names="good_trial_boot good_stays bad_tries bad_rolls_back deadline"
+names="good_trial_boot good_stays bad_tries bad_rolls_back deadline healthy_commit unhealthy_no_commit"
 tug=${TUG_BUILD:-build}/$b/tug
 work=${TUG_BUILD:-build}/$b/qemu-slots
 
@@ -73,6 +84,11 @@ for k in drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_
 done
 for i in 1 2 3 4 5 6 7 8 9 10; do [ -b /dev/vda ] && break; /bin/busybox sleep 0.2; done
 /bin/busybox mount -t minix /dev/vda /var/lib/tug || echo "preinit: mount /dev/vda failed"
+for d in blobs layers leases tmp containers networks volumes; do
+	/bin/busybox mkdir -p /store/\$d
+	[ -L /var/lib/tug/\$d ] || { /bin/busybox rm -rf /var/lib/tug/\$d; /bin/busybox ln -s /store/\$d /var/lib/tug/\$d; }
+done
+/bin/busybox rm -f /var/lib/tug/refs.json
 exec /init
 SH
 S=/var/lib/tug
@@ -117,8 +133,62 @@ cat >"$work/extra/etc/tug/p8.sh" <<SH
 #!/bin/sh
 echo "exe=\$(busybox readlink /proc/1/exe)"
 tug slot status | sed 's/^/status: /'
-rm -f $S/manifest.json
+# Next: a trial whose containers must prove healthy before it commits.
+tug slot install --tries 1 --deadline 90 /usr/lib/tug/good
+cp /etc/tug/hc-manifest.json $S/manifest.json
+kill -INT 1; sleep 60
 SH
+cat >"$work/extra/etc/tug/p9.sh" <<SH
+#!/bin/sh
+echo "exe=\$(busybox readlink /proc/1/exe)"
+tug slot status | sed 's/^/status: /'
+tug ps --format '{{.Names}} {{.Status}}' | sed 's/^/ps: /'
+# Next: a trial whose container turns unhealthy.
+tug slot install --tries 1 --deadline 40 /usr/lib/tug/good
+sed 's/hc:ok/hc:bad/' /etc/tug/hc-manifest.json >$S/manifest.json
+kill -INT 1; sleep 60
+SH
+cat >"$work/extra/etc/tug/hc-manifest.json" <<'J'
+{ "hostname": "slots-test",
+  "images": [ { "archive": "/etc/tug/hc.tar" } ],
+  "containers": [
+    { "name": "checked", "image": "hc:ok", "network": "none", "read_only": true,
+      "cmd": ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done"] },
+    { "name": "plain", "image": "hc:plain", "network": "none", "read_only": true,
+      "cmd": ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done"] } ] }
+J
+# From mkimage's busybox image: hc:ok has a HEALTHCHECK that passes (its
+# first probe runs 1 s after the start, so the runner has to wait), hc:bad
+# one that always fails, hc:plain none.
+python3 - "build/busybox/$(board_var BOARD_DEBARCH)/busybox-image.tar" "$work/extra/etc/tug/hc.tar" <<'PY' ||
+import hashlib, io, json, sys, tarfile
+src, out = sys.argv[1:3]
+files = {}
+with tarfile.open(src) as t:
+    for m in t.getmembers():
+        if m.isfile():
+            files[m.name.lstrip("./")] = t.extractfile(m).read()
+man = json.loads(files["manifest.json"])[0]
+base = json.loads(files[man["Config"]])
+entries = []
+for tag, test in (("hc:ok", ["CMD", "true"]),
+                  ("hc:bad", ["CMD-SHELL", "echo not today; exit 1"]), ("hc:plain", None)):
+    cfg = json.loads(json.dumps(base))
+    if test:
+        cfg["config"]["Healthcheck"] = {"Test": test, "Interval": 1000000000,
+                                        "Timeout": 5000000000, "Retries": 2}
+    data = json.dumps(cfg).encode()
+    name = hashlib.sha256(data).hexdigest() + ".json"
+    files[name] = data
+    entries.append({"Config": name, "RepoTags": [tag], "Layers": man["Layers"]})
+files["manifest.json"] = json.dumps(entries).encode()
+with tarfile.open(out, "w") as t:
+    for name in sorted(files):
+        ti = tarfile.TarInfo(name)
+        ti.size = len(files[name])
+        t.addfile(ti, io.BytesIO(files[name]))
+PY
+	skip_all "cannot make the health check images"
 chmod 755 "$work/extra/preinit" "$work"/extra/etc/tug/p*.sh
 tools/mkimage.sh --board $b --out "$work/img" --manifest "$work/extra/etc/tug/manifest.json" \
 	--extra "$work/extra" --no-preload --no-watchdog >/dev/null 2>"$work/mkimage.log" ||
@@ -172,8 +242,21 @@ boot 7 p7
 rc7=$rc dl=$(printf '%s\n' "$con" | grep -c 'slot b not committed in time: rebooting')
 tb=$(printf '%s\n' "$con" | grep -c 'trial boot of slot b, try 1 of 1')
 boot 8 p8
-if [ "$rc7" -eq 4 ] && [ "$dl" = 1 ] && [ "$tb" = 1 ] && [ "$rc" -eq 0 ] &&
+if [ "$rc7" -eq 4 ] && [ "$dl" = 1 ] && [ "$tb" = 1 ] && [ "$rc" -eq 4 ] &&
 	has 'slot b not committed after 1 tries: back to slot a' && has 'exe=/var/lib/tug/slots/a'; then
 	pass "$b/deadline"
 else fail "$b/deadline" "boot 7: qemu-run exit $rc7, trial boots $tb, deadline reboots $dl; boot 8: exit $rc: $(why)"; fi
+boot 9 p9
+# The wait comes before the commit, and it saw the health check pass.
+order=$(printf '%s\n' "$con" | grep -o 'waiting for the containers to prove healthy\|2 containers proved themselves\|slot b committed' | tr '\n' '|')
+if [ "$rc" -eq 4 ] && [ "$order" = 'waiting for the containers to prove healthy|2 containers proved themselves|slot b committed|' ] &&
+	has 'status: active: b' && has 'ps: checked Up .*(healthy)'; then
+	pass "$b/healthy_commit"
+else fail "$b/healthy_commit" "qemu-run exit $rc, order '$order': $(why)"; fi
+boot 10 p7 150
+if [ "$rc" -eq 4 ] && has 'slots: trial boot of slot a, try 1 of 1' &&
+	has 'trial of slot a: not committing: checked: unhealthy' && ! has 'slot a committed' &&
+	has 'slot a not committed in time: rebooting'; then
+	pass "$b/unhealthy_no_commit"
+else fail "$b/unhealthy_no_commit" "qemu-run exit $rc: $(why)"; fi
 exit 0
