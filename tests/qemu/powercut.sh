@@ -133,14 +133,11 @@ mkdir -p $P
 up() { cut -d' ' -f1 /proc/uptime; }
 rev_now() { grep Revision $S/update/current.json 2>/dev/null | tr -cd 0-9; }
 images_now() { tug ps --format '{{.Names}}={{.Image}}' | sort | tr '\n' ' '; }
-# keeper children vs running containers
+# How many children the keeper has (every container is one).
 keeper_children() {
-	for p in /proc/[0-9]*; do
-		[ "$(cat $p/comm 2>/dev/null)" = tug-keeper ] || continue
-		cat $p/task/*/children 2>/dev/null | wc -w
-		return
-	done
-	echo none
+	k=$(cat /run/tug/keeper.pid 2>/dev/null)
+	[ -n "$k" ] && [ -d /proc/$k ] || { echo none; return; }
+	cat /proc/$k/task/*/children 2>/dev/null | wc -w
 }
 # Why the device is not consistent, or nothing. One ps for everything:
 # "ID NAME IMAGE STATE" of every container.
@@ -351,7 +348,7 @@ lane() {
 		elif wait_for "$L" $i '^PC-BEGIN' 90; then
 			kind=$(con "$L" $i | sed -n 's/^PC-BEGIN \([a-z]*\) .*/\1/p')
 			eval "len=\$len_$kind"
-			# Anywhere from the start marker to 20% past the measured length.
+			# Anywhere from the start marker to 20% past the window.
 			delay=$(awk -v s="$seed" -v r="$((L * 1000 + i))" -v l="$len" \
 				'BEGIN { srand(s * 10000 + r); printf "%d", rand() * l * 1.2 }')
 			sleep "$(awk -v m="$delay" 'BEGIN { print m / 1000 }')"
@@ -360,6 +357,17 @@ lane() {
 			# Where it landed: the last engine event before the cut.
 			at=$(con "$L" $i | sed -n 's/^PC-EV .* tug [a-z]*: \([a-z]*\) .*/\1/p; s/^\(PC-END\).*/done/p' | tail -n 1)
 			echo "$kind:${at:-begin}" >>"$work/lane-$L.phases"
+			# A transaction that ended before the cut: its length is the
+			# window of the next cut of this kind (the host's load changes).
+			e=$(con "$L" $i | sed -n "s/^PC-END $kind [0-9]* //p")
+			bgn=$(con "$L" $i | sed -n "s/^PC-BEGIN $kind //p")
+			# One cut before the end: the window grows a little, so that
+			# cuts still reach the commit when the host slows down.
+			if [ -n "$e" ] && [ -n "$bgn" ]; then
+				eval "len_$kind=$(ms "$bgn" "$e")"
+			else
+				eval "len_$kind=$((len * 11 / 10))"
+			fi
 			log "lane $L boot $i: $kind cut after $delay ms (at ${at:-begin})"
 		else
 			cut_power "$L" 2>/dev/null
