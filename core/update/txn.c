@@ -692,6 +692,16 @@ static void verify_record(struct txn *t)
 	}
 }
 
+/*
+ * A container without a health check counts as stable from the later of
+ * its start and its adoption by a restarted tugd (or its start at daemon
+ * start after a reboot): running through the restart is not seen.
+ */
+static uint64_t stable_since(const struct container *c, const struct txn_slot *ts)
+{
+	return c->started_ms > ts->started_ms ? c->started_ms : ts->started_ms;
+}
+
 /* 1: all proved themselves, 0: not yet, -1: one failed (why says which). */
 static int verify(struct daemon *d, struct txn *t, char *why, size_t size)
 {
@@ -728,7 +738,7 @@ static int verify(struct daemon *d, struct txn *t, char *why, size_t size)
 				step(d, t, "healthy", sget(s, "Name"), "health check passed");
 				continue;
 			}
-		} else if (now - ts->started_ms >= t->stable_ms) {
+		} else if (now - stable_since(c, ts) >= t->stable_ms) {
 			ts->ok = true;
 			step(d, t, "stable", sget(s, "Name"), "running for %llums without a health check",
 			     (unsigned long long)t->stable_ms);
