@@ -123,12 +123,16 @@ void h_tug_revisions(struct daemon *d, struct conn *c)
 	api_reply_json(c, 200, arr);
 }
 
-/* Calls that change the container of their path; reads and exec are let through. */
+/*
+ * Calls that change the container of their path (or, for networks, of
+ * their body); reads and exec are let through.
+ */
 static const char *const changing[] = {
 	"POST /containers/{}/start",   "POST /containers/{}/stop",    "POST /containers/{}/kill",
 	"POST /containers/{}/restart", "POST /containers/{}/pause",   "POST /containers/{}/unpause",
 	"POST /containers/{}/rename",  "POST /containers/{}/update",  "DELETE /containers/{}",
-	"PUT /containers/{}/archive",  NULL,
+	"PUT /containers/{}/archive",  "POST /networks/{}/connect",   "POST /networks/{}/disconnect",
+	NULL,
 };
 
 bool update_lock_refuses(struct daemon *d, struct conn *c)
@@ -151,6 +155,14 @@ bool update_lock_refuses(struct daemon *d, struct conn *c)
 		if (strcmp(call, *p))
 			continue;
 		ctr = ctr_find(d, c->params[0]);
+		if (!strncmp(call, "POST /networks/", 15)) {
+			/* The container is named in the body: {"Container": ...}. */
+			_cleanup_json_ cJSON *body = cJSON_ParseWithLength(buf_head(&c->body_buf),
+									   buf_size(&c->body_buf));
+			const char *ref = cJSON_GetStringValue(cJSON_GetObjectItem(body, "Container"));
+
+			ctr = ref ? ctr_find(d, ref) : NULL;
+		}
 		if (!ctr || !update_involves(ctr))
 			return false;
 		api_error(c, 409,

@@ -4,7 +4,8 @@
 SUITE=update_net
 . "$(dirname "$0")/../lib.sh"
 names="apply_two_networks apply_both_networks_reachable apply_single_network_string \
- apply_missing_network_rejected apply_networks_unchanged_kept apply_network_list_changed_replaced"
+ apply_missing_network_rejected apply_networks_unchanged_kept apply_network_list_changed_replaced \
+ lock_network_connect_refused lock_network_connect_after_commit"
 require_root $names
 command -v docker >/dev/null || { for n in $names; do skip "$n" "docker CLI not installed"; done; exit 0; }
 command -v ip >/dev/null || { for n in $names; do skip "$n" "no ip(8) to build the test namespace"; done; exit 0; }
@@ -55,4 +56,18 @@ check apply_networks_unchanged_kept sh -c "$TUGC apply $T/s1.json >$T/ap2.out 2>
 sed 's/\["lan", "mgmt"\]/["mgmt"]/' "$T/s1.json" >"$T/s2.json"
 $TUGC apply "$T/s2.json" >"$T/ap3.out" 2>&1
 check apply_network_list_changed_replaced sh -c "grep -q ' committed$' $T/ap3.out && grep -q 'unchanged *db' $T/ap3.out && [ \"\$(docker inspect -f '{{range \$k, \$v := .NetworkSettings.Networks}}{{\$k}} {{end}}' web)\" = 'mgmt ' ]"
+
+# The transaction lock covers network connect/disconnect (container in the body).
+cat >"$T/slow.json" <<'J'
+{"containers": [{"name": "slow", "image": "app:v1", "command": ["sleep", "600"], "networks": ["lan"],
+ "healthcheck": {"test": ["CMD-SHELL", "test -f /tmp/ready"], "interval": 0.2, "retries": 1000}}],
+ "deadline": 30}
+J
+PROGRESS="curl -s --unix-socket $T/run/tug.sock http://x/tug/v1/progress"
+$TUGC apply --detach "$T/slow.json" >/dev/null 2>&1
+for i in $(seq 100); do $PROGRESS | grep -q '"Phase":"verify"' && break; sleep 0.1; done
+check lock_network_connect_refused sh -c "! $D network connect mgmt slow 2>$T/lk.out && grep -q 'locked by apply' $T/lk.out && ! $D network disconnect lan slow 2>/dev/null"
+$D exec slow touch /tmp/ready
+for i in $(seq 200); do $PROGRESS | grep -q '"Done":true' && break; sleep 0.1; done
+check lock_network_connect_after_commit sh -c "$D network connect mgmt slow && [ \"\$(docker inspect -f '{{range \$k, \$v := .NetworkSettings.Networks}}{{\$k}} {{end}}' slow)\" = 'lan mgmt ' ]"
 exit 0
