@@ -28,6 +28,12 @@ int process_set_hostname(const char *hostname, const char *domainname, struct tu
 int process_set_user(uid_t uid, gid_t gid, const gid_t *groups, size_t n_groups,
 		     struct tug_err *err);
 int process_set_no_new_privs(struct tug_err *err);
+/*
+ * Every signal back to its default action, none blocked: what an engine
+ * ignores (SIGPIPE) or blocks (SIGCHLD, for its signalfd) is not the
+ * container's, and exec keeps both.
+ */
+void process_reset_signals(void);
 /* args0 on the PATH of env (or the default PATH) -> out, checked executable. */
 int process_find_exec(const char *args0, const char *const *env, char *out, size_t outsz,
 		      struct tug_err *err);

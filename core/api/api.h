@@ -67,6 +67,8 @@ struct conn {
 	bool flush_early;	/* api_container_exit_early(): a stream it may answer */
 	int64_t since, until;
 	struct log_cursor cursor;
+	struct log_backlog backlog;	/* docker logs: the kept files, sent as taken */
+	bool catchup;			/* backlog, then the cursor, not yet sent */
 	cJSON *filters;
 	struct registry_job *job;	/* pull/push/login running for this request */
 	struct {
@@ -125,6 +127,8 @@ void api_conn_tick(struct daemon *d, struct conn *c);
 
 /* Streams fed by the engine. */
 void api_logs_poll(struct daemon *d, struct conn *c);
+/* The next piece of a logs reply's kept records, when out runs low. */
+void api_logs_pump(struct conn *c);
 void api_container_exited(struct daemon *d, struct container *c);
 /* Answer the waiters now (all but "restart"), before the exit is saved. */
 void api_container_exit_early(struct daemon *d, struct container *c);

@@ -22,6 +22,10 @@ static void refill(struct conn *c)
 	const size_t piece = 256 * 1024;
 	ssize_t n;
 
+	if (c->catchup && buf_size(&c->out) < piece / 4) {
+		api_logs_pump(c);
+		return;
+	}
 	if (!c->sending || buf_size(&c->out) >= piece / 4)
 		return;
 	if (buf_reserve(&c->out, piece)) {
@@ -174,6 +178,8 @@ void api_stream_end(struct conn *c)
 	if (c->exec)
 		c->exec = NULL;
 	log_cursor_close(&c->cursor);
+	log_backlog_close(&c->backlog);
+	c->catchup = false;
 	http_request_free(&c->req);
 	c->have_req = false;
 }
@@ -468,6 +474,7 @@ void api_conn_close(struct daemon *d, struct conn *c)
 		c->exec->conn = NULL;
 	api_registry_job_cancel(d, c);
 	log_cursor_close(&c->cursor);
+	log_backlog_close(&c->backlog);
 	cJSON_Delete(c->filters);
 	http_request_free(&c->req);
 	buf_free(&c->in);

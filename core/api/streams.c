@@ -87,10 +87,42 @@ void h_ctr_logs(struct daemon *d, struct conn *c)
 	api_stream_begin(c, c->mux ? "application/vnd.docker.multiplexed-stream"
 				   : "application/vnd.docker.raw-stream");
 	c->stream = SK_LOGS;
+	if (!ctr_is_running(ctr) && ctr->state != CS_RESTARTING)
+		c->follow = false;
+	if (ntail < 0) {
+		/*
+		 * Everything kept (30 MB by default): sent a piece at a time as
+		 * the client takes it (api_logs_pump), never read whole into
+		 * tugd's memory. The files are open before anything is sent, so a
+		 * rotation meanwhile loses or doubles nothing.
+		 */
+		log_backlog_open(&c->backlog, ctr->log_path, d->cfg.log_max_files);
+		log_cursor_open(&c->cursor, ctr->log_path, true);
+		c->catchup = true;
+		api_logs_pump(c);
+		return;
+	}
 	/* Open the cursor first so nothing written meanwhile is lost or doubled. */
 	log_cursor_open(&c->cursor, ctr->log_path, false);
 	log_read_all(ctr->log_path, d->cfg.log_max_files, ntail, on_record, c, &err);
-	if (!c->follow || (!ctr_is_running(ctr) && ctr->state != CS_RESTARTING)) {
+	if (!c->follow) {
+		c->ctr = NULL;
+		api_stream_end(c);
+	}
+}
+
+void api_logs_pump(struct conn *c)
+{
+	const size_t piece = 64 * 1024;
+
+	if (!c->catchup)
+		return;
+	if (log_backlog_read(&c->backlog, piece, on_record, c) ||
+	    log_cursor_read(&c->cursor, piece, on_record, c))
+		return;
+	c->catchup = false;
+	log_backlog_close(&c->backlog);
+	if (!c->follow) {
 		c->ctr = NULL;
 		api_stream_end(c);
 	}
@@ -98,7 +130,9 @@ void h_ctr_logs(struct daemon *d, struct conn *c)
 
 void api_logs_poll(struct daemon *d, struct conn *c)
 {
-	if (c->ctr)
+	if (c->catchup)
+		api_logs_pump(c);
+	else if (c->ctr)
 		log_cursor_poll(&c->cursor, on_record, c);
 }
 
@@ -130,6 +164,12 @@ static void container_exited(struct daemon *d, struct container *ctr, bool early
 	for (struct conn *c = d->conns; c; c = c->next) {
 		if (c->ctr != ctr || c->dead)
 			continue;
+		if (c->stream == SK_LOGS && c->catchup) {
+			/* The pump ends it once everything on disk is sent. */
+			if (ctr->state != CS_RESTARTING)
+				c->follow = false;
+			continue;
+		}
 		if (c->stream == SK_LOGS || c->stream == SK_ATTACH) {
 			/* Everything the container wrote is on disk now: send it, then end. */
 			log_cursor_poll(&c->cursor, on_record, c);
@@ -230,7 +270,9 @@ void api_container_removed(struct daemon *d, struct container *ctr)
 	for (struct conn *c = d->conns; c; c = c->next)
 		if (c->ctr == ctr) {
 			c->ctr = NULL;
-			if (c->stream == SK_LOGS || c->stream == SK_WAIT)
+			if (c->stream == SK_LOGS && c->catchup)
+				c->follow = false; /* the pump ends it: the files are open */
+			else if (c->stream == SK_LOGS || c->stream == SK_WAIT)
 				api_stream_end(c);
 			else
 				c->close_after = true;

@@ -287,27 +287,36 @@ static void cursor_line(void *p, const char *line, size_t len)
 		cc->fn(cc->ctx, &r);
 }
 
-static void drain(struct log_cursor *c, log_record_fn fn, void *ctx)
+/*
+ * Records from fd into fn, whole lines only (the rest waits in partial),
+ * about max bytes at most: 1 when it stopped with more to read.
+ */
+static int drain_fd(int fd, struct buf *partial, size_t max, log_record_fn fn, void *ctx)
 {
 	char data[16384];
 	ssize_t n;
+	size_t done = 0;
 	struct cursor_ctx cc = { fn, ctx };
 
-	while ((n = read(c->fd, data, sizeof(data))) > 0) {
+	while ((n = read(fd, data, sizeof(data))) > 0) {
 		const char *last;
 
-		buf_add(&c->partial, data, (size_t)n);
-		last = memrchr(buf_head(&c->partial), '\n', buf_size(&c->partial));
-		if (!last)
-			continue;
-		size_t upto = (size_t)(last - buf_head(&c->partial)) + 1;
+		buf_add(partial, data, (size_t)n);
+		done += (size_t)n;
+		last = memrchr(buf_head(partial), '\n', buf_size(partial));
+		if (last) {
+			size_t upto = (size_t)(last - buf_head(partial)) + 1;
 
-		each_line(buf_head(&c->partial), upto, cursor_line, &cc);
-		buf_consume(&c->partial, upto);
+			each_line(buf_head(partial), upto, cursor_line, &cc);
+			buf_consume(partial, upto);
+		}
+		if (done >= max)
+			return 1;
 	}
+	return 0;
 }
 
-int log_cursor_poll(struct log_cursor *c, log_record_fn fn, void *ctx)
+int log_cursor_read(struct log_cursor *c, size_t max, log_record_fn fn, void *ctx)
 {
 	struct stat st;
 
@@ -318,7 +327,8 @@ int log_cursor_poll(struct log_cursor *c, log_record_fn fn, void *ctx)
 		if (fstat(c->fd, &st) == 0)
 			c->ino = st.st_ino;
 	}
-	drain(c, fn, ctx);
+	if (drain_fd(c->fd, &c->partial, max, fn, ctx))
+		return 1;
 	/* Rotated: the old file is finished (we drained it); go to the new one. */
 	if (stat(c->path, &st) == 0 && st.st_ino != c->ino) {
 		close(c->fd);
@@ -326,9 +336,57 @@ int log_cursor_poll(struct log_cursor *c, log_record_fn fn, void *ctx)
 		c->ino = st.st_ino;
 		buf_free(&c->partial);
 		if (c->fd >= 0)
-			drain(c, fn, ctx);
+			return drain_fd(c->fd, &c->partial, max, fn, ctx);
 	}
 	return 0;
+}
+
+int log_cursor_poll(struct log_cursor *c, log_record_fn fn, void *ctx)
+{
+	log_cursor_read(c, SIZE_MAX, fn, ctx);
+	return 0;
+}
+
+int log_backlog_open(struct log_backlog *b, const char *path, int max_files)
+{
+	memset(b, 0, sizeof(*b));
+	if (max_files < 2)
+		return 0;
+	b->fds = calloc((size_t)max_files - 1, sizeof(int));
+	if (!b->fds)
+		return -1;
+	for (int i = max_files - 1; i >= 1; i--) {
+		char p[600];
+		int fd;
+
+		snprintf(p, sizeof(p), "%s.%d", path, i);
+		fd = open(p, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+			b->fds[b->n++] = fd;
+	}
+	return 0;
+}
+
+int log_backlog_read(struct log_backlog *b, size_t max, log_record_fn fn, void *ctx)
+{
+	for (; b->i < b->n; b->i++) {
+		if (drain_fd(b->fds[b->i], &b->partial, max, fn, ctx))
+			return 1;
+		buf_free(&b->partial); /* a torn last line from a crash */
+		close(b->fds[b->i]);
+		b->fds[b->i] = -1;
+	}
+	return 0;
+}
+
+void log_backlog_close(struct log_backlog *b)
+{
+	for (int i = b->i; i < b->n; i++)
+		if (b->fds[i] >= 0)
+			close(b->fds[i]);
+	free(b->fds);
+	buf_free(&b->partial);
+	memset(b, 0, sizeof(*b));
 }
 
 void log_cursor_close(struct log_cursor *c)

@@ -63,6 +63,24 @@ struct log_cursor {
 int log_cursor_open(struct log_cursor *c, const char *path, bool at_start);
 /* Deliver records appended since the last call. */
 int log_cursor_poll(struct log_cursor *c, log_record_fn fn, void *ctx);
+/* The same, about max bytes at most: 1 when it stopped with more to read. */
+int log_cursor_read(struct log_cursor *c, size_t max, log_record_fn fn, void *ctx);
 void log_cursor_close(struct log_cursor *c);
+
+/*
+ * The rotated files (.N ... .1), oldest first, open from the start so a
+ * rotation meanwhile loses nothing; read a piece at a time as a client
+ * takes them. The current file is the cursor's (opened at its start).
+ */
+struct log_backlog {
+	int *fds;
+	int n, i;
+	struct buf partial;
+};
+
+int log_backlog_open(struct log_backlog *b, const char *path, int max_files);
+/* About max bytes of records: 1 while more is left, 0 at the end. */
+int log_backlog_read(struct log_backlog *b, size_t max, log_record_fn fn, void *ctx);
+void log_backlog_close(struct log_backlog *b);
 
 #endif

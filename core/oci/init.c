@@ -195,6 +195,7 @@ static int after_pivot(const struct oci_init_args *a, struct tug_err *err)
 int oci_exec_process(const struct oci_process *p, const cJSON *seccomp, const char *path,
 		     struct tug_err *err)
 {
+	process_reset_signals();
 	if (process_set_rlimits(p->rlimits, p->n_rlimits, err) < 0)
 		return -1;
 	if (p->has_oom_score_adj && process_set_oom_score_adj(p->oom_score_adj, err) < 0)

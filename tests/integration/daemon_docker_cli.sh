@@ -33,6 +33,16 @@ sleep 1
 check ps_filter sh -c "$D ps --filter name=web --format '{{.Names}}' | grep -qx web"
 check logs sh -c "$D logs --tail 1 web | grep -qx tick"
 check logs_follow sh -c "timeout 3 docker logs -f web | head -2 | grep -q tick"
+# The engine ignores SIGPIPE and blocks SIGCHLD; its containers must not
+# (yes | head would never end): nothing ignored, nothing blocked.
+check signals_default sh -c "[ \"\$($D run --rm busybox grep -E '^Sig(Ign|Blk)' /proc/self/status | tr -d '\t' | tr '\n' ' ')\" = 'SigBlk:0000000000000000 SigIgn:0000000000000000 ' ]"
+# A log past tugd's 8 MB per-client buffer (and rotated once: 10 MB files)
+# comes out whole, in order, with and without -f.
+$D run -d --name biglog busybox sh -c 'yes 0123456789012345678901234567890123456789012345678901234567 | head -n 150000; echo last-line' >/dev/null
+$D wait biglog >/dev/null
+check logs_big sh -c "$D logs biglog >$T/big.txt && [ \$(wc -l <$T/big.txt) = 150001 ] && [ \"\$(tail -1 $T/big.txt)\" = last-line ] &&
+	[ \$($D logs -f biglog | wc -l) = 150001 ] && [ \$($TUG logs biglog | wc -l) = 150001 ] && ls $T/state/containers/*/*.log.1 >/dev/null"
+$D rm -f biglog >/dev/null
 check exec sh -c "[ \"\$($D exec web echo inside)\" = inside ]"
 $D exec web sh -c 'exit 3'
 [ $? = 3 ] && pass exec_exit_code || fail exec_exit_code "expected 3"
