@@ -45,6 +45,13 @@ kill_all() {
 	done
 	sleep 0.3
 }
+# SIGTERM to tugd, and wait until it is gone (so the next one is asked).
+stop_tugd() {
+	_p=$(cat "$T/run/tugd.pid" 2>/dev/null)
+	kill "$_p" 2>/dev/null
+	for i in $(seq 100); do kill -0 "$_p" 2>/dev/null || return 0; sleep 0.05; done
+	kill -9 "$_p" 2>/dev/null
+}
 reboot_sim() {
 	kill_all
 	awk -v t="$T/run/" 'index($5, t) == 1 {print $5}' /proc/self/mountinfo | sort -r |
@@ -87,8 +94,7 @@ $C rm -f db web >/dev/null 2>&1
 $C run -d --name al --restart always app:v1 >/dev/null
 $C run -d --name us --restart unless-stopped app:v1 >/dev/null
 $C stop al us >/dev/null
-kill "$(cat "$T/run/tugd.pid")"
-sleep 0.5
+stop_tugd
 start_tugd
 if wait_running al && ! running us; then
 	pass stopped_always_restarted
@@ -129,8 +135,7 @@ fi
 # tugd dies in the verify phase of an update (TUG_FAULT) and resumes it.
 $C run -d --name up --restart always app:v1 >/dev/null
 wait_running up
-kill "$(cat "$T/run/tugd.pid")"
-sleep 0.5
+stop_tugd
 TUG_FAULT=verify "$T/tugd" >>"$T/tugd.log" 2>&1 &
 for i in $(seq 100); do $C info >/dev/null 2>&1 && break; sleep 0.1; done
 $C update --stable 4 --deadline 30 up app:v2 >/dev/null 2>&1
