@@ -358,6 +358,25 @@ void ctr_tick(struct daemon *d)
 	}
 }
 
+/* Whether c->pid runs in the container's cgroup (/tug/<id>): it is that container's. */
+static bool pid_in_ctr_cgroup(const struct container *c)
+{
+	char path[64], buf[1024];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)c->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return strstr(buf, c->id) != NULL;
+}
+
 /* After a restart of tugd: find out what became of each container meanwhile. */
 void ctr_adopt(struct daemon *d, struct container *c)
 {
@@ -383,9 +402,10 @@ void ctr_adopt(struct daemon *d, struct container *c)
 	}
 	/*
 	 * After a reboot (or a new keeper) the keeper keeps nothing for it, and
-	 * its old pid may now be another process's: never adopt that one.
+	 * its old pid may now be another process's: adopt it only when it still
+	 * runs in the container's own cgroup (a keeper that died left it).
 	 */
-	if (!keeper_forgot(d, c->id))
+	if (!keeper_forgot(d, c->id) || pid_in_ctr_cgroup(c))
 		watch_pid(d, c);
 	if (c->pidfd < 0) {
 		/* Neither running nor recorded: /run was wiped (reboot) or the keeper died. */

@@ -10,12 +10,15 @@
 #   reused_pid_not_adopted    a container whose old pid now belongs to
 #                             another process is not taken for running, and
 #                             that process is left alone
+#   keeper_death_adopts       with a new keeper (the old one SIGKILLed), a
+#                             container still running in its own cgroup is
+#                             adopted again, not taken for lost and doubled
 #   tug_old_not_started       the old side (NAME.tug-old, restart always) of
 #                             an update that tugd resumes in its verify phase
 #                             is not started at daemon start
 SUITE=reboot
 . "$(dirname "$0")/../lib.sh"
-require_root always_back_after_reboot stopped_always_restarted reused_pid_not_adopted tug_old_not_started
+require_root always_back_after_reboot stopped_always_restarted reused_pid_not_adopted keeper_death_adopts tug_old_not_started
 T=$(tmpdir)
 mkdir -p "$T/state" "$T/run" "$T/rootfs"
 ln -s "$TUG" "$T/tugd"
@@ -131,6 +134,27 @@ else
 	kill "$foreign" 2>/dev/null
 	foreign=
 fi
+
+$C run -d --name kd --restart always app:v1 >/dev/null
+wait_running kd
+kpid=$($C inspect -f '{{.State.Pid}}' kd)
+if ! grep -q "$($C inspect -f '{{.Id}}' kd)" /proc/"$kpid"/cgroup 2>/dev/null; then
+	skip keeper_death_adopts "containers get no cgroup of their own on this host"
+else
+	kill -9 "$(cat "$T/run/tugd.pid")" "$(cat "$T/run/keeper.pid")"
+	sleep 0.3
+	start_tugd
+	sleep 0.5
+	st=$($C inspect -f '{{.State.Status}} {{.State.Pid}}' kd)
+	if [ "$st" = "running $kpid" ] && kill -0 "$kpid" 2>/dev/null &&
+		[ "$($C ps -q | wc -l)" = 1 ]; then
+		pass keeper_death_adopts
+	else
+		fail keeper_death_adopts "kd is '$st' (was pid $kpid, alive: $(kill -0 "$kpid" 2>/dev/null && echo yes || echo no))"
+	fi
+fi
+kill -9 "$kpid" 2>/dev/null
+$C rm -f kd >/dev/null 2>&1
 
 # tugd dies in the verify phase of an update (TUG_FAULT) and resumes it.
 $C run -d --name up --restart always app:v1 >/dev/null
