@@ -181,6 +181,35 @@ static void each_line(const char *data, size_t len, void (*fn)(void *, const cha
 	}
 }
 
+/*
+ * Lines from fd into fn, whole lines only (the rest waits in partial),
+ * about max bytes at most: 1 when it stopped with more to read.
+ */
+static int drain_lines(int fd, struct buf *partial, size_t max,
+		       void (*fn)(void *, const char *, size_t), void *ctx)
+{
+	char data[16384];
+	ssize_t n;
+	size_t done = 0;
+
+	while ((n = read(fd, data, sizeof(data))) > 0) {
+		const char *last;
+
+		buf_add(partial, data, (size_t)n);
+		done += (size_t)n;
+		last = memrchr(buf_head(partial), '\n', buf_size(partial));
+		if (last) {
+			size_t upto = (size_t)(last - buf_head(partial)) + 1;
+
+			each_line(buf_head(partial), upto, fn, ctx);
+			buf_consume(partial, upto);
+		}
+		if (done >= max)
+			return 1;
+	}
+	return 0;
+}
+
 struct read_ctx {
 	log_record_fn fn;
 	void *ctx;
@@ -230,19 +259,22 @@ int log_read_all(const char *path, int max_files, long tail, log_record_fn fn, v
 			return tug_err_set(err, ENOMEM, "read logs");
 		}
 	}
+	/* A piece at a time: memory is the tail's lines, not the files' size. */
 	for (int i = max_files - 1; i >= 0; i--) {
 		char p[600];
-		_cleanup_free_ char *data = NULL;
-		size_t len = 0;
-		struct tug_err e2;
+		struct buf partial = { 0 };
+		int fd;
 
 		if (i)
 			snprintf(p, sizeof(p), "%s.%d", path, i);
 		else
 			snprintf(p, sizeof(p), "%s", path);
-		if (read_file(AT_FDCWD, p, 1ULL << 30, &data, &len, &e2))
+		fd = open(p, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
 			continue;
-		each_line(data, len, ring_push, &rc);
+		drain_lines(fd, &partial, SIZE_MAX, ring_push, &rc);
+		buf_free(&partial);
+		close(fd);
 	}
 	for (long k = 0; k < rc.ring.n; k++) {
 		long idx = (rc.ring.start + k) % rc.ring.cap;
@@ -287,33 +319,12 @@ static void cursor_line(void *p, const char *line, size_t len)
 		cc->fn(cc->ctx, &r);
 }
 
-/*
- * Records from fd into fn, whole lines only (the rest waits in partial),
- * about max bytes at most: 1 when it stopped with more to read.
- */
+/* Records from fd into fn (see drain_lines). */
 static int drain_fd(int fd, struct buf *partial, size_t max, log_record_fn fn, void *ctx)
 {
-	char data[16384];
-	ssize_t n;
-	size_t done = 0;
 	struct cursor_ctx cc = { fn, ctx };
 
-	while ((n = read(fd, data, sizeof(data))) > 0) {
-		const char *last;
-
-		buf_add(partial, data, (size_t)n);
-		done += (size_t)n;
-		last = memrchr(buf_head(partial), '\n', buf_size(partial));
-		if (last) {
-			size_t upto = (size_t)(last - buf_head(partial)) + 1;
-
-			each_line(buf_head(partial), upto, cursor_line, &cc);
-			buf_consume(partial, upto);
-		}
-		if (done >= max)
-			return 1;
-	}
-	return 0;
+	return drain_lines(fd, partial, max, cursor_line, &cc);
 }
 
 int log_cursor_read(struct log_cursor *c, size_t max, log_record_fn fn, void *ctx)

@@ -41,7 +41,8 @@ check signals_default sh -c "[ \"\$($D run --rm busybox grep -E '^Sig(Ign|Blk)' 
 $D run -d --name biglog busybox sh -c 'yes 0123456789012345678901234567890123456789012345678901234567 | head -n 150000; echo last-line' >/dev/null
 $D wait biglog >/dev/null
 check logs_big sh -c "$D logs biglog >$T/big.txt && [ \$(wc -l <$T/big.txt) = 150001 ] && [ \"\$(tail -1 $T/big.txt)\" = last-line ] &&
-	[ \$($D logs -f biglog | wc -l) = 150001 ] && [ \$($TUG logs biglog | wc -l) = 150001 ] && ls $T/state/containers/*/*.log.1 >/dev/null"
+	[ \$($D logs -f biglog | wc -l) = 150001 ] && [ \$($TUG logs biglog | wc -l) = 150001 ] && ls $T/state/containers/*/*.log.1 >/dev/null &&
+	[ \"\$($D logs --tail 2 biglog | tr '\n' ' ')\" = '0123456789012345678901234567890123456789012345678901234567 last-line ' ]"
 $D rm -f biglog >/dev/null
 check exec sh -c "[ \"\$($D exec web echo inside)\" = inside ]"
 $D exec web sh -c 'exit 3'
