@@ -18,16 +18,6 @@
 
 #define IOBUF (64 * 1024)
 
-bool blob_is_gzip(const unsigned char *head, size_t n)
-{
-	return n >= 2 && head[0] == 0x1f && head[1] == 0x8b;
-}
-
-bool blob_is_squashfs(const unsigned char *head, size_t n)
-{
-	return n >= 4 && !memcmp(head, "hsqs", 4);
-}
-
 static int archive_fail(struct archive *a, struct tug_err *err, const char *what)
 {
 	int code = archive_errno(a);

@@ -92,8 +92,15 @@ static inline void tar_reader_free(struct archive *a)
 }
 #endif
 
-/* Sniff the first bytes of a blob. */
-bool blob_is_gzip(const unsigned char *head, size_t n);
-bool blob_is_squashfs(const unsigned char *head, size_t n);
+/* Sniff the first bytes of a blob (here: builds without libarchive use them). */
+static inline bool blob_is_gzip(const unsigned char *head, size_t n)
+{
+	return n >= 2 && head[0] == 0x1f && head[1] == 0x8b;
+}
+
+static inline bool blob_is_squashfs(const unsigned char *head, size_t n)
+{
+	return n >= 4 && head[0] == 'h' && head[1] == 's' && head[2] == 'q' && head[3] == 's';
+}
 
 #endif

@@ -85,10 +85,16 @@ void h_img_load(struct daemon *d, struct conn *c)
 	struct tug_err err;
 	char *text = NULL;
 	size_t len = 0;
-	FILE *mem = open_memstream(&text, &len);
+	FILE *mem;
 	bool quiet = http_query_bool(c->req.query, "quiet");
 	struct buf out = { 0 };
 	int rc;
+
+	if (!IS_ENABLED(CONFIG_IMAGE_ARCHIVE)) {
+		api_error(c, 501, "load: not supported by this build (CONFIG_IMAGE_ARCHIVE)");
+		return;
+	}
+	mem = open_memstream(&text, &len);
 
 	if (c->body_fd < 0) {
 		api_error(c, 500, "upload lost");
@@ -134,8 +140,13 @@ void h_img_get(struct daemon *d, struct conn *c)
 	size_t n = 0;
 	char tmpl[600];
 	int fd;
-	char *q = strdup(c->req.query), *save = NULL;
+	char *q, *save = NULL;
 
+	if (!IS_ENABLED(CONFIG_IMAGE_ARCHIVE)) {
+		api_error(c, 501, "save: not supported by this build (CONFIG_IMAGE_ARCHIVE)");
+		return;
+	}
+	q = strdup(c->req.query);
 	if (c->params[0][0])
 		names[n++] = c->params[0];
 	for (char *kv = strtok_r(q, "&", &save); kv && n < 64; kv = strtok_r(NULL, "&", &save))
