@@ -459,7 +459,7 @@ int boot_run(const struct manifest *m, const char *sock, long long init_start_us
 	init_say("boot: %zu of %zu containers started, %lld ms after /init",
 		 m->ncontainers - (size_t)failed, m->ncontainers, (init_now_us() - init_start_us) / 1000);
 	if (!failed && trial_wait(m, sock, init_start_us) < 0)
-		return 2;
+		return BOOT_TRIAL_NOT_PROVED;
 	return failed ? 1 : 0;
 }
 

@@ -23,6 +23,8 @@
  */
 int boot_run(const struct manifest *m, const char *socket_path, long long init_start_us,
 	     int modules_fd, int go_fd);
+/* boot_run's exit code when this boot is a trial whose containers did not prove healthy. */
+#define BOOT_TRIAL_NOT_PROVED 2
 
 /* The API socket answers (a connect succeeds) within timeout_ms. */
 int boot_wait_api(const char *socket_path, int timeout_ms);

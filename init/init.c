@@ -365,9 +365,14 @@ static void reap(struct init *in)
 			engine_died(in, status);
 		} else if (pid == in->boot) {
 			in->boot = 0;
-			if (WIFSIGNALED(status))
+			if (WIFSIGNALED(status)) {
 				init_say("boot: the manifest runner died of signal %d", WTERMSIG(status));
-			else if (WEXITSTATUS(status))
+			} else if (WEXITSTATUS(status) == BOOT_TRIAL_NOT_PROVED &&
+				   init_slot_trial_pending(in->slot)) {
+				/* No need to wait for the deadline: this try has failed. */
+				init_say("slots: slot %c did not prove healthy: rebooting", in->slot);
+				shut(in, SHUTDOWN_REBOOT);
+			} else if (WEXITSTATUS(status))
 				init_say("boot: some of the manifest failed (see above)");
 			boot_done(in, WIFEXITED(status) && !WEXITSTATUS(status));
 		} else if (pid == in->test) {
