@@ -29,7 +29,9 @@
 # The counts are printed on stderr: old, new, mixed, unclean, and where in
 # the transaction the cuts landed.
 # Usage: tests/qemu/powercut.sh. TUG_BUILD=DIR tests DIR/qemu-x86_64/tug;
-# POWERCUT_N=cuts, POWERCUT_SEED=seed.
+# POWERCUT_N=cuts, POWERCUT_SEED=seed (printed, to repeat a run),
+# POWERCUT_LANES=VMs cut in parallel (default 2, each its own disk and
+# its own share of the cuts).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 SUITE=qemu-powercut
@@ -406,6 +408,7 @@ lane() {
 	echo "oldn=$oldn newn=$newn mixed=$mixed unclean=$unclean incons=$incons none=$none noready=$noready final='$rc'" >"$res"
 }
 
+log "$N cuts on $LANES lanes, POWERCUT_SEED=$seed"
 start=$(date +%s)
 per=$((N / LANES))
 for l in $(seq "$LANES"); do
