@@ -289,30 +289,6 @@ int tar_writer_add_buf(struct archive *a, const char *name, const void *buf, siz
 	return 0;
 }
 
-int tar_writer_add_fd(struct archive *a, const char *name, int fd, struct tug_err *err)
-{
-	_cleanup_free_ char *buf = malloc(IOBUF);
-	struct stat st;
-	ssize_t n;
-
-	if (!buf)
-		return tug_err_set(err, ENOMEM, "%s", name);
-	if (fstat(fd, &st) < 0)
-		return tug_err_sys(err, "stat %s", name);
-	if (write_header(a, name, st.st_size, err) < 0)
-		return -1;
-	while ((n = read(fd, buf, IOBUF)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return tug_err_sys(err, "read %s", name);
-		}
-		if (archive_write_data(a, buf, (size_t)n) != n)
-			return archive_fail(a, err, name);
-	}
-	return 0;
-}
-
 static int copy_fd_data(struct archive *a, int fd, const char *name, struct tug_err *err)
 {
 	_cleanup_free_ char *buf = malloc(IOBUF);
@@ -330,6 +306,17 @@ static int copy_fd_data(struct archive *a, int fd, const char *name, struct tug_
 			return archive_fail(a, err, name);
 	}
 	return 0;
+}
+
+int tar_writer_add_fd(struct archive *a, const char *name, int fd, struct tug_err *err)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return tug_err_sys(err, "stat %s", name);
+	if (write_header(a, name, st.st_size, err) < 0)
+		return -1;
+	return copy_fd_data(a, fd, name, err);
 }
 
 #define TREE_MAX_DEPTH 128

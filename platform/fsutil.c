@@ -286,10 +286,14 @@ int remove_tree_detached(const char *path, struct tug_err *err)
 	return 0;
 }
 
-int sweep_gone(const char *dir, struct tug_err *err)
+/*
+ * Remove every entry of dir that match() picks: -1 when dir cannot be read,
+ * or (strict) when an entry could not go.
+ */
+static int sweep_dir(const char *dir, bool (*match)(const char *name), bool strict,
+		     struct tug_err *err)
 {
 	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	size_t n, sl = strlen(TUG_GONE_SUFFIX);
 	struct dirent *de;
 	int ret = 0;
 	DIR *d;
@@ -300,33 +304,32 @@ int sweep_gone(const char *dir, struct tug_err *err)
 	if (!d)
 		return tug_err_sys(err, "open %s", dir);
 	fd = -1;
-	while ((de = readdir(d))) {
-		n = strlen(de->d_name);
-		if (de->d_name[0] == '.' && n > sl + 1 &&
-		    !strcmp(de->d_name + n - sl, TUG_GONE_SUFFIX) &&
-		    remove_tree(dirfd(d), de->d_name, err) < 0)
+	while ((de = readdir(d)))
+		if (match(de->d_name) && remove_tree(dirfd(d), de->d_name, err) < 0 && strict)
 			ret = -1;
-	}
 	closedir(d);
 	return ret;
 }
 
+static bool is_gone(const char *name)
+{
+	size_t n = strlen(name), sl = strlen(TUG_GONE_SUFFIX);
+
+	return name[0] == '.' && n > sl + 1 && !strcmp(name + n - sl, TUG_GONE_SUFFIX);
+}
+
+static bool is_temp(const char *name)
+{
+	return name[0] == '.' && strstr(name, TUG_TMP_INFIX);
+}
+
+int sweep_gone(const char *dir, struct tug_err *err)
+{
+	return sweep_dir(dir, is_gone, true, err);
+}
+
 int sweep_temp_files(const char *dir, struct tug_err *err)
 {
-	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	struct dirent *de;
-	DIR *d;
-
-	if (fd < 0)
-		return errno == ENOENT ? 0 : tug_err_sys(err, "open %s", dir);
-	d = fdopendir(fd);
-	if (!d)
-		return tug_err_sys(err, "open %s", dir);
-	fd = -1;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' && strstr(de->d_name, TUG_TMP_INFIX))
-			remove_tree(dirfd(d), de->d_name, err);
-	}
-	closedir(d);
-	return 0;
+	/* A temp file that cannot go now is tried at the next start. */
+	return sweep_dir(dir, is_temp, false, err);
 }

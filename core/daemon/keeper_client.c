@@ -156,28 +156,29 @@ int keeper_query(struct daemon *d, const char *id, pid_t *pid, int *code, char *
 	return 0;
 }
 
-/* The pid the keeper runs for id, 0 when none (or the keeper cannot say). */
-pid_t keeper_pid(struct daemon *d, const char *id)
+/* What the keeper knows of id ({"known", "pid"}); NULL when it cannot say. */
+static cJSON *query(struct daemon *d, const char *id)
 {
 	cJSON *req = cJSON_CreateObject();
-	_cleanup_json_ cJSON *rep = NULL;
 	struct tug_err err;
 
 	cJSON_AddStringToObject(req, "op", "query");
 	cJSON_AddStringToObject(req, "id", id);
-	rep = call(d, req, NULL, &err);
+	return call(d, req, NULL, &err);
+}
+
+/* The pid the keeper runs for id, 0 when none (or the keeper cannot say). */
+pid_t keeper_pid(struct daemon *d, const char *id)
+{
+	_cleanup_json_ cJSON *rep = query(d, id);
+
 	return rep ? (pid_t)cJSON_GetNumberValue(cJSON_GetObjectItem(rep, "pid")) : 0;
 }
 
 bool keeper_forgot(struct daemon *d, const char *id)
 {
-	cJSON *req = cJSON_CreateObject();
-	_cleanup_json_ cJSON *rep = NULL;
-	struct tug_err err;
+	_cleanup_json_ cJSON *rep = query(d, id);
 
-	cJSON_AddStringToObject(req, "op", "query");
-	cJSON_AddStringToObject(req, "id", id);
-	rep = call(d, req, NULL, &err);
 	return rep && cJSON_IsFalse(cJSON_GetObjectItem(rep, "known"));
 }
 
