@@ -9,6 +9,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -106,15 +107,29 @@ int process_set_no_new_privs(struct tug_err *err)
 	return 0;
 }
 
+/*
+ * SIG_DFL for sig through the kernel: libc refuses the signals it keeps
+ * for itself (32-34 in musl), which an engine's parent may still have
+ * ignored. An all-zero kernel sigaction is SIG_DFL, no flags, empty mask
+ * on every arch whatever its field order; the kernel's sigset is 8 bytes,
+ * 16 on mips.
+ */
+static void kernel_default_signal(int sig)
+{
+	unsigned long zero[8] = { 0 };
+
+	if (syscall(SYS_rt_sigaction, sig, zero, NULL, 8) < 0 && errno == EINVAL)
+		syscall(SYS_rt_sigaction, sig, zero, NULL, 16);
+}
+
 void process_reset_signals(void)
 {
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	sigset_t none;
 
-	/* musl's _NSIG; 32 and 33 are libc's own (sigaction refuses them). */
 	for (int sig = 1; sig < _NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			sigaction(sig, &dfl, NULL);
+		if (sig != SIGKILL && sig != SIGSTOP && sigaction(sig, &dfl, NULL) < 0)
+			kernel_default_signal(sig);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
