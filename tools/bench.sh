@@ -102,7 +102,6 @@ meta Run "mode" "$([ "$BENCH_QUICK" = 1 ] && echo 'BENCH_QUICK=1 (smoke run, not
 meta Run "hyperfine" "$WARMUP warm-up + $RUNS runs per start figure; $SEQ_RUNS runs of $SEQ_N in sequence"
 meta Run "pinning" "$([ -n "$BENCH_CPU" ] && echo "taskset -c $BENCH_CPU (timed commands and both daemons)" || echo none)"
 meta Run "tug commit" "$(git describe --always --dirty 2>/dev/null)"
-meta Versions "tug" "$(first_line "$TUG" version) (build/qemu-x86_64)"
 meta Versions "compiler" "$(first_line gcc --version) with musl $(dpkg-query -W -f='${Version}' musl-dev:amd64 2>/dev/null)"
 meta Versions "crun" "$(crun_version)"
 meta Versions "runc" "$(runc_version)"
@@ -116,6 +115,8 @@ meta Versions "busybox (rootfs)" "$(busybox 2>&1 | head -1 | cut -d' ' -f1-2)"
 
 say "1/6 size: building every board"
 measure_size
+# After the build: the binary measured, not the one a previous build left.
+meta Versions "tug" "$(first_line "$TUG" version) (build/qemu-x86_64)"
 
 say "preparing the rootfs, the OCI bundle and the images"
 mkdir -p "$IMAGES" "$BUNDLE"
