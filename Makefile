@@ -89,7 +89,10 @@ OBJS := $(addprefix $(O)/obj/,$(obj-y))
 MAIN_OBJS := $(addprefix $(O)/obj/,$(main-y))
 LIB := $(O)/libtug.a
 TESTS := $(addprefix $(O)/tests/,$(tests-y))
-DEPS_STAMP := $(SYSROOT)/.deps-$(subst $(eval) ,-,$(sort $(deps-y)))
+# An external sysroot is only checked, never built: its stamp lives in O, so
+# a build against another board dir's sysroot does not mark that sysroot as
+# current and stop its own rebuild when tools/deps.sh changes.
+DEPS_STAMP := $(if $(TUG_EXTERNAL_SYSROOT),$(O)/.deps-external,$(SYSROOT)/.deps)-$(subst $(eval) ,-,$(sort $(deps-y)))
 
 .PHONY: all tug deps tests check check-unit fuzz check-fuzz demo size bench install clean distclean help \
 	defconfig olddefconfig savedefconfig menuconfig image qemu host-deps FORCE
