@@ -16,6 +16,7 @@
 #include "core/daemon/daemon.h"
 #include "core/daemon/health.h"
 #include "core/image/store.h"
+#include "core/names.h"
 #include "core/oci/runtime.h"
 #include "platform/cleanup.h"
 #include "platform/fsutil.h"
@@ -98,18 +99,6 @@ struct container *ctr_find(struct daemon *d, const char *ref)
 		}
 	}
 	return found;
-}
-
-static bool name_valid(const char *n)
-{
-	if (!*n || strlen(n) > 120)
-		return false;
-	if (!((*n >= 'a' && *n <= 'z') || (*n >= 'A' && *n <= 'Z') || (*n >= '0' && *n <= '9')))
-		return false;
-	for (; *n; n++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-", *n))
-			return false;
-	return true;
 }
 
 static void generate_name(struct daemon *d, char *out, size_t size)
@@ -199,7 +188,7 @@ int ctr_create(struct daemon *d, const char *name, const cJSON *body, struct con
 	if (name && *name) {
 		if (*name == '/')
 			name++;
-		if (!name_valid(name))
+		if (!name_ok(name, CONTAINER_NAME_MAX))
 			return tug_err_set(err, EINVAL,
 					   "Invalid container name (%s), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed",
 					   name);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/names.h"
 #include "core/update/update.h"
 
 int64_t update_seconds_to_ns(const cJSON *v)
@@ -48,13 +49,8 @@ static int string_array(const cJSON *v, const char *where, const char *field, st
 	return 0;
 }
 
-static bool name_ok(const char *n)
-{
-	if (!*n || strlen(n) > 100 || !strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", *n))
-		return false;
-	return strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
-	       strlen(n);
-}
+/* Shorter than CONTAINER_NAME_MAX: a transaction renames the old container NAME.tug-old. */
+#define TARGET_NAME_MAX 100
 
 static int healthcheck_body(const cJSON *hc, const char *where, cJSON *cfg, struct tug_err *err)
 {
@@ -150,7 +146,7 @@ static int container_body(const cJSON *c, size_t idx, struct target_ctr *t, stru
 	if (only_known(c, where, known, err))
 		return -1;
 	v = cJSON_GetObjectItemCaseSensitive(c, "name");
-	if (!cJSON_IsString(v) || !name_ok(v->valuestring))
+	if (!cJSON_IsString(v) || !name_ok(v->valuestring, TARGET_NAME_MAX))
 		return tug_err_set(err, EINVAL, "%s.name: expected a name of [a-zA-Z0-9][a-zA-Z0-9_.-]*",
 				   where);
 	snprintf(t->name, sizeof(t->name), "%s", v->valuestring);
