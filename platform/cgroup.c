@@ -67,19 +67,9 @@ static int cg_write(const char *dir, const char *file, const char *value)
 static int cg_read(const char *dir, const char *file, char *buf, size_t size)
 {
 	char path[PATH_MAX];
-	_cleanup_close_ int fd = -1;
-	ssize_t n;
 
-	buf[0] = '\0';
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, size - 1);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	return 0;
+	return read_kernel_file(AT_FDCWD, path, buf, size) < 0 ? -1 : 0;
 }
 
 /* "key value" line of a flat-keyed file (memory.events, cpu.stat). */

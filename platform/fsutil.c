@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -180,6 +182,21 @@ int read_file(int dirfd, const char *name, size_t max, char **out, size_t *len,
 	return 0;
 }
 
+ssize_t read_kernel_file(int dirfd, const char *name, char *buf, size_t size)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	buf[0] = '\0';
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return n;
+}
+
 int mkdir_p(const char *path, mode_t mode, struct tug_err *err)
 {
 	char buf[PATH_MAX];
@@ -332,4 +349,15 @@ int sweep_temp_files(const char *dir, struct tug_err *err)
 {
 	/* A temp file that cannot go now is tried at the next start. */
 	return sweep_dir(dir, is_temp, false, err);
+}
+
+void dir_hint_top(int dirfd, const char *name)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int flags;
+
+	if (fd < 0 || ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0 || (flags & FS_TOPDIR_FL))
+		return;
+	flags |= FS_TOPDIR_FL;
+	ioctl(fd, FS_IOC_SETFLAGS, &flags);
 }

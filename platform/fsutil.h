@@ -39,6 +39,12 @@ bool fsutil_volatile(void);
 /* Read a whole file (NUL-terminated, max bytes); *out is malloc'd. */
 int read_file(int dirfd, const char *name, size_t max, char **out, size_t *len,
 	      struct tug_err *err);
+/*
+ * One read() of a small kernel file (/proc, cgroupfs: the kernel answers it
+ * in one piece) into buf, NUL-terminated, at most size - 1 bytes. Returns
+ * the length, or -1 with errno (buf is then "").
+ */
+ssize_t read_kernel_file(int dirfd, const char *name, char *buf, size_t size);
 /* mkdir -p with mode; existing directories are fine. */
 int mkdir_p(const char *path, mode_t mode, struct tug_err *err);
 /* rm -rf below dirfd/name, not following symlinks or crossing mounts. */
@@ -54,6 +60,13 @@ int remove_tree_detached(const char *path, struct tug_err *err);
 int sweep_gone(const char *dir, struct tug_err *err);
 /* Remove leftover ".<name>.tmp-*" entries in a directory (start-up sweep). */
 int sweep_temp_files(const char *dir, struct tug_err *err);
+/*
+ * Hint that the directories made in dirfd/name are unrelated trees
+ * (FS_TOPDIR_FL, chattr +T): ext2/3/4 then spread them over block groups as
+ * it does top-level directories (Orlov) instead of packing them into the
+ * parent's group. Other filesystems ignore it; so does this on failure.
+ */
+void dir_hint_top(int dirfd, const char *name);
 /* Write all of buf, retrying on EINTR and short writes. */
 int write_all(int fd, const void *buf, size_t len);
 

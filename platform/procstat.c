@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "platform/cleanup.h"
+#include "platform/fsutil.h"
 #include "platform/procstat.h"
 
 int procstat_task_ticks(const char *text, uint64_t *ticks)
@@ -76,20 +77,6 @@ int procstat_system_ticks(const char *text, uint64_t *ticks, unsigned *ncpu)
 	return found ? 0 : -1;
 }
 
-static ssize_t read_small(const char *path, char *buf, size_t size)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, size - 1);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	return n;
-}
-
 static uint64_t ticks_to_ns(uint64_t ticks)
 {
 	long hz = sysconf(_SC_CLK_TCK);
@@ -106,7 +93,7 @@ uint64_t procstat_pids_ns(const pid_t *pids, size_t n)
 		uint64_t t;
 
 		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pids[i]);
-		if (read_small(path, buf, sizeof(buf)) > 0 && !procstat_task_ticks(buf, &t))
+		if (read_kernel_file(AT_FDCWD, path, buf, sizeof(buf)) > 0 && !procstat_task_ticks(buf, &t))
 			sum += t;
 	}
 	return ticks_to_ns(sum);
@@ -117,7 +104,7 @@ int procstat_system_ns(uint64_t *ns, unsigned *ncpu)
 	_cleanup_free_ char *buf = malloc(64 * 1024);
 	uint64_t t;
 
-	if (!buf || read_small("/proc/stat", buf, 64 * 1024) < 0 ||
+	if (!buf || read_kernel_file(AT_FDCWD, "/proc/stat", buf, 64 * 1024) < 0 ||
 	    procstat_system_ticks(buf, &t, ncpu))
 		return -1;
 	if (!*ncpu)
