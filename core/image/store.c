@@ -103,9 +103,18 @@ int image_store_open(struct image_store *s, struct tug_err *err)
 	s->dirfd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dirfd < 0)
 		return tug_err_sys(err, "image store: open %s", s->root);
-	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
-		if (mkdirat(s->dirfd, dirs[i], 0700) < 0 && errno != EEXIST)
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		if (mkdirat(s->dirfd, dirs[i], 0700) == 0) {
+			/*
+			 * Layers are unpacked in tmp/: unrelated trees, spread
+			 * over the filesystem's block groups (docs/images.md).
+			 */
+			if (!strcmp(dirs[i], "tmp"))
+				dir_hint_top(s->dirfd, dirs[i]);
+		} else if (errno != EEXIST) {
 			return tug_err_sys(err, "image store: mkdir %s/%s", s->root, dirs[i]);
+		}
+	}
 	s->lockfd = openat(s->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (s->lockfd < 0)
 		return tug_err_sys(err, "image store: open lock");
