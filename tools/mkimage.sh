@@ -177,18 +177,8 @@ cp "$archive" "$stage/usr/share/tug/images/busybox.tar"
 cp "$manifest" "$stage/etc/tug/manifest.json"
 cp -a "$out/kernel/modules/." "$stage/"
 if [ -n "$unsigned" ]; then
-	# The kernel's format: module, signature, struct module_signature (12
-	# bytes, sig_len big-endian at offset 8), "~Module signature appended~\n".
-	find "$stage/lib/modules" -name '*.ko' -exec python3 -c '
-import struct, sys
-magic = b"~Module signature appended~\n"
-for p in sys.argv[1:]:
-    d = open(p, "rb").read()
-    if d.endswith(magic):
-        n = len(d) - len(magic) - 12
-        sig_len = struct.unpack(">I", d[n + 8:n + 12])[0]
-        open(p, "wb").write(d[:n - sig_len])
-' {} + || die "stripping module signatures failed"
+	find "$stage/lib/modules" -name '*.ko' -exec python3 "$root/tools/strip-module-signatures.py" {} + ||
+		die "stripping module signatures failed"
 fi
 echo "tug-$board" >"$stage/etc/hostname"
 if [ -n "$preload" ]; then

@@ -259,16 +259,8 @@ find "$st/lib/modules" -name '*.ko' | while read -r f; do
 done
 # Modules without their signatures (mkimage --unsigned-modules does the
 # same): the kernel's check is most of a module's load time under TCG.
-find "$st/lib/modules" -name '*.ko' -exec /usr/bin/python3 -c '
-import struct, sys
-magic = b"~Module signature appended~\n"
-for p in sys.argv[1:]:
-    d = open(p, "rb").read()
-    if d.endswith(magic):
-        n = len(d) - len(magic) - 12
-        sig_len = struct.unpack(">I", d[n + 8:n + 12])[0]
-        open(p, "wb").write(d[:n - sig_len])
-' {} + || skip_all "stripping module signatures failed"
+find "$st/lib/modules" -name '*.ko' -exec /usr/bin/python3 tools/strip-module-signatures.py {} + ||
+	skip_all "stripping module signatures failed"
 tools/mkinitramfs.sh "$work/img/initramfs.cpio.gz" "$st" || skip_all "mkinitramfs failed"
 # One disk per lane: the lanes are independent devices cut in parallel.
 for l in $(seq "$LANES"); do
