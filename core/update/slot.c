@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,13 @@ enum slot_health slot_health_judge(const struct slot_ctr_seen *c, size_t n, long
 		}
 	}
 	return r;
+}
+
+enum slot_verdict slot_trial_verdict(const struct slot_state *st, char s)
+{
+	if (st->trial.slot == s)
+		return SLOT_TRIAL_PENDING;
+	return st->active == s ? SLOT_TRIAL_COMMITTED : SLOT_TRIAL_FAILED;
 }
 
 char slot_inactive(const struct slot_state *st)
@@ -180,14 +188,39 @@ int slot_restore_revision(const char *dir, struct tug_err *err)
 
 /* ---- tug slot ------------------------------------------------------------- */
 
-void slot_dir(char *out, size_t size)
+void slot_dir_at(const char *state_dir, char *out, size_t size)
 {
 	const char *d = getenv("TUG_SLOT_DIR");
 
 	if (d && *d)
 		snprintf(out, size, "%s", d);
 	else
-		snprintf(out, size, "%s/slots", tug_state_dir());
+		snprintf(out, size, "%s/slots", state_dir);
+}
+
+void slot_dir(char *out, size_t size)
+{
+	slot_dir_at(tug_state_dir(), out, size);
+}
+
+char slot_running(const char *dir)
+{
+	const char *env = getenv("TUG_SLOT");
+	char exe[PATH_MAX], path[600], real[PATH_MAX];
+	ssize_t n;
+
+	if (env && (!strcmp(env, "a") || !strcmp(env, "b")))
+		return env[0];
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return 0;
+	exe[n] = 0;
+	for (char s = 'a'; s <= 'b'; s++) {
+		snprintf(path, sizeof(path), "%s/%c", dir, s);
+		if (realpath(path, real) && !strcmp(real, exe))
+			return s;
+	}
+	return 0;
 }
 
 static int fail(struct tug_err *err)

@@ -73,6 +73,23 @@ enum slot_health slot_health_judge(const struct slot_ctr_seen *c, size_t n, long
 
 /* <state>/slots, or $TUG_SLOT_DIR. */
 void slot_dir(char *out, size_t size);
+/* The same for a given state dir (tugd's --data-root). */
+void slot_dir_at(const char *state_dir, char *out, size_t size);
+
+/*
+ * The slot this process runs from: $TUG_SLOT (set by the boot decision),
+ * else the slot whose binary /proc/self/exe is (an engine that PID 1
+ * restarted has a fresh environment); 0 for any other binary.
+ */
+char slot_running(const char *dir);
+
+/*
+ * What became of the trial of slot s (a transaction made by that trial's
+ * binary waits for it): still pending, committed (s is the active slot),
+ * or failed (anything else: out of tries, replaced).
+ */
+enum slot_verdict { SLOT_TRIAL_PENDING, SLOT_TRIAL_COMMITTED, SLOT_TRIAL_FAILED };
+enum slot_verdict slot_trial_verdict(const struct slot_state *st, char s);
 /*
  * The revision marker at install time, kept beside the slots; restore
  * returns 1 when it put one back, 0 when none was kept.

@@ -14,6 +14,12 @@
  * Both ends are idempotent and read only the journal and what is on disk,
  * so tugd replays them at start after a crash at any instant: a journal
  * in "commit" is finished, any other is undone.
+ *
+ * A/B slots: when the tug binary running the transaction is itself an
+ * uncommitted trial, the commit is held (journal "held"): the old
+ * containers stay, stopped, until the trial commits (then the commit is
+ * finished) or fails (then the same undo runs, on the next boot with the
+ * previous binary), so a failed trial leaves the previous revision whole.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -34,6 +40,7 @@
 #include "core/image/image.h"
 #include "core/image/store.h"
 #include "core/oci/runtime.h"
+#include "core/update/slot.h"
 #include "core/update/txn.h"
 #include "platform/sha256.h"
 #include "platform/cleanup.h"
@@ -115,6 +122,12 @@ static int journal_write(struct daemon *d, struct txn *t, const char *phase, str
 	cJSON_ReplaceItemInObject(t->journal, "Phase", cJSON_CreateString(phase));
 	update_path(d, "journal.json", path, sizeof(path));
 	return json_write_file(AT_FDCWD, path, t->journal, err);
+}
+
+static void set_str(cJSON *o, const char *key, const char *val)
+{
+	cJSON_DeleteItemFromObject(o, key);
+	cJSON_AddStringToObject(o, key, val);
 }
 
 static void journal_remove(struct daemon *d)
@@ -296,6 +309,31 @@ static void revisions_prune(struct daemon *d, int newest)
 		closedir(dp);
 }
 
+/* update/current.json names rev, or is removed when rev is 0. */
+static void current_write(struct daemon *d, int rev)
+{
+	_cleanup_json_ cJSON *c = cJSON_CreateObject();
+	char path[700], dir[700];
+	struct tug_err err;
+	int fd;
+
+	update_path(d, "current.json", path, sizeof(path));
+	if (rev > 0) {
+		cJSON_AddNumberToObject(c, "Revision", rev);
+		if (json_write_file(AT_FDCWD, path, c, &err))
+			tug_err_print(&err);
+		return;
+	}
+	if (unlink(path))
+		return;
+	update_path(d, "", dir, sizeof(dir));
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
 static void revision_record(struct daemon *d, const cJSON *j, const char *status)
 {
 	int rev = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(j, "Revision"));
@@ -329,12 +367,7 @@ static void revision_record(struct daemon *d, const cJSON *j, const char *status
 	if (json_write_file(AT_FDCWD, path, r, &err))
 		tug_err_print(&err);
 	if (!strcmp(status, "committed")) {
-		_cleanup_json_ cJSON *c = cJSON_CreateObject();
-
-		cJSON_AddNumberToObject(c, "Revision", rev);
-		update_path(d, "current.json", path, sizeof(path));
-		if (json_write_file(AT_FDCWD, path, c, &err))
-			tug_err_print(&err);
+		current_write(d, rev);
 		revisions_prune(d, rev);
 	}
 }
@@ -545,14 +578,113 @@ static void rollback_finish(struct daemon *d, const cJSON *j, struct txn *t)
 			     old->id);
 	}
 	revision_record(d, j, "rolled back");
+	/* A held apply had made its revision current: the previous one is again. */
+	if (cJSON_GetObjectItem(j, "HeldFor") &&
+	    cJSON_GetNumberValue(cJSON_GetObjectItem(j, "Revision")) > 0)
+		current_write(d, (int)cJSON_GetNumberValue(cJSON_GetObjectItem(j, "PreviousRevision")));
 	journal_remove(d);
+}
+
+/* The slot of this tug binary when it runs an uncommitted trial, else 0. */
+static char trial_slot(struct daemon *d)
+{
+	char dir[600], s;
+	struct slot_state st;
+	struct tug_err err;
+
+	slot_dir_at(d->cfg.state_dir, dir, sizeof(dir));
+	s = slot_running(dir);
+	if (!s || slot_state_read(dir, &st, &err) < 0)
+		return 0;
+	return slot_trial_verdict(&st, s) == SLOT_TRIAL_PENDING ? s : 0;
+}
+
+/*
+ * Proved healthy, but this binary is an uncommitted trial: if the trial
+ * fails, the next boot runs the previous binary, which must find the
+ * previous containers. Record the revision as committed, keep the old
+ * containers (stopped, NAME.tug-old) until the trial is decided
+ * (held_tick, update_replay).
+ */
+static int hold(struct daemon *d, struct txn *t, char slot, struct tug_err *err)
+{
+	char s[2] = { slot, 0 };
+
+	set_str(t->journal, "HeldFor", s);
+	if (journal_write(d, t, "held", err))
+		return -1;
+	fault_point("held");
+	revision_record(d, t->journal, "committed");
+	t->phase = TP_HELD;
+	t->held_for = slot;
+	t->held_check_ms = mono_ms() + 500;
+	snprintf(t->result, sizeof(t->result), "committed");
+	step(d, t, "held", NULL, "old containers kept until slot %c (this tug binary's trial) is committed",
+	     slot);
+	return 0;
+}
+
+/*
+ * A held transaction whose trial is decided: finish the commit, or undo it
+ * as any failed transaction is undone. The phase is written first, so the
+ * end does not depend on the slot record any more.
+ */
+static void held_tick(struct daemon *d, struct txn *t)
+{
+	char dir[600];
+	struct slot_state st;
+	struct tug_err err;
+	enum slot_verdict v;
+	uint64_t now = mono_ms();
+
+	if (now < t->held_check_ms)
+		return;
+	t->held_check_ms = now + 500;
+	slot_dir_at(d->cfg.state_dir, dir, sizeof(dir));
+	/* Unreadable: keep the way back and ask again. */
+	if (slot_state_read(dir, &st, &err) < 0)
+		return;
+	v = slot_trial_verdict(&st, t->held_for);
+	if (v == SLOT_TRIAL_PENDING)
+		return;
+	if (v == SLOT_TRIAL_COMMITTED) {
+		if (journal_write(d, t, "commit", &err)) {
+			tug_err_print(&err);
+			return;
+		}
+		t->phase = TP_DONE;
+		step(d, t, "slot committed", NULL, "slot %c committed: removing the old containers",
+		     t->held_for);
+		commit_finish(d, t->journal, t);
+		return;
+	}
+	if (journal_write(d, t, "rollback", &err)) {
+		tug_err_print(&err);
+		return;
+	}
+	t->phase = TP_DONE;
+	snprintf(t->error, sizeof(t->error), "slot %c (the tug binary that made it) was not committed",
+		 t->held_for);
+	step(d, t, "rollback", NULL, "%s", t->error);
+	fault_point("rollback");
+	rollback_finish(d, t->journal, t);
+	snprintf(t->result, sizeof(t->result), "rolled back");
+	step(d, t, "rolled back", NULL, "previous containers restored");
 }
 
 static void finish(struct daemon *d, struct txn *t, bool ok, const char *why)
 {
 	struct tug_err err;
+	char slot;
 
 	t->phase = TP_DONE;
+	if (ok && (slot = trial_slot(d))) {
+		if (!hold(d, t, slot, &err))
+			return;
+		tug_err_print(&err);
+		ok = false;
+		why = "cannot write the commit record";
+	}
 	if (ok) {
 		if (journal_write(d, t, "commit", &err)) {
 			/* Not committed: the journal still says "verify", so undo. */
@@ -791,6 +923,9 @@ void update_tick(struct daemon *d)
 		if (rc)
 			finish(d, t, rc > 0, why);
 		return;
+	case TP_HELD:
+		held_tick(d, t);
+		return;
 	default:
 		return;
 	}
@@ -806,6 +941,8 @@ static int txn_begin(struct daemon *d, struct txn *t, struct tug_err *err)
 	if (!t->slots)
 		return tug_err_set(err, ENOMEM, "transaction");
 	cJSON_AddNumberToObject(t->journal, "Revision", t->revision);
+	/* What current.json goes back to if a held commit is undone. */
+	cJSON_AddNumberToObject(t->journal, "PreviousRevision", update_current_revision(d));
 	if (journal_write(d, t, "switch", err))
 		return tug_err_wrap(err, "write the journal");
 	txn_free(cur);
@@ -844,6 +981,12 @@ bool update_involves(const struct container *c)
 		const char *name = sget(s, "Name");
 		size_t n = strlen(name);
 
+		/* Held: only the way back is locked; the new ones are the device's. */
+		if (cur->phase == TP_HELD) {
+			if (!strcmp(c->id, sget(s, "OldId")))
+				return true;
+			continue;
+		}
 		if (!strcmp(c->id, sget(s, "OldId")) ||
 		    (i < cur->nslots && !strcmp(c->id, cur->slots[i].new_id)) ||
 		    (!strncmp(c->name + 1, name, n) &&
@@ -852,6 +995,16 @@ bool update_involves(const struct container *c)
 		i++;
 	}
 	return false;
+}
+
+static int busy_error(struct tug_err *err)
+{
+	if (cur->phase == TP_HELD)
+		return tug_err_set(err, EBUSY,
+				   "%s %s keeps its old containers until slot %c (this tug binary's "
+				   "trial) is committed; commit the slot first",
+				   kind_name(cur->kind), cur->id, cur->held_for);
+	return tug_err_set(err, EBUSY, "another transaction (%s) is in progress", cur->id);
 }
 
 static void set_timing(struct txn *t, double deadline_s, double stable_s)
@@ -873,7 +1026,7 @@ int update_start_one(struct daemon *d, const char *ref, const char *image, bool 
 	*status = 400;
 	if (update_busy()) {
 		*status = 409;
-		return tug_err_set(err, EBUSY, "another transaction (%s) is in progress", cur->id);
+		return busy_error(err);
 	}
 	if (!old) {
 		*status = 404;
@@ -997,7 +1150,7 @@ int update_start_apply(struct daemon *d, const cJSON *doc, struct txn **out, int
 	*status = 400;
 	if (update_busy()) {
 		*status = 409;
-		return tug_err_set(err, EBUSY, "another transaction (%s) is in progress", cur->id);
+		return busy_error(err);
 	}
 	if (target_state_parse(doc, &ts, err))
 		return -1;
@@ -1084,7 +1237,8 @@ cJSON *update_progress(const struct txn *t)
 	cJSON_AddStringToObject(o, "Phase", sget(t->journal, "Phase"));
 	cJSON_AddStringToObject(o, "Result", t->result);
 	cJSON_AddStringToObject(o, "Error", t->error);
-	cJSON_AddBoolToObject(o, "Done", t->phase == TP_DONE);
+	/* Held: committed as far as the caller goes; the slot decides the rest. */
+	cJSON_AddBoolToObject(o, "Done", t->phase == TP_DONE || t->phase == TP_HELD);
 	if (t->rollback_ms)
 		cJSON_AddNumberToObject(o, "RollbackMs", (double)t->rollback_ms);
 	cJSON_AddItemToObject(o, "Steps", cJSON_Duplicate(t->steps, true));
@@ -1103,6 +1257,27 @@ const struct txn *update_current(void)
  * roll back as if nothing had happened. Returns -1 when the journal lacks
  * what that needs, and the transaction is undone instead.
  */
+/* The running transaction again, from its journal (the same id). */
+static struct txn *txn_from_journal(const cJSON *j)
+{
+	struct txn *t = txn_new(kind_parse(sget(j, "Kind")));
+
+	if (!t)
+		return NULL;
+	cJSON_Delete(t->journal);
+	t->journal = cJSON_Duplicate(j, true);
+	snprintf(t->id, sizeof(t->id), "%s", sget(j, "Id"));
+	snprintf(t->full_id, sizeof(t->full_id), "%s", t->id);
+	t->revision = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(j, "Revision"));
+	t->nslots = (size_t)slot_count(j);
+	t->slots = calloc(t->nslots ? t->nslots : 1, sizeof(*t->slots));
+	if (!t->slots) {
+		txn_free(t);
+		return NULL;
+	}
+	return t;
+}
+
 static int resume_verify(struct daemon *d, const cJSON *j)
 {
 	uint64_t now = mono_ms(), wall = wall_ms();
@@ -1116,23 +1291,12 @@ static int resume_verify(struct daemon *d, const cJSON *j)
 	cJSON_ArrayForEach(s, cJSON_GetObjectItem(j, "Slots"))
 		if (cJSON_GetObjectItem(s, "Body") && !*sget(s, "NewId"))
 			return -1;
-	t = txn_new(kind_parse(sget(j, "Kind")));
+	t = txn_from_journal(j);
 	if (!t)
 		return -1;
-	cJSON_Delete(t->journal);
-	t->journal = cJSON_Duplicate(j, true);
-	snprintf(t->id, sizeof(t->id), "%s", sget(j, "Id"));
-	snprintf(t->full_id, sizeof(t->full_id), "%s", t->id);
-	t->revision = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(j, "Revision"));
 	t->deadline_s = (uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(j, "DeadlineS"));
 	t->stable_ms = (uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(j, "StableMs"));
 	t->deadline_ms = dl > (double)wall ? now + (uint64_t)(dl - (double)wall) : now;
-	t->nslots = (size_t)slot_count(j);
-	t->slots = calloc(t->nslots ? t->nslots : 1, sizeof(*t->slots));
-	if (!t->slots) {
-		txn_free(t);
-		return -1;
-	}
 	cJSON_ArrayForEach(s, cJSON_GetObjectItem(j, "Slots")) {
 		struct txn_slot *ts = &t->slots[i++];
 		double st = cJSON_GetNumberValue(cJSON_GetObjectItem(s, "StartedWallMs"));
@@ -1148,6 +1312,35 @@ static int resume_verify(struct daemon *d, const cJSON *j)
 		kind_name(t->kind), t->id);
 	step(d, t, "resumed", NULL, "tugd restarted; waiting up to %llums more for health",
 	     (unsigned long long)(t->deadline_ms - now));
+	return 0;
+}
+
+/*
+ * A held commit (the trial binary that made it was not decided yet): hold
+ * on while the trial is pending, else end it now, before the API serves
+ * and before containers are started at daemon start: the previous
+ * binary's first boot after a failed trial runs the previous revision.
+ */
+static int resume_held(struct daemon *d, const cJSON *j)
+{
+	const char *slot = sget(j, "HeldFor");
+	struct txn *t;
+
+	if ((strcmp(slot, "a") && strcmp(slot, "b")) || strlen(sget(j, "Id")) != 12)
+		return -1;
+	t = txn_from_journal(j);
+	if (!t)
+		return -1;
+	t->phase = TP_HELD;
+	t->held_for = slot[0];
+	snprintf(t->result, sizeof(t->result), "committed");
+	txn_free(cur);
+	cur = t;
+	step(d, t, "resumed", NULL, "tugd restarted; the commit waits for slot %c", t->held_for);
+	held_tick(d, t);
+	if (t->phase == TP_HELD)
+		fprintf(stderr, "tugd: %s %s is held until slot %c is committed\n", kind_name(t->kind),
+			t->id, t->held_for);
 	return 0;
 }
 
@@ -1169,6 +1362,8 @@ void update_replay(struct daemon *d)
 	}
 	phase = sget(j, "Phase");
 	if (!strcmp(phase, "verify") && !resume_verify(d, j))
+		return;
+	if (!strcmp(phase, "held") && !resume_held(d, j))
 		return;
 	fprintf(stderr, "tugd: %s %s was cut off in phase '%s': %s\n", sget(j, "Kind"), sget(j, "Id"),
 		phase, strcmp(phase, "commit") ? "rolling back" : "finishing the commit");

@@ -11,7 +11,12 @@
 struct daemon;
 
 enum txn_kind { TK_UPDATE, TK_ROLLBACK, TK_APPLY };
-enum txn_phase { TP_PREPARE, TP_STOPPING, TP_VERIFYING, TP_DONE };
+/*
+ * TP_HELD: proved and committed, but made by the binary of an uncommitted
+ * A/B slot trial: the old containers stay (stopped) as the way back until
+ * that trial commits or fails.
+ */
+enum txn_phase { TP_PREPARE, TP_STOPPING, TP_VERIFYING, TP_HELD, TP_DONE };
 
 /* What the loop keeps beside the journal's slot of the same index. */
 struct txn_slot {
@@ -31,6 +36,8 @@ struct txn {
 	uint64_t deadline_s, stable_ms, deadline_ms;
 	uint64_t failed_ms;	/* when the failure was seen (health: when it turned) */
 	uint64_t rollback_ms;	/* from the failure to the old containers running */
+	char held_for;		/* TP_HELD: the trial slot it waits for */
+	uint64_t held_check_ms;	/* TP_HELD: when to read the slot record again */
 	char result[32];	/* "in progress", "committed", "rolled back" */
 	char error[512];
 	cJSON *steps;

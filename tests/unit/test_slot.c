@@ -121,6 +121,31 @@ TEST(trial_fails_on_unhealthy_exit_restart_missing)
 	CHECK_STR(why, "db: no such container");
 }
 
+TEST(held_transaction_follows_the_trial)
+{
+	struct slot_state st = { .active = 'a', .trial = { .slot = 'b', .tries = 1, .max_tries = 1 } };
+	bool failed;
+
+	CHECK(slot_trial_verdict(&st, 'b') == SLOT_TRIAL_PENDING);
+	CHECK(slot_boot_decide(&st, &failed) == SLOT_RUN_ACTIVE && failed);
+	CHECK(slot_trial_verdict(&st, 'b') == SLOT_TRIAL_FAILED);
+	st.active = 'b';
+	CHECK(slot_trial_verdict(&st, 'b') == SLOT_TRIAL_COMMITTED);
+	/* A later trial of the other slot does not undo b's commit. */
+	st.trial.slot = 'a';
+	CHECK(slot_trial_verdict(&st, 'b') == SLOT_TRIAL_COMMITTED);
+}
+
+TEST(running_slot_from_env)
+{
+	setenv("TUG_SLOT", "b", 1);
+	CHECK(slot_running("/nonexistent") == 'b');
+	setenv("TUG_SLOT", "x", 1);
+	CHECK(slot_running("/nonexistent") == 0);
+	unsetenv("TUG_SLOT");
+	CHECK(slot_running("/nonexistent") == 0);
+}
+
 int main(void)
 {
 	RUN(first_boot_runs_builtin);
@@ -128,6 +153,8 @@ int main(void)
 	RUN(state_round_trips_on_disk);
 	RUN(fallback_restores_the_revision_marker);
 	RUN(trial_commits_only_when_healthy);
+	RUN(held_transaction_follows_the_trial);
+	RUN(running_slot_from_env);
 	RUN(trial_fails_on_unhealthy_exit_restart_missing);
 	return test_done();
 }
