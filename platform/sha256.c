@@ -97,6 +97,13 @@ static bool cpu_has_sha(void)
 		st1 = _mm_sha256rnds2_epu32(st1, st0, m_);                           \
 		st0 = _mm_sha256rnds2_epu32(st0, st1, _mm_shuffle_epi32(m_, 0x0E));  \
 	} while (0)
+/* The same on the second stream's state (tt0, tt1). */
+#define X86_ROUNDS4_2(W, k)                                                         \
+	do {                                                                         \
+		__m128i m_ = _mm_add_epi32((W), _mm_loadu_si128((const __m128i *)(k))); \
+		tt1 = _mm_sha256rnds2_epu32(tt1, tt0, m_);                           \
+		tt0 = _mm_sha256rnds2_epu32(tt0, tt1, _mm_shuffle_epi32(m_, 0x0E));  \
+	} while (0)
 
 __attribute__((target("sha,sse4.1,ssse3")))
 static void blocks_cpu(struct sha256_builtin *s, const uint8_t *p, size_t n)
@@ -141,6 +148,72 @@ static void blocks_cpu(struct sha256_builtin *s, const uint8_t *p, size_t n)
 	_mm_storeu_si128((__m128i *)&s->h[0], st0);
 	_mm_storeu_si128((__m128i *)&s->h[4], st1);
 }
+
+#define X86_TO_ABEF(h, st0, st1)                                              \
+	do {                                                                  \
+		__m128i t_ = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&(h)[0]), 0xB1); \
+		st1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&(h)[4]), 0x1B); \
+		st0 = _mm_alignr_epi8(t_, st1, 8);                            \
+		st1 = _mm_blend_epi16(st1, t_, 0xF0);                         \
+	} while (0)
+#define X86_FROM_ABEF(h, st0, st1)                                            \
+	do {                                                                  \
+		__m128i t_ = _mm_shuffle_epi32(st0, 0x1B);                    \
+		st1 = _mm_shuffle_epi32(st1, 0xB1);                           \
+		st0 = _mm_blend_epi16(t_, st1, 0xF0);                         \
+		st1 = _mm_alignr_epi8(st1, t_, 8);                            \
+		_mm_storeu_si128((__m128i *)&(h)[0], st0);                    \
+		_mm_storeu_si128((__m128i *)&(h)[4], st1);                    \
+	} while (0)
+
+/*
+ * Two independent streams, one block of each per step: a round instruction
+ * waits for the one before it in its own stream, so interleaving two keeps
+ * the SHA unit busy (~1.5x the throughput of one stream after the other).
+ */
+__attribute__((target("sha,sse4.1,ssse3")))
+static void blocks_cpu2(struct sha256_builtin *s, const uint8_t *p, struct sha256_builtin *t,
+			const uint8_t *q, size_t n)
+{
+	const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+	__m128i st0, st1, tt0, tt1;
+
+	X86_TO_ABEF(s->h, st0, st1);
+	X86_TO_ABEF(t->h, tt0, tt1);
+	for (; n; n--, p += 64, q += 64) {
+		__m128i abef = st0, cdgh = st1, abef2 = tt0, cdgh2 = tt1, w[4], v[4];
+
+#pragma GCC unroll 4
+		for (int i = 0; i < 4; i++) {
+			w[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * i)), bswap);
+			v[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(q + 16 * i)), bswap);
+			X86_ROUNDS4(w[i], &K[4 * i]);
+			X86_ROUNDS4_2(v[i], &K[4 * i]);
+		}
+#pragma GCC unroll 12
+		for (int g = 4; g < 16; g++) {
+			__m128i *wg = &w[g & 3], *vg = &v[g & 3];
+			const __m128i w1 = w[(g + 1) & 3], w2 = w[(g + 2) & 3], w3 = w[(g + 3) & 3];
+			const __m128i v1 = v[(g + 1) & 3], v2 = v[(g + 2) & 3], v3 = v[(g + 3) & 3];
+
+			*wg = _mm_sha256msg1_epu32(*wg, w1);
+			*wg = _mm_add_epi32(*wg, _mm_alignr_epi8(w3, w2, 4));
+			*wg = _mm_sha256msg2_epu32(*wg, w3);
+			*vg = _mm_sha256msg1_epu32(*vg, v1);
+			*vg = _mm_add_epi32(*vg, _mm_alignr_epi8(v3, v2, 4));
+			*vg = _mm_sha256msg2_epu32(*vg, v3);
+			X86_ROUNDS4(*wg, &K[4 * g]);
+			X86_ROUNDS4_2(*vg, &K[4 * g]);
+		}
+		st0 = _mm_add_epi32(st0, abef);
+		st1 = _mm_add_epi32(st1, cdgh);
+		tt0 = _mm_add_epi32(tt0, abef2);
+		tt1 = _mm_add_epi32(tt1, cdgh2);
+	}
+	X86_FROM_ABEF(s->h, st0, st1);
+	X86_FROM_ABEF(t->h, tt0, tt1);
+}
+#define HAVE_BLOCKS_CPU2 1
 #elif defined(SHA256_CPU_ARM64)
 static bool cpu_has_sha(void)
 {
@@ -300,6 +373,49 @@ void sha256_init(struct sha256_ctx *ctx)
 void sha256_update(struct sha256_ctx *ctx, const void *buf, size_t len)
 {
 	sha256_default()->update(ctx, buf, len);
+}
+
+#ifndef HAVE_BLOCKS_CPU2
+static void blocks_cpu2(struct sha256_builtin *s, const uint8_t *p, struct sha256_builtin *t,
+			const uint8_t *q, size_t n)
+{
+	blocks_cpu(s, p, n);
+	blocks_cpu(t, q, n);
+}
+#endif
+
+void sha256_update2(struct sha256_ctx *a, const void *pa, size_t na, struct sha256_ctx *b,
+		    const void *pb, size_t nb)
+{
+	struct sha256_builtin *s = (void *)a->state, *t = (void *)b->state;
+	const uint8_t *p = pa, *q = pb;
+	size_t n;
+
+	if (sha256_default() != &sha256_cpu_ops) {
+		sha256_update(a, pa, na);
+		sha256_update(b, pb, nb);
+		return;
+	}
+	/* Fill each partial block first: whole blocks of both go together. */
+	if (s->used) {
+		n = 64 - s->used < na ? 64 - s->used : na;
+		cpu_update(a, p, n);
+		p += n, na -= n;
+	}
+	if (t->used) {
+		n = 64 - t->used < nb ? 64 - t->used : nb;
+		cpu_update(b, q, n);
+		q += n, nb -= n;
+	}
+	n = s->used || t->used ? 0 : (na < nb ? na : nb) / 64;
+	if (n) {
+		blocks_cpu2(s, p, t, q, n);
+		s->len += n * 64, t->len += n * 64;
+		p += n * 64, q += n * 64;
+		na -= n * 64, nb -= n * 64;
+	}
+	cpu_update(a, p, na);
+	cpu_update(b, q, nb);
 }
 
 void sha256_hex(const uint8_t d[SHA256_DIGEST_LEN], char out[65])

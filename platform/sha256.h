@@ -43,6 +43,12 @@ const struct sha256_ops *sha256_default(void);
 /* Convenience on the default backend. */
 void sha256_init(struct sha256_ctx *ctx);
 void sha256_update(struct sha256_ctx *ctx, const void *buf, size_t len);
+/*
+ * Two independent updates at once (a blob and its unpacked content): on the
+ * CPU's SHA instructions the two streams interleave, else one after the other.
+ */
+void sha256_update2(struct sha256_ctx *a, const void *pa, size_t na, struct sha256_ctx *b,
+		    const void *pb, size_t nb);
 /* Finish into "sha256:<64 hex>". */
 void sha256_final_str(struct sha256_ctx *ctx, char out[SHA256_DIGEST_STR_LEN]);
 void sha256_hex(const uint8_t d[SHA256_DIGEST_LEN], char out[65]);

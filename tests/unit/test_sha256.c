@@ -128,6 +128,46 @@ TEST(final_str_has_prefix)
 	CHECK_STR(s, "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+/* Two streams hashed together give what each gives alone, whatever the chunking. */
+TEST(update2_agrees_with_two_updates)
+{
+	size_t len = 70000;
+	unsigned char *x = malloc(len), *y = malloc(len);
+	char a[SHA256_DIGEST_STR_LEN], b[SHA256_DIGEST_STR_LEN];
+	char a2[SHA256_DIGEST_STR_LEN], b2[SHA256_DIGEST_STR_LEN];
+
+	CHECK(x && y);
+	for (size_t i = 0; i < len; i++) {
+		x[i] = (unsigned char)(i * 131 + (i >> 8));
+		y[i] = (unsigned char)(i * 7 + (i >> 5));
+	}
+	for (size_t cx = 1; cx < 40000; cx = cx * 3 + 5) {
+		size_t cy = (cx * 7) % 5003 + 1, ox = 0, oy = 0, lx = len - cx % 61, ly = len - cx % 67;
+		struct sha256_ctx ca, cb, sa, sb;
+
+		sha256_init(&ca);
+		sha256_init(&cb);
+		sha256_init(&sa);
+		sha256_init(&sb);
+		while (ox < lx || oy < ly) {
+			size_t nx = lx - ox < cx ? lx - ox : cx, ny = ly - oy < cy ? ly - oy : cy;
+
+			sha256_update2(&ca, x + ox, nx, &cb, y + oy, ny);
+			ox += nx, oy += ny;
+		}
+		sha256_update(&sa, x, lx);
+		sha256_update(&sb, y, ly);
+		sha256_final_str(&ca, a);
+		sha256_final_str(&cb, b);
+		sha256_final_str(&sa, a2);
+		sha256_final_str(&sb, b2);
+		CHECK_STR(a, a2);
+		CHECK_STR(b, b2);
+	}
+	free(x);
+	free(y);
+}
+
 int main(void)
 {
 	RUN(builtin_fips_vectors);
@@ -137,5 +177,6 @@ int main(void)
 	RUN(million_a);
 	RUN(backends_agree_on_odd_lengths);
 	RUN(final_str_has_prefix);
+	RUN(update2_agrees_with_two_updates);
 	return test_done();
 }
