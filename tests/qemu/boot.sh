@@ -14,6 +14,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck disable=SC2034 # read by tests/lib.sh
 SUITE="qemu-boot"
 . "$top/tests/lib.sh"
+. "$top/tests/qemu/lib.sh"
 cd "$top" || exit 1
 
 boards="$*"
@@ -22,10 +23,6 @@ timeout=${QEMU_TIMEOUT:-120}
 harness_broke=0
 
 log() { echo "qemu-boot: $*" >&2; }
-
-board_var() {
-	sed -n "s/^$2[[:space:]]*:\{0,1\}=[[:space:]]*//p" "board/$1/board.mk" | tail -n 1
-}
 
 # cross_cc BOARD OUT SRC...: a static musl binary for the board, or fail.
 cross_cc() {

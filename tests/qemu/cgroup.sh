@@ -14,10 +14,10 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 SUITE=qemu-cgroup
 . "$top/tests/lib.sh"
+. "$top/tests/qemu/lib.sh"
 cd "$top" || exit 1
 names="memory_oom pids_max cpu_max freeze devices"
 
-board_var() { sed -n "s/^$2[[:space:]]*:\{0,1\}=[[:space:]]*//p" "board/$1/board.mk" | tail -n 1; }
 skip_all() { for n in $names; do skip "$1/$n" "$2"; done; }
 
 run_board() {
@@ -67,21 +67,8 @@ mknod /tmp/blk b 7 0 2>/dev/null || mknod /tmp/blk b 1 0
 echo "== end"
 PAYLOAD
 	chmod 755 "$work/staging/payload"
-	tools/mkinitramfs.sh "$work/initramfs.cpio.gz" "$work/staging" >&2 || { skip_all "$b" "mkinitramfs failed"; return; }
-	kver=$(tools/qemu-kernel.sh "board/$b" "$O/qemu/kernel") || { skip_all "$b" "no kernel"; return; }
-	tools/qemu-run.sh --quiet --board-dir "board/$b" --kernel "$O/qemu/kernel/$(board_var "$b" BOARD_KERNEL_FILE)" \
-		--initrd "$work/initramfs.cpio.gz" --timeout "${QEMU_TIMEOUT:-180}" --log "$work/console.log" \
-		--append tug.test=/payload 2>"$work/qemu-run.err"
-	rc=$?
-	con=$(tr -d '\r' <"$work/console.log")
-	if [ "$rc" -ne 0 ] && ! printf '%s' "$con" | grep -q '^== end'; then
-		for n in $names; do fail "$b/$n" "qemu-run exit $rc (see $work/console.log)"; done
-		return
-	fi
-	section() { printf '%s\n' "$con" | sed -n "/^== $1\$/,/^== /p"; }
-	has() { section "$1" | grep -q -- "$2"; }
+	boot_payload "$b" "$work" || return
 	num() { section "$1" | sed -n "s/^$2 //p" | head -1; }
-	why() { section "$1" | grep -v '^== ' | tr '\n' ' ' | head -c 300; }
 
 	if has memory_oom 'memory.max:16777216' && has memory_oom '^signal=9' &&
 		[ "$(num memory_oom memory.events:oom_kill)" -gt 0 ] 2>/dev/null; then

@@ -20,10 +20,10 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 SUITE=qemu-oci
 . "$top/tests/lib.sh"
+. "$top/tests/qemu/lib.sh"
 cd "$top" || exit 1
 names="initramfs_root memory_oom pids_max cpu_max pause_resume fallback_root_options fallback_userns resources_devices"
 
-board_var() { sed -n "s/^$2[[:space:]]*:\{0,1\}=[[:space:]]*//p" "board/$1/board.mk" | tail -n 1; }
 skip_all() { for n in $names; do skip "$1/$n" "$2"; done; }
 
 # bundle DIR PYTHON...: config.json from `tug oci spec`, rootfs /c/rootfs in the guest.
@@ -109,20 +109,7 @@ echo "== pause"
 echo "== end"
 PAYLOAD
 	chmod 755 "$s/payload"
-	tools/mkinitramfs.sh "$work/initramfs.cpio.gz" "$s" >&2 || { skip_all "$b" "mkinitramfs failed"; return; }
-	kver=$(tools/qemu-kernel.sh "board/$b" "$O/qemu/kernel") || { skip_all "$b" "no kernel"; return; }
-	tools/qemu-run.sh --quiet --board-dir "board/$b" --kernel "$O/qemu/kernel/$(board_var "$b" BOARD_KERNEL_FILE)" \
-		--initrd "$work/initramfs.cpio.gz" --timeout "${QEMU_TIMEOUT:-180}" --log "$work/console.log" \
-		--append tug.test=/payload 2>"$work/qemu-run.err"
-	rc=$?
-	con=$(tr -d '\r' <"$work/console.log")
-	if [ "$rc" -ne 0 ] && ! printf '%s' "$con" | grep -q '^== end'; then
-		for n in $names; do fail "$b/$n" "qemu-run exit $rc (see $work/console.log)"; done
-		return
-	fi
-	section() { printf '%s\n' "$con" | sed -n "/^== $1\$/,/^== /p"; }
-	has() { section "$1" | grep -q -- "$2"; }
-	why() { section "$1" | grep -v '^== ' | tr '\n' ' ' | head -c 300; }
+	boot_payload "$b" "$work" || return
 
 	if has root 'container-ok 1' && has root '^rc=0'; then pass "$b/initramfs_root"; else fail "$b/initramfs_root" "$(why root)"; fi
 	if has mem 'memory.max:16777216' && has mem '^rc=137'; then pass "$b/memory_oom"; else fail "$b/memory_oom" "$(why mem)"; fi

@@ -27,11 +27,11 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 SUITE=qemu-pid1
 . "$top/tests/lib.sh"
+. "$top/tests/qemu/lib.sh"
 cd "$top" || exit 1
 names="boot memory_oom pids_max restart orphan sigterm"
 STOP_TIMEOUT=3
 
-board_var() { sed -n "s/^$2[[:space:]]*:\{0,1\}=[[:space:]]*//p" "board/$1/board.mk" | tail -n 1; }
 skip_all() { for n in $names; do skip "$1/$n" "$2"; done; }
 log() { echo "qemu-pid1: $*" >&2; }
 
@@ -140,7 +140,6 @@ run_board() {
 	rc=$?
 	cat "$work/qemu-run.err" >&2
 	con=$(tr -d '\r' <"$work/console.log")
-	section() { printf '%s\n' "$con" | sed -n "/^== $1\$/,/^== /p"; }
 	val() { section "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1; }
 
 	if printf '%s\n' "$con" | grep -q 'boot: 5 of 5 containers started' &&

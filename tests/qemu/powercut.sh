@@ -36,6 +36,7 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 SUITE=qemu-powercut
 . "$top/tests/lib.sh"
+. "$top/tests/qemu/lib.sh"
 cd "$top" || exit 1
 b=qemu-x86_64
 names="setup cuts consistent_after_cuts final_boot"
@@ -47,11 +48,10 @@ seed=${POWERCUT_SEED:-$$}
 # host CPU, so two lanes halve the wall time on a 2-CPU machine.
 LANES=${POWERCUT_LANES:-2}
 
-board_var() { sed -n "s/^$1[[:space:]]*:\{0,1\}=[[:space:]]*//p" "board/$b/board.mk" | tail -n 1; }
 skip_all() { for n in $names; do skip "$b/$n" "$1"; done; exit 0; }
 log() { echo "qemu-powercut: $*" >&2; }
 
-qemu=$(board_var BOARD_QEMU_SYSTEM)
+qemu=$(board_var $b BOARD_QEMU_SYSTEM)
 command -v "$qemu" >/dev/null || skip_all "no $qemu"
 [ -x "$tug" ] || skip_all "$tug not built (make BOARD=$b)"
 command -v mkfs.ext4 >/dev/null || skip_all "no mkfs.ext4 (e2fsprogs)"
@@ -59,17 +59,15 @@ command -v mkfs.ext4 >/dev/null || skip_all "no mkfs.ext4 (e2fsprogs)"
 
 rm -rf "$work"
 mkdir -p "$work/extra/etc/tug" "$work/extra/var/lib/tug" "$work/seed"
-kfile=$(board_var BOARD_KERNEL_FILE)
+kfile=$(board_var $b BOARD_KERNEL_FILE)
 kver=$(tools/qemu-kernel.sh "board/$b" "$work/kernel" 2>"$work/kernel.log") ||
 	skip_all "no kernel: $(tail -n 1 "$work/kernel.log")"
-deb=$(ls build/kernels/$b/linux-image-*"$kver"*.deb 2>/dev/null | head -n 1)
+deb=$(kernel_deb $b "$kver")
 [ -n "$deb" ] || skip_all "no kernel .deb for $kver in build/kernels/$b"
 # ext4 and what it needs: the kernel has them as modules only.
 EXT4_MODS="lib/crc16 crypto/crc32c_generic fs/mbcache fs/jbd2/jbd2 fs/ext4/ext4"
 for m in $EXT4_MODS; do
-	mkdir -p "$work/extra/lib/modules/$kver/kernel/$(dirname "$m")"
-	dpkg-deb --fsys-tarfile "$deb" | tar -xO "./lib/modules/$kver/kernel/$m.ko" \
-		>"$work/extra/lib/modules/$kver/kernel/$m.ko" || skip_all "$m.ko not in $deb"
+	deb_module "$deb" "$kver" "$m" "$work/extra" || skip_all "$m.ko not in $deb"
 done
 
 # The images: app:v1, app:v2 (healthy when /version exists), app:bad (never
