@@ -8,6 +8,7 @@
 
 #include "core/api/api.h"
 #include "core/commands.h"
+#include "core/daemon/logfile.h"
 #include "platform/fsutil.h"
 #include "core/image/gc.h"
 #include "core/image/image.h"
@@ -20,15 +21,7 @@
 
 static int64_t created_of(const cJSON *cfg)
 {
-	const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(cfg, "created"));
-	struct tm tm = { 0 };
-
-	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-			 &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
-		return 0;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	return (int64_t)timegm(&tm);
+	return rfc3339_seconds(cJSON_GetStringValue(cJSON_GetObjectItem(cfg, "created")));
 }
 
 static cJSON *tags_of(const cJSON *refs, const char *manifest)

@@ -13,6 +13,7 @@
 
 #include "core/daemon/daemon.h"
 #include "core/daemon/health.h"
+#include "core/daemon/logfile.h"
 #include "platform/json.h"
 
 /*
@@ -45,19 +46,6 @@ static void health_save(struct daemon *d, struct container *c)
 		tug_err_print(&err);
 }
 
-/* Seconds since the epoch of an RFC 3339 UTC time, or 0. */
-static int64_t wall_s(const char *s)
-{
-	struct tm tm = { 0 };
-
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
-		return 0;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	return (int64_t)timegm(&tm);
-}
-
 /* An adopted container: its saved state when it is of this run. */
 static void health_restore(struct daemon *d, struct container *c)
 {
@@ -66,7 +54,7 @@ static void health_restore(struct daemon *d, struct container *c)
 	struct tug_err err;
 	_cleanup_json_ cJSON *j = NULL;
 	const char *st;
-	int64_t started = wall_s(c->started_at), age_ms;
+	int64_t started = rfc3339_seconds(c->started_at), age_ms;
 
 	/* The start period counts from the run's start, not from tugd's. */
 	age_ms = started ? ((int64_t)time(NULL) - started) * 1000 : 0;

@@ -124,12 +124,12 @@ void log_writer_close(struct log_writer *w)
 	w->fd = -1;
 }
 
-static int64_t parse_time(const char *s)
+int64_t rfc3339_seconds(const char *s)
 {
 	struct tm tm = { 0 };
 
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-		   &tm.tm_min, &tm.tm_sec) != 6)
+	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+			 &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
 		return 0;
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;
@@ -144,7 +144,7 @@ int log_record_parse(const char *line, size_t len, struct log_record *r)
 	if (!sp1 || end - sp1 < 10)
 		return -1;
 	r->time = line;
-	r->sec = parse_time(line);
+	r->sec = rfc3339_seconds(line);
 	if (!memcmp(sp1 + 1, "stdout ", 7))
 		r->stream = 1;
 	else if (!memcmp(sp1 + 1, "stderr ", 7))

@@ -32,6 +32,9 @@ void log_writer_close(struct log_writer *w);
 /* Format now (or t) as RFC 3339 with nanoseconds, UTC. */
 void log_time_now(char out[40]);
 void log_time_format(int64_t sec, long nsec, char out[40]);
+/* Seconds since the epoch of an RFC 3339 UTC time (the fraction and zone
+ * are not read); 0 when s is NULL or is not one. */
+int64_t rfc3339_seconds(const char *s);
 
 struct log_record {
 	const char *time;	/* RFC 3339 nano */

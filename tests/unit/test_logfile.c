@@ -82,10 +82,20 @@ TEST(cursor_follows_across_rotation)
 	CHECK(outlen == 6 + 5 * 4);
 }
 
+TEST(rfc3339_seconds_reads_whole_seconds)
+{
+	CHECK(rfc3339_seconds("1970-01-01T00:01:40Z") == 100);
+	CHECK(rfc3339_seconds("2024-02-29T12:00:00.999999999Z") == 1709208000);
+	CHECK(rfc3339_seconds("not a time") == 0);
+	CHECK(rfc3339_seconds("") == 0);
+	CHECK(rfc3339_seconds(NULL) == 0);
+}
+
 int main(void)
 {
 	RUN(streams_kept_apart_and_partial_lines);
 	RUN(rotation_caps_size_and_count);
 	RUN(cursor_follows_across_rotation);
+	RUN(rfc3339_seconds_reads_whole_seconds);
 	return test_done();
 }
