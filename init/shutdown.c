@@ -32,7 +32,24 @@ static bool user_process(const char *pid)
 	return ok;
 }
 
-int count_user_processes(pid_t skip)
+/* "pid (comm) S ...": the state follows the last ')'. */
+static bool zombie(const char *pid)
+{
+	char path[64], line[256], *p = NULL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	if (fgets(line, sizeof(line), f))
+		p = strrchr(line, ')');
+	fclose(f);
+	return p && p[1] == ' ' && p[2] == 'Z';
+}
+
+/* Processes (pid > 1, not skip) for which match() holds; -1 without /proc. */
+static int count_processes(bool (*match)(const char *pid), pid_t skip)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
@@ -43,42 +60,21 @@ int count_user_processes(pid_t skip)
 	while ((e = readdir(d))) {
 		long pid = strtol(e->d_name, NULL, 10);
 
-		if (pid > 1 && pid != skip && user_process(e->d_name))
+		if (pid > 1 && pid != skip && match(e->d_name))
 			n++;
 	}
 	closedir(d);
 	return n;
 }
 
+int count_user_processes(pid_t skip)
+{
+	return count_processes(user_process, skip);
+}
+
 int count_zombies(void)
 {
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d))) {
-		char path[64], line[256];
-		FILE *f;
-
-		if (strtol(e->d_name, NULL, 10) <= 0)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		/* "pid (comm) S ...": the state follows the last ')'. */
-		if (fgets(line, sizeof(line), f)) {
-			char *p = strrchr(line, ')');
-
-			if (p && p[1] == ' ' && p[2] == 'Z')
-				n++;
-		}
-		fclose(f);
-	}
-	closedir(d);
-	return n;
+	return count_processes(zombie, 0);
 }
 
 static void reap_all(void)
