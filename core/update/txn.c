@@ -599,6 +599,20 @@ static char trial_slot(struct daemon *d)
 	return slot_trial_verdict(&st, s) == SLOT_TRIAL_PENDING ? s : 0;
 }
 
+/* Did the trial of slot s (a, b; else false) fail since? */
+static bool trial_failed(struct daemon *d, const char *s)
+{
+	char dir[600];
+	struct slot_state st;
+	struct tug_err err;
+
+	if (strcmp(s, "a") && strcmp(s, "b"))
+		return false;
+	slot_dir_at(d->cfg.state_dir, dir, sizeof(dir));
+	return slot_state_read(dir, &st, &err) == 0 &&
+	       slot_trial_verdict(&st, s[0]) == SLOT_TRIAL_FAILED;
+}
+
 /*
  * Proved healthy, but this binary is an uncommitted trial: if the trial
  * fails, the next boot runs the previous binary, which must find the
@@ -935,6 +949,7 @@ void update_tick(struct daemon *d)
 static int txn_begin(struct daemon *d, struct txn *t, struct tug_err *err)
 {
 	const cJSON *k;
+	char slot;
 
 	t->nslots = (size_t)slot_count(t->journal);
 	t->slots = calloc(t->nslots ? t->nslots : 1, sizeof(*t->slots));
@@ -943,6 +958,9 @@ static int txn_begin(struct daemon *d, struct txn *t, struct tug_err *err)
 	cJSON_AddNumberToObject(t->journal, "Revision", t->revision);
 	/* What current.json goes back to if a held commit is undone. */
 	cJSON_AddNumberToObject(t->journal, "PreviousRevision", update_current_revision(d));
+	/* Begun by a trial binary: undone, not resumed, once that trial failed. */
+	if ((slot = trial_slot(d)))
+		set_str(t->journal, "TrialSlot", (char[]){ slot, 0 });
 	if (journal_write(d, t, "switch", err))
 		return tug_err_wrap(err, "write the journal");
 	txn_free(cur);
@@ -1338,9 +1356,13 @@ static int resume_held(struct daemon *d, const cJSON *j)
 	cur = t;
 	step(d, t, "resumed", NULL, "tugd restarted; the commit waits for slot %c", t->held_for);
 	held_tick(d, t);
-	if (t->phase == TP_HELD)
-		fprintf(stderr, "tugd: %s %s is held until slot %c is committed\n", kind_name(t->kind),
-			t->id, t->held_for);
+	if (t->phase != TP_HELD)
+		return 0;
+	fprintf(stderr, "tugd: %s %s is held until slot %c is committed\n", kind_name(t->kind), t->id,
+		t->held_for);
+	/* Cut off between the journal and the revision record. */
+	if (t->revision > 0 && update_current_revision(d) != t->revision)
+		revision_record(d, t->journal, "committed");
 	return 0;
 }
 
@@ -1361,7 +1383,11 @@ void update_replay(struct daemon *d)
 		return;
 	}
 	phase = sget(j, "Phase");
-	if (!strcmp(phase, "verify") && !resume_verify(d, j))
+	/* The trial binary that began it failed: the previous binary runs now. */
+	if (!strcmp(phase, "verify") && trial_failed(d, sget(j, "TrialSlot")))
+		fprintf(stderr, "tugd: %s %s was begun by slot %s, whose trial failed\n", sget(j, "Kind"),
+			sget(j, "Id"), sget(j, "TrialSlot"));
+	else if (!strcmp(phase, "verify") && !resume_verify(d, j))
 		return;
 	if (!strcmp(phase, "held") && !resume_held(d, j))
 		return;

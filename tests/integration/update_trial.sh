@@ -14,6 +14,9 @@
 #                         revision's containers with their ids, none of the
 #                         new one, revisions show the previous one current,
 #                         `tug system check` is clean
+#   verify_cut_rolls_back  a trial's apply cut off (SIGKILL) while proving
+#                         health, and the trial fails: the previous binary's
+#                         tugd undoes it instead of going on waiting
 #   slot_commit_finishes  `tug slot commit` of the trial: tugd removes the
 #                         old containers by itself and the revision stays
 SUITE=update_trial
@@ -151,6 +154,26 @@ fallback() {
 }
 check fallback_restores_revision fallback
 
+# --- cut off while proving health, and then the trial fails -----------------------
+sed 's|"image": "app:v1", "restart": "always", "networks": \["none"\], "after": \["keep"\]|&, "healthcheck": {"test": ["CMD-SHELL", "test -f /tmp/ready"], "interval": 0.2, "retries": 1000}|; s/"deadline": 20/"deadline": 30/' \
+	"$T/n.json" >"$T/slow.json"
+$TUG slot install --tries 1 "$TUG" >/dev/null
+stop_tugd
+$TUG slot boot | grep -q "^trial $S/slots/b" || fail setup "slot b not tried (verify cut)"
+start_tugd b
+$TUGC apply --detach "$T/slow.json" >/dev/null 2>&1
+wait_for 10 sh -c "$PROGRESS | grep -q '\"Phase\":\"verify\"'"
+stop_tugd -9
+$TUG slot boot 2>/dev/null | grep -q "^active $S/slots/a" || fail verify_cut "slot a not chosen"
+start_tugd a
+verify_cut() {
+	[ "$(ctrs)" = "$before" ] || { echo "containers: $(ctrs); were $before"; return 1; }
+	grep -q 'whose trial failed' "$T/tugd.log" || { echo "no replay line in tugd.log"; return 1; }
+	revs | grep -q "^$((revN + 2)) rolled .* $revN current" || { echo "revisions: $(revs)"; return 1; }
+	$TUG system check
+}
+check verify_cut_rolls_back verify_cut
+
 # --- a trial that commits: the old containers go by themselves -----------------
 $TUG slot install --tries 1 "$TUG" >/dev/null
 stop_tugd
@@ -164,7 +187,7 @@ slot_commit() {
 	echo "$held" | grep -q web.tug-old || { echo "not held: $held"; return 1; }
 	! ctrs | grep -q 'tug-old\| old=' && ctrs | grep -q ' new=[0-9a-f]* running' || { echo "containers: $(ctrs)"; return 1; }
 	$PROGRESS | grep -q '"Step":"slot committed"' || { echo "progress: $($PROGRESS | cut -c1-300)"; return 1; }
-	[ "$(revs | cut -d' ' -f1-2)" = "$((revN + 2)) current" ] || { echo "revisions: $(revs)"; return 1; }
+	[ "$(revs | cut -d' ' -f1-2)" = "$((revN + 3)) current" ] || { echo "revisions: $(revs)"; return 1; }
 	[ ! -e "$S/update/journal.json" ] || { echo "journal left"; return 1; }
 	$TUG system check
 }
