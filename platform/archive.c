@@ -86,11 +86,38 @@ struct layer_reader {
 	bool gzip, eof, z_init;
 	z_stream z;
 	struct sha256_ctx hash;
+	struct sha256_ctx *blob;	/* also hash the bytes read from fd (or NULL) */
+	size_t in_len, in_hashed;	/* in[]: bytes read, bytes hashed into blob */
 	unsigned char in[IOBUF];
 	unsigned char out[IOBUF];
 	struct tug_err err;
 	int failed;
 };
+
+/* Input bytes read but not hashed yet go into the blob's hash. */
+static void hash_pending_input(struct layer_reader *lr)
+{
+	if (lr->blob && lr->in_hashed < lr->in_len)
+		sha256_update(lr->blob, lr->in + lr->in_hashed, lr->in_len - lr->in_hashed);
+	lr->in_hashed = lr->in_len;
+}
+
+/*
+ * n inflated bytes in out: into the diff ID, and the input inflate used up
+ * for them into the blob's hash, both in one call (the two interleave).
+ */
+static void hash_output(struct layer_reader *lr, size_t n)
+{
+	size_t used = (size_t)(lr->z.next_in - lr->in);
+
+	if (!lr->blob) {
+		sha256_update(&lr->hash, lr->out, n);
+		return;
+	}
+	sha256_update2(lr->blob, lr->in + lr->in_hashed, used - lr->in_hashed, &lr->hash, lr->out,
+		       n);
+	lr->in_hashed = used;
+}
 
 /* Next chunk of uncompressed data: >0, 0 at end, -1 with lr->err set. */
 static ssize_t layer_pull(struct layer_reader *lr)
@@ -103,7 +130,10 @@ static ssize_t layer_pull(struct layer_reader *lr)
 		while (n < 0 && errno == EINTR);
 		if (n < 0)
 			return tug_err_sys(&lr->err, "read layer");
-		sha256_update(&lr->hash, lr->out, (size_t)n);
+		if (lr->blob)
+			sha256_update2(lr->blob, lr->out, (size_t)n, &lr->hash, lr->out, (size_t)n);
+		else
+			sha256_update(&lr->hash, lr->out, (size_t)n);
 		return n;
 	}
 	for (;;) {
@@ -112,6 +142,7 @@ static ssize_t layer_pull(struct layer_reader *lr)
 		if (lr->eof)
 			return 0;
 		if (lr->z.avail_in == 0) {
+			hash_pending_input(lr);
 			do
 				n = read(lr->fd, lr->in, sizeof(lr->in));
 			while (n < 0 && errno == EINTR);
@@ -122,6 +153,8 @@ static ssize_t layer_pull(struct layer_reader *lr)
 						   "layer: gzip stream is truncated");
 			lr->z.next_in = lr->in;
 			lr->z.avail_in = (uInt)n;
+			lr->in_len = (size_t)n;
+			lr->in_hashed = 0;
 		}
 		lr->z.next_out = lr->out;
 		lr->z.avail_out = sizeof(lr->out);
@@ -133,6 +166,7 @@ static ssize_t layer_pull(struct layer_reader *lr)
 			} else {
 				unsigned char probe;
 
+				hash_pending_input(lr);
 				do
 					n = read(lr->fd, &probe, 1);
 				while (n < 0 && errno == EINTR);
@@ -140,6 +174,8 @@ static ssize_t layer_pull(struct layer_reader *lr)
 					lr->in[0] = probe;
 					lr->z.next_in = lr->in;
 					lr->z.avail_in = 1;
+					lr->in_len = 1;
+					lr->in_hashed = 0;
 					inflateReset(&lr->z);
 				} else {
 					lr->eof = true;
@@ -151,7 +187,7 @@ static ssize_t layer_pull(struct layer_reader *lr)
 		}
 		n = (ssize_t)(sizeof(lr->out) - lr->z.avail_out);
 		if (n > 0) {
-			sha256_update(&lr->hash, lr->out, (size_t)n);
+			hash_output(lr, (size_t)n);
 			return n;
 		}
 	}
@@ -171,8 +207,8 @@ static la_ssize_t layer_read_cb(struct archive *a, void *data, const void **buf)
 	return n;
 }
 
-int layer_reader_open(int fd, struct layer_reader **out, struct archive **aout,
-		      struct tug_err *err)
+int layer_reader_open(int fd, struct sha256_ctx *blob, struct layer_reader **out,
+		      struct archive **aout, struct tug_err *err)
 {
 	struct layer_reader *lr = calloc(1, sizeof(*lr));
 	unsigned char head[2];
@@ -182,6 +218,7 @@ int layer_reader_open(int fd, struct layer_reader **out, struct archive **aout,
 	if (!lr)
 		return tug_err_set(err, ENOMEM, "layer reader");
 	lr->fd = fd;
+	lr->blob = blob;
 	sha256_init(&lr->hash);
 	n = pread(fd, head, sizeof(head), 0);
 	lr->gzip = n == 2 && blob_is_gzip(head, 2);
@@ -227,8 +264,29 @@ int layer_reader_finish(struct layer_reader *lr, char diff_id[72], struct tug_er
 		*err = lr->err;
 		return -1;
 	}
+	hash_pending_input(lr);
 	sha256_final_str(&lr->hash, diff_id);
 	return 0;
+}
+
+int layer_reader_hash_rest(struct layer_reader *lr, struct tug_err *err)
+{
+	ssize_t n;
+
+	if (!lr->blob)
+		return 0;
+	if (lr->gzip)
+		hash_pending_input(lr);
+	for (;;) {
+		do
+			n = read(lr->fd, lr->in, sizeof(lr->in));
+		while (n < 0 && errno == EINTR);
+		if (n <= 0)
+			break;
+		sha256_update(lr->blob, lr->in, (size_t)n);
+	}
+	lr->in_len = lr->in_hashed = 0;
+	return n < 0 ? tug_err_sys(err, "read layer") : 0;
 }
 
 void layer_reader_free(struct layer_reader *lr, struct archive *a)

@@ -20,6 +20,7 @@
 
 struct archive;
 struct archive_entry;
+struct sha256_ctx;
 struct layer_reader;
 
 #ifdef CONFIG_IMAGE_ARCHIVE
@@ -30,10 +31,17 @@ int tar_reader_next(struct archive *a, struct archive_entry **e, struct tug_err 
 ssize_t tar_reader_data(struct archive *a, void *buf, size_t len, struct tug_err *err);
 void tar_reader_free(struct archive *a);
 
-/* A layer blob (tar, or gzip'd tar) read from fd; *a parses it. */
-int layer_reader_open(int fd, struct layer_reader **lr, struct archive **a, struct tug_err *err);
+/*
+ * A layer blob (tar, or gzip'd tar) read from fd; *a parses it. With blob
+ * set, every byte read from fd is hashed into it too (the blob's digest in
+ * the same pass as the diff ID).
+ */
+int layer_reader_open(int fd, struct sha256_ctx *blob, struct layer_reader **lr,
+		      struct archive **a, struct tug_err *err);
 /* Read to the end and give "sha256:<hex>" of the uncompressed stream. */
 int layer_reader_finish(struct layer_reader *lr, char diff_id[72], struct tug_err *err);
+/* After a failure: the rest of fd into the blob's hash, so it can be checked. */
+int layer_reader_hash_rest(struct layer_reader *lr, struct tug_err *err);
 void layer_reader_free(struct layer_reader *lr, struct archive *a);
 
 /* A tar writer (pax) on fd. */
@@ -55,10 +63,14 @@ static inline struct archive *tar_reader_open_fd(int fd, struct tug_err *err)
 	tug_err_unsupported(err, CONFIG_IMAGE_ARCHIVE);
 	return (struct archive *)0;
 }
-static inline int layer_reader_open(int fd, struct layer_reader **lr, struct archive **a,
-				    struct tug_err *err)
+static inline int layer_reader_open(int fd, struct sha256_ctx *blob, struct layer_reader **lr,
+				    struct archive **a, struct tug_err *err)
 {
 	return tug_err_unsupported(err, CONFIG_IMAGE_ARCHIVE);
+}
+static inline int layer_reader_hash_rest(struct layer_reader *lr, struct tug_err *err)
+{
+	return 0;
 }
 static inline int layer_reader_finish(struct layer_reader *lr, char diff_id[72],
 				      struct tug_err *err)

@@ -10,6 +10,7 @@
 #include "platform/archive.h"
 #include "platform/cleanup.h"
 #include "platform/fsutil.h"
+#include "platform/sha256.h"
 #include "platform/unpack.h"
 
 void layer_chain_id(const char *parent_chain, const char *diff_id, char out[SHA256_DIGEST_STR_LEN])
@@ -36,8 +37,25 @@ static int write_small(int dirfd, const char *name, const char *text, struct tug
 	return 0;
 }
 
-static int unpack_tar(struct image_store *s, int blobfd, int dirfd, char diff_id[72],
-		      uint64_t *size, struct tug_err *err)
+/* blob := the hash of all of fd (from its start), when blob is set; gives back rc. */
+static int hash_whole(int fd, struct sha256_ctx *blob, int rc)
+{
+	char buf[16384];
+	ssize_t n;
+	off_t off = 0;
+
+	if (!blob)
+		return rc;
+	sha256_init(blob);
+	while ((n = pread(fd, buf, sizeof(buf), off)) > 0) {
+		sha256_update(blob, buf, (size_t)n);
+		off += n;
+	}
+	return rc;
+}
+
+static int unpack_tar(struct image_store *s, int blobfd, struct sha256_ctx *blob, int dirfd,
+		      char diff_id[72], uint64_t *size, struct tug_err *err)
 {
 	struct layer_reader *lr = NULL;
 	struct archive *a = NULL;
@@ -46,15 +64,21 @@ static int unpack_tar(struct image_store *s, int blobfd, int dirfd, char diff_id
 	int ret;
 
 	if (mkdirat(dirfd, "root", 0755) < 0)
-		return tug_err_sys(err, "mkdir root");
+		return hash_whole(blobfd, blob, tug_err_sys(err, "mkdir root"));
 	rootfd = openat(dirfd, "root", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
-		return tug_err_sys(err, "open root");
-	if (layer_reader_open(blobfd, &lr, &a, err) < 0)
-		return -1;
+		return hash_whole(blobfd, blob, tug_err_sys(err, "open root"));
+	if (layer_reader_open(blobfd, blob, &lr, &a, err) < 0)
+		return hash_whole(blobfd, blob, -1);
 	ret = unpack_layer(a, rootfd, &st, err);
 	if (!ret)
 		ret = layer_reader_finish(lr, diff_id, err);
+	if (ret) {
+		struct tug_err ignore;
+
+		/* The caller checks the blob's digest before trusting this error. */
+		layer_reader_hash_rest(lr, &ignore);
+	}
 	layer_reader_free(lr, a);
 	*size = st.bytes;
 	return ret;
@@ -63,34 +87,47 @@ static int unpack_tar(struct image_store *s, int blobfd, int dirfd, char diff_id
 int layer_unpack(struct image_store *s, const char *blob_digest, const char *want_diff_id,
 		 pid_t owner, char tmp[LAYER_TMP_MAX], struct tug_err *err)
 {
-	static unsigned counter;
-	char diff_id[72], text[128];
-	unsigned char head[4];
-	_cleanup_close_ int blobfd = -1, dirfd = -1;
-	uint64_t size = 0;
-	int ret;
+	_cleanup_close_ int blobfd = -1;
 
 	tmp[0] = '\0';
 	blobfd = blob_open(s, blob_digest, err);
 	if (blobfd < 0)
 		return -1;
+	return layer_unpack_fd(s, blobfd, NULL, blob_digest, want_diff_id, owner, tmp, err);
+}
+
+int layer_unpack_fd(struct image_store *s, int blobfd, struct sha256_ctx *blob,
+		    const char *blob_digest, const char *want_diff_id, pid_t owner,
+		    char tmp[LAYER_TMP_MAX], struct tug_err *err)
+{
+	static unsigned counter;
+	char diff_id[72], text[128];
+	unsigned char head[4];
+	_cleanup_close_ int dirfd = -1;
+	struct stat sb;
+	uint64_t size = 0;
+	int ret;
+
+	tmp[0] = '\0';
 	/* tmp/layer-<owner>-...: a store sweep leaves it alone while the owner lives. */
 	snprintf(tmp, LAYER_TMP_MAX, "tmp/layer-%d-%d-%u", (int)owner, (int)getpid(), counter++);
 	if (mkdirat(s->dirfd, tmp, 0700) < 0) {
 		tmp[0] = '\0';
-		return tug_err_sys(err, "layer %s: mkdir", blob_digest);
+		return hash_whole(blobfd, blob, tug_err_sys(err, "layer %s: mkdir", blob_digest));
 	}
 	dirfd = openat(s->dirfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0) {
-		ret = tug_err_sys(err, "layer %s", blob_digest);
+		ret = hash_whole(blobfd, blob, tug_err_sys(err, "layer %s", blob_digest));
 	} else if (pread(blobfd, head, sizeof(head), 0) == 4 && blob_is_squashfs(head, 4)) {
 		/* A squashfs layer stays a blob; it is mounted, not unpacked. */
 		snprintf(diff_id, sizeof(diff_id), "%s", blob_digest);
-		ret = blob_size(s, blob_digest, &size, err);
+		ret = fstat(blobfd, &sb) < 0 ? tug_err_sys(err, "layer %s", blob_digest) : 0;
+		size = ret ? 0 : (uint64_t)sb.st_size;
 		if (!ret)
 			ret = write_small(dirfd, "squashfs", blob_digest, err);
+		ret = hash_whole(blobfd, blob, ret);
 	} else {
-		ret = unpack_tar(s, blobfd, dirfd, diff_id, &size, err);
+		ret = unpack_tar(s, blobfd, blob, dirfd, diff_id, &size, err);
 	}
 	if (!ret && want_diff_id && strcmp(diff_id, want_diff_id))
 		ret = tug_err_set(err, EBADMSG,

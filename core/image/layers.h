@@ -33,6 +33,15 @@ int layer_install(struct image_store *s, const char *blob_digest, const char *wa
 #define LAYER_TMP_MAX 96
 int layer_unpack(struct image_store *s, const char *blob_digest, const char *want_diff_id,
 		 pid_t owner, char tmp[LAYER_TMP_MAX], struct tug_err *err);
+/*
+ * The same from an open blob file (read from its start), not yet verified:
+ * with blob set, every byte of it is hashed into blob in the same pass (also
+ * when the unpack fails), and the caller must check that digest before it
+ * trusts the layer or the unpack's error.
+ */
+int layer_unpack_fd(struct image_store *s, int blobfd, struct sha256_ctx *blob,
+		    const char *blob_digest, const char *want_diff_id, pid_t owner,
+		    char tmp[LAYER_TMP_MAX], struct tug_err *err);
 int layer_commit(struct image_store *s, char tmp[LAYER_TMP_MAX], const char *chain_id,
 		 struct tug_err *err);
 void layer_unpack_abort(struct image_store *s, char tmp[LAYER_TMP_MAX]);

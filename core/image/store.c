@@ -168,7 +168,8 @@ int blob_writer_write(struct blob_writer *w, const void *buf, size_t len, struct
 {
 	if (write_all(w->fd, buf, len) < 0)
 		return tug_err_sys(err, "spool blob");
-	sha256_update(&w->hash, buf, len);
+	if (!w->no_hash)
+		sha256_update(&w->hash, buf, len);
 	w->size += len;
 	if (w->size - w->written_back >= WRITEBACK_STEP) {
 		/* A hint: an error here shows up at the fsync. */

@@ -55,6 +55,7 @@ struct blob_writer {
 	char tmp[96];
 	uint64_t size;
 	uint64_t written_back;	/* writeback started up to here (WRITEBACK_STEP) */
+	bool no_hash;		/* the caller hashes the spool itself before commit */
 	struct sha256_ctx hash;
 };
 /*

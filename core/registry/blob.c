@@ -2,6 +2,9 @@
  * Download one blob into the store: hashed as it streams in, resumed with a
  * Range request after a dropped connection (bounded retries, exponential
  * backoff), committed only when size and digest match the descriptor.
+ * A layer blob is hashed instead in the pass that unpacks it from the spool
+ * (reg_blob_fetch_check): its digest and its diff ID in one read, the two
+ * SHA-256 streams interleaved (sha256_update2).
  *
  * The bytes spool into partial/<hex> (held with flock while written), which
  * an interrupted pull leaves behind: a pull killed or rebooted midway
@@ -34,6 +37,7 @@ struct blob_dl {
 	uint64_t reported;
 	bool sink_failed;
 	bool partial;		/* w spools into partial/<hex> */
+	bool defer;		/* hashed after the download, by the check (w.no_hash) */
 	uint64_t resumed;	/* bytes found there when the pull started */
 };
 
@@ -71,10 +75,20 @@ static void backoff(int attempt)
 	nanosleep(&ts, NULL);
 }
 
+/* A spool in tmp/ (no resume). */
+static int spool_private(struct image_store *st, struct blob_dl *b, struct tug_err *err)
+{
+	int rc = blob_writer_open(st, &b->w, err);
+
+	b->w.no_hash = b->defer;
+	return rc;
+}
+
 /*
- * partial/<hex> of an earlier, interrupted pull: hash what it holds and go on
- * from there. Another pull writing the same blob holds the lock: then this
- * one spools privately in tmp/ (no resume), as does a store without room.
+ * partial/<hex> of an earlier, interrupted pull: hash what it holds (or
+ * leave that to the check, b->defer) and go on from there. Another pull
+ * writing the same blob holds the lock: then this one spools privately in
+ * tmp/ (no resume), as does a store without room.
  */
 static int spool_open(struct image_store *st, struct blob_dl *b, struct tug_err *err)
 {
@@ -89,32 +103,43 @@ static int spool_open(struct image_store *st, struct blob_dl *b, struct tug_err 
 	b->resumed = 0;
 	if (!digest_valid(digest) || strncmp(digest, "sha256:", 7) ||
 	    (mkdirat(st->dirfd, "partial", 0700) < 0 && errno != EEXIST))
-		return blob_writer_open(st, &b->w, err);
+		return spool_private(st, b, err);
 	snprintf(b->w.tmp, sizeof(b->w.tmp), "partial/%s", digest + 7);
 	for (int tries = 0;; tries++) {
 		fd = openat(st->dirfd, b->w.tmp, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 || fstat(fd, &sb) < 0) {
 			if (fd >= 0)
 				close(fd);
-			return blob_writer_open(st, &b->w, err);
+			return spool_private(st, b, err);
 		}
 		/* A sweep (prune) unlinked it before letting go of the lock: a new one. */
 		if (sb.st_nlink > 0)
 			break;
 		close(fd);
 		if (tries == 2)
-			return blob_writer_open(st, &b->w, err);
+			return spool_private(st, b, err);
 	}
 	b->w.fd = fd;
+	b->w.no_hash = b->defer;
 	b->partial = true;
 	sha256_init(&b->w.hash);
-	if ((uint64_t)sb.st_size > (uint64_t)b->d->size && ftruncate(fd, 0) < 0)
-		return tug_err_sys(err, "spool blob");
-	while ((n = read(fd, data, sizeof(data))) > 0) {
-		sha256_update(&b->w.hash, data, (size_t)n);
-		b->w.size += (uint64_t)n;
+	if ((uint64_t)sb.st_size > (uint64_t)b->d->size) {
+		if (ftruncate(fd, 0) < 0)
+			return tug_err_sys(err, "spool blob");
+		sb.st_size = 0;
 	}
-	if (n < 0 || lseek(fd, (off_t)b->w.size, SEEK_SET) < 0)
+	if (b->defer) {
+		/* The check reads the whole spool anyway: hashed there. */
+		b->w.size = (uint64_t)sb.st_size;
+	} else {
+		while ((n = read(fd, data, sizeof(data))) > 0) {
+			sha256_update(&b->w.hash, data, (size_t)n);
+			b->w.size += (uint64_t)n;
+		}
+		if (n < 0)
+			return tug_err_sys(err, "spool blob");
+	}
+	if (lseek(fd, (off_t)b->w.size, SEEK_SET) < 0)
 		return tug_err_sys(err, "spool blob");
 	b->got = b->reported = b->resumed = b->w.size;
 	return 0;
@@ -145,10 +170,12 @@ static int restart(struct image_store *st, struct blob_dl *b, struct tug_err *er
 	return spool_open(st, b, err);
 }
 
-int reg_blob_fetch(struct reg_session *s, struct image_store *st, const struct reg_descriptor *d,
-		   bool *downloaded, struct tug_err *err)
+static int fetch(struct reg_session *s, struct image_store *st, const struct reg_descriptor *d,
+		 reg_blob_check_fn check, void *ctx, bool *downloaded, struct tug_err *err)
 {
-	struct blob_dl b = { .d = d, .o = s->opts };
+	struct blob_dl b = { .d = d, .o = s->opts, .defer = check != NULL };
+	struct tug_err cerr = { 0 };
+	int crc = 0;
 	int max = s->opts && s->opts->max_retries > 0 ? s->opts->max_retries : 5;
 	char path[600], hdr[128], digest[SHA256_DIGEST_STR_LEN];
 	int attempt = 0;
@@ -241,6 +268,18 @@ again:
 		goto fail;
 	}
 	reg_progress(s->opts, d->digest, REG_ST_VERIFYING, 0, 0);
+	if (check) {
+		int fd = openat(st->dirfd, b.w.tmp, O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0) {
+			tug_err_sys(err, "spool blob");
+			goto fail;
+		}
+		reg_progress(s->opts, d->digest, REG_ST_DOWNLOADED, 0, 0);
+		/* Hashes every byte of the spool into b.w.hash, also when it fails. */
+		crc = check(ctx, fd, &b.w.hash, &cerr);
+		close(fd);
+	}
 	if (blob_writer_commit(st, &b.w, d->digest, digest, NULL, err) < 0) {
 		if (err->code == EBADMSG && b.resumed) {
 			/* The kept bytes were bad (a crash mid-write?): once more, whole. */
@@ -254,6 +293,14 @@ again:
 		return tug_err_wrap(err, "blob %.19s", d->digest);
 	}
 	*downloaded = true;
+	if (check) {
+		/* The blob is good: now the check's own failure is the error. */
+		if (crc < 0) {
+			*err = cerr;
+			return -1;
+		}
+		return 0;
+	}
 	reg_progress(s->opts, d->digest, REG_ST_DOWNLOADED, 0, 0);
 	return 0;
 fail:
@@ -262,4 +309,17 @@ fail:
 fail_spool:
 	spool_close(st, &b, false);
 	return tug_err_wrap(err, "blob %.19s", d->digest);
+}
+
+int reg_blob_fetch(struct reg_session *s, struct image_store *st, const struct reg_descriptor *d,
+		   bool *downloaded, struct tug_err *err)
+{
+	return fetch(s, st, d, NULL, NULL, downloaded, err);
+}
+
+int reg_blob_fetch_check(struct reg_session *s, struct image_store *st,
+			 const struct reg_descriptor *d, reg_blob_check_fn check, void *ctx,
+			 bool *downloaded, struct tug_err *err)
+{
+	return fetch(s, st, d, check, ctx, downloaded, err);
 }

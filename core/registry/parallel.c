@@ -47,6 +47,59 @@ static void child_progress(void *ctx, const struct registry_progress *p)
 		write_all(*(int *)ctx, line, (size_t)(n < (int)sizeof(line) ? n : (int)sizeof(line) - 1));
 }
 
+/* The layer of a blob just downloaded, unpacked in the pass that checks its digest. */
+struct unpack_job {
+	struct image_store *st;
+	const struct registry_opts *o;
+	const char *blob_digest, *diff_id;
+	pid_t owner;
+	bool ran;
+	char tmp[LAYER_TMP_MAX];
+};
+
+static int unpack_checked(void *ctx, int fd, struct sha256_ctx *blob, struct tug_err *err)
+{
+	struct unpack_job *j = ctx;
+
+	layer_unpack_abort(j->st, j->tmp); /* a try before the blob was fetched again */
+	j->ran = true;
+	reg_progress(j->o, j->blob_digest, REG_ST_EXTRACTING, 0, 0);
+	return layer_unpack_fd(j->st, fd, blob, j->blob_digest, j->diff_id, j->owner, j->tmp, err);
+}
+
+/*
+ * Blob d, and with img its layer unpacked into a tmp/ directory named in
+ * tmp (left empty when the layer is complete already).
+ */
+static int fetch_layer(struct reg_session *s, struct image_store *st,
+		       const struct reg_descriptor *d, const struct image *img, size_t idx,
+		       pid_t owner, char tmp[LAYER_TMP_MAX], bool *dl, struct tug_err *err)
+{
+	struct unpack_job j = { .st = st, .o = s->opts, .owner = owner };
+	int rc;
+
+	if (!img)
+		return reg_blob_fetch(s, st, d, dl, err);
+	tmp[0] = '\0';
+	if (layer_complete(st, img->chain_ids[idx]))
+		return reg_blob_fetch(s, st, d, dl, err);
+	j.blob_digest = img->layer_blobs[idx];
+	j.diff_id = img->diff_ids[idx];
+	rc = reg_blob_fetch_check(s, st, d, unpack_checked, &j, dl, err);
+	if (rc == 0 && !j.ran) {
+		/* The blob was in the store already: unpack it from there. */
+		reg_progress(s->opts, d->digest, REG_ST_EXTRACTING, 0, 0);
+		rc = layer_unpack(st, img->layer_blobs[idx], img->diff_ids[idx], owner, j.tmp, err);
+	}
+	if (rc < 0) {
+		layer_unpack_abort(st, j.tmp);
+		return -1;
+	}
+	snprintf(tmp, LAYER_TMP_MAX, "%s", j.tmp);
+	reg_progress(s->opts, d->digest, REG_ST_PULL_COMPLETE, 0, 0);
+	return 0;
+}
+
 static void child_run(struct reg_session *s, struct image_store *st,
 		      const struct reg_descriptor *d, const struct image *img, size_t idx,
 		      pid_t owner, int fd)
@@ -62,14 +115,8 @@ static void child_run(struct reg_session *s, struct image_store *st,
 	o.progress = s->opts->progress ? child_progress : NULL;
 	o.progress_ctx = &fd;
 	s->opts = &o;
-	rc = reg_blob_fetch(s, st, d, &dl, &err);
 	/* Unpack now, while the other children still download; the parent commits. */
-	if (rc == 0 && img && !layer_complete(st, img->chain_ids[idx])) {
-		reg_progress(&o, d->digest, REG_ST_EXTRACTING, 0, 0);
-		rc = layer_unpack(st, img->layer_blobs[idx], img->diff_ids[idx], owner, tmp, &err);
-		if (rc == 0)
-			reg_progress(&o, d->digest, REG_ST_PULL_COMPLETE, 0, 0);
-	}
+	rc = fetch_layer(s, st, d, img, idx, owner, tmp, &dl, &err);
 	if (rc < 0)
 		n = snprintf(line, sizeof(line), "R %d 0 %s\n", err.code ? err.code : EIO,
 			     err.msg);
@@ -193,7 +240,8 @@ int reg_blobs_fetch(struct reg_session *s, struct image_store *st, const struct 
 		for (size_t i = 0; i < n; i++) {
 			bool dl;
 
-			if (reg_blob_fetch(s, st, &d[i], &dl, err) < 0)
+			if (fetch_layer(s, st, &d[i], img, i, getpid(), img ? tmps[i] : NULL, &dl,
+					err) < 0)
 				return -1;
 			*fresh |= dl;
 		}

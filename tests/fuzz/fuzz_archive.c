@@ -31,6 +31,7 @@
 
 #include "platform/archive.h"
 #include "platform/fsutil.h"
+#include "platform/sha256.h"
 #include "platform/unpack.h"
 
 /* The layer root's parent, as this process sees it. */
@@ -218,10 +219,29 @@ static int unpack_once(const uint8_t *data, size_t size, bool walk, bool cp)
 		tar_reader_free(a);
 		(void)lr;
 		(void)diff_id;
-	} else if (!(ret = layer_reader_open(memfd, &lr, &a, &err))) {
-		ret = unpack_layer(a, rootfd, &st, &err);
-		if (!ret)
-			ret = layer_reader_finish(lr, diff_id, &err);
+	} else {
+		struct sha256_ctx blob, want;
+		char got_hex[SHA256_DIGEST_STR_LEN], want_hex[SHA256_DIGEST_STR_LEN];
+
+		/* The blob's hash taken in the same pass must be that of every input byte. */
+		sha256_init(&blob);
+		ret = layer_reader_open(memfd, &blob, &lr, &a, &err);
+		if (!ret) {
+			ret = unpack_layer(a, rootfd, &st, &err);
+			if (!ret)
+				ret = layer_reader_finish(lr, diff_id, &err);
+			if (ret && layer_reader_hash_rest(lr, &err) < 0)
+				abort();
+			sha256_init(&want);
+			sha256_update(&want, data, size);
+			sha256_final_str(&want, want_hex);
+			sha256_final_str(&blob, got_hex);
+			if (strcmp(got_hex, want_hex)) {
+				fprintf(stderr, "fuzz_archive: blob hash %s, input is %s\n", got_hex,
+					want_hex);
+				abort();
+			}
+		}
 		layer_reader_free(lr, a);
 	}
 	close(rootfd);
