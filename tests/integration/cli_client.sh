@@ -5,25 +5,14 @@ SUITE=cli_client
 . "$(dirname "$0")/../lib.sh"
 require_root run_output run_exit_code ps logs exec inspect stop events run_tty daemon_down
 T=$(tmpdir)
-mkdir -p "$T/state" "$T/run" "$T/rootfs"
-ln -s "$TUG" "$T/tugd"
-busybox_rootfs "$T/rootfs"
-/usr/bin/python3 "$TESTS_DIR/integration/mkbusybox_tar.py" "$T/rootfs" "$T/busybox.tar"
-export TUG_STATE_DIR=$T/state TUG_RUN_DIR=$T/run
+tugd_dir "$T"
 # A plain-HTTP registry on loopback (for run's pull), marked insecure for tugd.
 export TUG_REGISTRIES_CONF=$T/registries.json TUG_CERTS_DIR=$T/certs.d TUG_AUTH_FILE=$T/auths.json
 unset DOCKER_HOST TUG_HOST
 "$TUG" load -q -i "$T/busybox.tar"
 "$T/tugd" >"$T/tugd.log" 2>&1 &
 for i in $(seq 50); do [ -S "$T/run/tug.sock" ] && break; sleep 0.1; done
-cleanup_daemon() {
-	kill "$(cat "$T/run/tugd.pid" 2>/dev/null)" 2>/dev/null
-	kill "$(cat "$T/run/keeper.pid" 2>/dev/null)" 2>/dev/null
-}
-# Containers left running keep their rootfs mounted under $T: remove them first.
-trap '$TUG rm -f $($TUG ps -aq 2>/dev/null) >/dev/null 2>&1; cleanup_daemon
-	umount_below $T
-	tug_cleanup_tmp' EXIT
+trap 'tugd_stop $T/run; umount_below $T; tug_cleanup_tmp' EXIT
 # Every client call is bounded: a hang is a failure, not a stuck suite.
 # KILL after TERM: run and attach forward TERM to the container (sig-proxy).
 C="timeout -k 5 20 $TUG"

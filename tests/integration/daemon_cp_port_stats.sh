@@ -14,19 +14,12 @@ require_root $names
 command -v docker >/dev/null || { for n in $names; do skip "$n" "docker CLI not installed"; done; exit 0; }
 command -v unshare >/dev/null || { for n in $names; do skip "$n" "no unshare(1)"; done; exit 0; }
 T=$(tmpdir)
-mkdir -p "$T/state" "$T/run" "$T/rootfs" "$T/work"
-ln -s "$TUG" "$T/tugd"
-busybox_rootfs "$T/rootfs"
-/usr/bin/python3 "$TESTS_DIR/integration/mkbusybox_tar.py" "$T/rootfs" "$T/busybox.tar"
-export TUG_STATE_DIR=$T/state TUG_RUN_DIR=$T/run DOCKER_HOST=unix://$T/run/tug.sock
+tugd_dir "$T"
+mkdir -p "$T/work"
+export DOCKER_HOST=unix://$T/run/tug.sock
 unshare -n sh -c "ip link set lo up 2>/dev/null; exec '$T/tugd'" >"$T/tugd.log" 2>&1 &
 for i in $(seq 50); do [ -S "$T/run/tug.sock" ] && break; sleep 0.1; done
-cleanup_daemon() {
-	timeout 20 docker rm -f $(timeout 10 docker ps -aq 2>/dev/null) >/dev/null 2>&1
-	kill "$(cat "$T/run/tugd.pid" 2>/dev/null)" 2>/dev/null
-	kill "$(cat "$T/run/keeper.pid" 2>/dev/null)" 2>/dev/null
-}
-trap 'cleanup_daemon; tug_cleanup_tmp' EXIT
+trap 'tugd_stop $T/run; tug_cleanup_tmp' EXIT
 D="timeout 20 docker"
 G="timeout 20 $TUG"
 W=$T/work

@@ -6,11 +6,8 @@ require_root version load run_rm run_detached logs exec stop restart_on_failure 
 	bad_json not_found slow_client kill9_survival crash_leftovers_swept
 command -v docker >/dev/null || { skip all "docker CLI not installed"; exit 0; }
 T=$(tmpdir)
-mkdir -p "$T/state" "$T/run" "$T/rootfs"
-ln -s "$TUG" "$T/tugd"
-busybox_rootfs "$T/rootfs"
-/usr/bin/python3 "$TESTS_DIR/integration/mkbusybox_tar.py" "$T/rootfs" "$T/busybox.tar"
-export TUG_STATE_DIR=$T/state TUG_RUN_DIR=$T/run DOCKER_HOST=unix://$T/run/tug.sock
+tugd_dir "$T"
+export DOCKER_HOST=unix://$T/run/tug.sock
 # tugd starts with signals 32 and 33 ignored, as some CI runners leave them
 # (libc refuses to touch them): its containers must still get every default.
 /usr/bin/python3 -c '
@@ -21,12 +18,8 @@ if os.uname().machine == "x86_64":
         ctypes.CDLL(None, use_errno=True).syscall(13, sig, ign, None, 8)
 os.execv(sys.argv[1], sys.argv[1:])' "$T/tugd" >"$T/tugd.log" 2>&1 &
 for i in $(seq 50); do [ -S "$T/run/tug.sock" ] && break; sleep 0.1; done
-cleanup_daemon() {
-	kill "$(cat "$T/run/tugd.pid" 2>/dev/null)" 2>/dev/null
-	kill "$(cat "$T/run/keeper.pid" 2>/dev/null)" 2>/dev/null
-}
 # Replaces lib.sh's trap: stop the daemon, then remove the temp dirs as it would.
-trap 'cleanup_daemon; tug_cleanup_tmp' EXIT
+trap 'tugd_stop $T/run; tug_cleanup_tmp' EXIT
 D="timeout 20 docker"
 
 check version sh -c "$D version --format '{{.Server.APIVersion}}' | grep -qx 1.44"

@@ -73,9 +73,7 @@ x" ] && squashfs_mounted && [ "$(cat "$SRC/etc/marker")" = "from squashfs" ]; th
 	else
 		fail squashfs_tugd_run "out=$(echo "$out" | tr '\n' ' ') log=$(tail -2 "$T/tugd.log" | tr '\n' ' ')"
 	fi
-	kill "$(cat "$TUG_RUN_DIR/tugd.pid" 2>/dev/null)" 2>/dev/null
-	kill "$(cat "$TUG_RUN_DIR/keeper.pid" 2>/dev/null)" 2>/dev/null
-	sleep 0.3
+	tugd_stop "$TUG_RUN_DIR"
 else
 	skip squashfs_tugd_run "docker CLI not installed"
 fi

@@ -24,14 +24,9 @@ ln -s "$TUG" "$T/tugd"
 export TUG_STATE_DIR=$T/state TUG_RUN_DIR=$T/run DOCKER_HOST=unix://$T/run/tug.sock
 export TUG_DEFAULT_NETWORK=bridge	# lib.sh says none; here we are inside our own netns
 D="timeout 30 docker"
-stop_daemon() {
-	kill "$(cat "$T/run/tugd.pid" 2>/dev/null)" 2>/dev/null
-	kill "$(cat "$T/run/keeper.pid" 2>/dev/null)" 2>/dev/null
-}
 cleanup() {
 	[ -n "${KEEP_LOG:-}" ] && cp "$T/tugd.log" "$KEEP_LOG"
-	$D rm -f $($D ps -aq 2>/dev/null) >/dev/null 2>&1
-	stop_daemon
+	tugd_stop "$T/run"
 	sleep 0.2
 	ip netns del "$ns" 2>/dev/null
 	ip netns del "$out_ns" 2>/dev/null

@@ -29,17 +29,8 @@ mkdir -p "$T/full/etc" "$T/full/proc" "$T/full/sys" "$T/full/dev"
 export TUG_STATE_DIR=$T/state TUG_RUN_DIR=$T/run TUG_HOST=unix://$T/run/tug.sock
 # A network namespace of its own: the containers use none anyway.
 unshare -n sh -c "exec '$T/tugd'" >"$T/tugd.log" 2>&1 &
-tugd_pid=$!
 for i in $(seq 50); do [ -S "$T/run/tug.sock" ] && break; sleep 0.1; done
-cleanup_daemon() {
-	timeout 20 "$TUG" rm -f $(timeout 10 "$TUG" ps -aq 2>/dev/null) >/dev/null 2>&1
-	keeper=$(cat "$T/run/keeper.pid" 2>/dev/null)
-	kill "$tugd_pid" $keeper 2>/dev/null
-	for i in $(seq 30); do kill -0 "$tugd_pid" $keeper 2>/dev/null || break; sleep 0.1; done
-	kill -9 "$tugd_pid" $keeper 2>/dev/null
-	umount_below "$T"
-}
-trap 'cleanup_daemon; tug_cleanup_tmp' EXIT
+trap 'tugd_stop $T/run; umount_below $T; tug_cleanup_tmp' EXIT
 G="timeout 20 $TUG"
 $G load -q -i "$T/full.tar" >/dev/null
 $G load -q -i "$T/bare.tar" >/dev/null

@@ -9,11 +9,7 @@ require_root tty_attach tty_resize tty_detach pipe_attach stdin_once_eof docker_
 	docker_pipe_attach docker_start_ai attach_before_restart docker_run_stdin docker_run_stdin_big docker_start_ai_stopped \
 	stdin_full_serves_others stdin_slow_reader_all
 T=$(tmpdir)
-mkdir -p "$T/state" "$T/run" "$T/rootfs"
-ln -s "$TUG" "$T/tugd"
-busybox_rootfs "$T/rootfs"
-/usr/bin/python3 "$TESTS_DIR/integration/mkbusybox_tar.py" "$T/rootfs" "$T/busybox.tar"
-export TUG_STATE_DIR=$T/state TUG_RUN_DIR=$T/run
+tugd_dir "$T"
 unset DOCKER_HOST TUG_HOST
 "$TUG" load -q -i "$T/busybox.tar"
 start_tugd() {
@@ -21,13 +17,7 @@ start_tugd() {
 	for i in $(seq 50); do "$TUG" ps -q >/dev/null 2>&1 && break; sleep 0.1; done
 }
 start_tugd
-cleanup_daemon() {
-	kill "$(cat "$T/run/tugd.pid" 2>/dev/null)" 2>/dev/null
-	kill "$(cat "$T/run/keeper.pid" 2>/dev/null)" 2>/dev/null
-}
-trap 'timeout 20 $TUG rm -f $(timeout 10 $TUG ps -aq 2>/dev/null) >/dev/null 2>&1; cleanup_daemon
-	umount_below $T
-	tug_cleanup_tmp' EXIT
+trap 'tugd_stop $T/run; umount_below $T; tug_cleanup_tmp' EXIT
 C="timeout -k 5 20 $TUG"
 # script runs its command with $SHELL (pinned: CI may have none); the time
 # limit wraps script, not tug (timeout's own process group would stop tug

@@ -63,8 +63,7 @@ reboot_sim() {
 	mkdir -p "$T/run"
 }
 cleanup() {
-	ids=$($C ps -aq 2>/dev/null)
-	[ -n "$ids" ] && $C rm -f $ids >/dev/null 2>&1
+	tugd_stop "$T/run"
 	kill_all
 	[ -n "${foreign:-}" ] && kill "$foreign" 2>/dev/null
 	awk -v t="$T/" 'index($5, t) == 1 {print $5}' /proc/self/mountinfo | sort -r |

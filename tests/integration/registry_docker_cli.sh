@@ -21,8 +21,7 @@ unset HTTPS_PROXY https_proxy HTTP_PROXY http_proxy
 
 reg_setup || { for n in $NAMES; do fail $n "setup"; done; exit 0; }
 # reg_setup's trap replaces lib.sh's: stop tugd and clean both kinds of temp dirs.
-trap 'kill "$(cat "$WORK/run/tugd.pid" 2>/dev/null)" 2>/dev/null
-kill "$(cat "$WORK/run/keeper.pid" 2>/dev/null)" 2>/dev/null
+trap 'tugd_stop $WORK/run
 for p in $REG_PIDS; do kill -CONT "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
 tug_cleanup_tmp' EXIT
 

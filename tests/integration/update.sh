@@ -21,10 +21,7 @@ start_tugd() {
 	return 1
 }
 cleanup_daemon() {
-	ids=$(timeout 10 docker ps -aq 2>/dev/null)
-	[ -n "$ids" ] && timeout 20 docker rm -f $ids >/dev/null 2>&1
-	kill "$(cat "$T/run/tugd.pid" 2>/dev/null)" 2>/dev/null
-	kill "$(cat "$T/run/keeper.pid" 2>/dev/null)" 2>/dev/null
+	tugd_stop "$T/run"
 	# Processes, overlays and netns files of containers a crash round may have left.
 	for p in $(ls /proc | grep -E '^[0-9]+$'); do
 		case "$(readlink "/proc/$p/root" 2>/dev/null)" in "$T"/*) kill -9 "$p" 2>/dev/null ;; esac

@@ -18,9 +18,7 @@ export TUG_DEFAULT_NETWORK=bridge	# lib.sh says none; here we are inside our own
 D="timeout 30 docker"
 TUGC="timeout 60 $TUG"
 cleanup() {
-	$D rm -f $($D ps -aq 2>/dev/null) >/dev/null 2>&1
-	kill "$(cat "$T/run/tugd.pid" 2>/dev/null)" 2>/dev/null
-	kill "$(cat "$T/run/keeper.pid" 2>/dev/null)" 2>/dev/null
+	tugd_stop "$T/run"
 	sleep 0.2
 	ip netns del "$ns" 2>/dev/null
 	tug_cleanup_tmp
