@@ -17,10 +17,9 @@ DK="/usr/bin/docker -H unix://$W/d/sock"
 DT="/usr/bin/docker -H unix://$W/t/run/tug.sock"
 stop_all() {
 	$DK rm -f $($DK ps -aq 2>/dev/null) >/dev/null 2>&1 || true
-	$DT rm -f $($DT ps -aq 2>/dev/null) >/dev/null 2>&1 || true
 	kill "$(cat "$W/d/pid" 2>/dev/null)" 2>/dev/null || true
-	kill "$(cat "$W/t/run/tugd.pid" 2>/dev/null)" 2>/dev/null || true
-	kill "$(cat "$W/t/run/keeper.pid" 2>/dev/null)" 2>/dev/null || true
+	# tugd before its keeper (tests/lib.sh): a tugd that sees the keeper go starts another.
+	(. "$top/tests/lib.sh" && tugd_stop "$W/t/run") || true
 	sleep 1
 	awk -v t="$W/" 'index($2, t) == 1 { print $2 }' /proc/mounts | sort -r | xargs -r umount -l
 	ip netns del "$ns" 2>/dev/null || true
