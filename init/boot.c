@@ -23,6 +23,7 @@
 #include "init/slots.h"
 #include "platform/cleanup.h"
 #include "platform/json.h"
+#include "platform/boottrace.h"
 
 /*
  * One inotify instance per process, kept open: closing the last reference
@@ -44,8 +45,11 @@ static int inotify_fd(void)
 
 /*
  * Wait for a listening UNIX socket without sleeping in steps: inotify tells
- * when the name appears; bind-before-listen is the only window in which a
- * connect can still be refused, and it lasts microseconds.
+ * when the name appears. Between bind and listen a connect is refused; the
+ * waiter, woken by the name, often runs in just that window (on one CPU a
+ * wake-up preempts the binder). tugd and its keeper chmod the socket once
+ * it listens: that (IN_ATTRIB) ends the wait, with a 2 ms step as a
+ * fallback for a server that does not.
  */
 int boot_wait_socket(const char *socket_path, int type, int timeout_ms)
 {
@@ -62,7 +66,7 @@ int boot_wait_socket(const char *socket_path, int type, int timeout_ms)
 	if (ifd >= 0) {
 		while (read(ifd, ev, sizeof(ev)) > 0)
 			;
-		wd = inotify_add_watch(ifd, slash ? dir : ".", IN_CREATE | IN_MOVED_TO);
+		wd = inotify_add_watch(ifd, slash ? dir : ".", IN_CREATE | IN_MOVED_TO | IN_ATTRIB);
 	}
 	for (;;) {
 		_cleanup_close_ int fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
@@ -75,9 +79,11 @@ int boot_wait_socket(const char *socket_path, int type, int timeout_ms)
 		left = end - init_now_ms();
 		if (left <= 0)
 			break;
-		if (errno == ENOENT && wd >= 0) {
+		if (wd >= 0) {
 			struct pollfd p = { .fd = ifd, .events = POLLIN };
 
+			if (errno != ENOENT && left > 2)
+				left = 2;
 			if (poll(&p, 1, (int)left) > 0)
 				while (read(ifd, ev, sizeof(ev)) > 0)
 					;
@@ -145,6 +151,22 @@ static int load_images(const struct manifest *m, struct tug_err *err)
 	return rc;
 }
 
+/* The manifest's images, loaded (when missing) once; a failure counts once. */
+static void load_images_once(const struct manifest *m, bool *done, int *failed)
+{
+	struct tug_err err;
+	long long t0 = init_now_us();
+
+	if (*done)
+		return;
+	*done = true;
+	if (load_images(m, &err) < 0)
+		(*failed)++;
+	boot_trace("runner: images checked");
+	if (m->nimages)
+		init_say("boot: images checked in %.1f ms", (double)(init_now_us() - t0) / 1000.0);
+}
+
 /* One request on its own connection. Returns the status, or -1. */
 static int api_call(const char *sock, const char *method, const char *target, const cJSON *body,
 		    struct buf *out, struct tug_err *err)
@@ -187,12 +209,15 @@ static int start_container(const char *sock, const struct manifest_container *c,
 	snprintf(target, sizeof(target), "/containers/create?name=%s", c->name);
 	status = api_call(sock, "POST", target, body, &out, err);
 	if (status != 201 && status != 409) {
+		/* ENOENT for 404: the image is not in the store (yet). */
 		if (status > 0)
-			tug_err_set(err, EIO, "create: %d %s", status, api_message(&out));
+			tug_err_set(err, status == 404 ? ENOENT : EIO, "create: %d %s", status,
+				    api_message(&out));
 		buf_free(&out);
 		return tug_err_wrap(err, "container %s", c->name);
 	}
 	*created_us = init_now_us();
+	boot_trace("runner: created");
 	out.len = out.off = 0;
 	snprintf(target, sizeof(target), "/containers/%s/start", c->name);
 	status = api_call(sock, "POST", target, NULL, &out, err);
@@ -203,6 +228,7 @@ static int start_container(const char *sock, const struct manifest_container *c,
 		return tug_err_wrap(err, "container %s", c->name);
 	}
 	buf_free(&out);
+	boot_trace("runner: started");
 	return 0;
 }
 
@@ -405,20 +431,19 @@ int boot_run(const struct manifest *m, const char *sock, long long init_start_us
 {
 	struct tug_err err;
 	int failed = 0;
-	long long first = 0, created = 0, images, api;
+	bool images = false;
+	long long first = 0, created = 0, api;
 
 	prctl(PR_SET_NAME, "tug-boot");
-	if (load_images(m, &err) < 0)
-		failed++;
-	images = init_now_us();
+	boot_trace("runner: main");
 	if (boot_wait_api(sock, 30000) < 0) {
 		release_modules(&go_fd);
 		init_say("boot: the engine's API (%s) did not answer within 30 s", sock);
 		return 1;
 	}
 	api = init_now_us();
-	init_say("boot: images ready at %.1f ms, engine API up at %.1f ms after /init",
-		 ms_since(images, init_start_us), ms_since(api, init_start_us));
+	boot_trace("runner: API answers");
+	init_say("boot: engine API up at %.1f ms after /init", ms_since(api, init_start_us));
 	for (size_t k = 0; k < m->ncontainers; k++) {
 		const struct manifest_container *c = &m->containers[m->order[k]];
 		int r;
@@ -428,7 +453,19 @@ int boot_run(const struct manifest *m, const char *sock, long long init_start_us
 			release_modules(&go_fd);
 			wait_modules(&modules_fd);
 		}
+		/*
+		 * The first container is created before the images are looked
+		 * at: the store normally has them (tools/mkimage.sh preloads
+		 * it), and a look on the way costs what the engine's start-up
+		 * needs the CPU for. The engine answers 404 when one is missing.
+		 */
+		if (k)
+			load_images_once(m, &images, &failed);
 		r = start_container(sock, c, &created, &err);
+		if (r < 0 && err.code == ENOENT && !images) {
+			load_images_once(m, &images, &failed);
+			r = start_container(sock, c, &created, &err);
+		}
 		if (r < 0 && modules_fd >= 0) {
 			/* Maybe a module it needs (squashfs, loop) was still loading. */
 			init_report(&err);
@@ -454,6 +491,7 @@ int boot_run(const struct manifest *m, const char *sock, long long init_start_us
 		if (c->console)
 			console_follow(sock, c->name);
 	}
+	load_images_once(m, &images, &failed);
 	release_modules(&go_fd);
 	wait_modules(&modules_fd);
 	init_say("boot: %zu of %zu containers started, %lld ms after /init",

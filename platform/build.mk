@@ -3,6 +3,7 @@ obj-y += platform/err.o
 obj-y += platform/fsutil.o
 obj-y += platform/json.o
 obj-y += platform/libversions.o
+obj-y += platform/boottrace.o
 
 tests-y += test_err
 tests-y += test_fsutil

@@ -33,6 +33,7 @@
 #include "platform/cleanup.h"
 #include "platform/fsutil.h"
 #include "platform/json.h"
+#include "platform/boottrace.h"
 
 #define KEEPER_MSG_MAX 65536
 
@@ -293,6 +294,7 @@ static void spawn(int cfd, const cJSON *req)
 		opts.stdio[1] = out[1];
 		opts.stdio[2] = er[1];
 	}
+	boot_trace("keeper: spawn request");
 	oci_runtime_delete(root, id, true, NULL); /* a stale state from the last run */
 	if (oci_runtime_create(root, id, bundle, &opts, &pid, &err) ||
 	    oci_runtime_start(root, id, &err)) {
@@ -300,6 +302,7 @@ static void spawn(int cfd, const cJSON *req)
 			oci_runtime_delete(root, id, true, NULL);
 		goto fail;
 	}
+	boot_trace("keeper: runtime create+start returned");
 	if (!k) {
 		k = calloc(1, sizeof(*k));
 		snprintf(k->id, sizeof(k->id), "%s", id);
@@ -507,6 +510,7 @@ int keeper_main(const char *run_dir)
 		k_subs[i] = -1;
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	prctl(PR_SET_NAME, "tug-keeper");
+	boot_trace("keeper: main");
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
@@ -525,6 +529,7 @@ int keeper_main(const char *run_dir)
 		perror("tug-keeper: listen");
 		return 1;
 	}
+	boot_trace("keeper: listening");
 	chmod(sa.sun_path, 0600);
 	snprintf(pidtext, sizeof(pidtext), "%d\n", getpid());
 	{

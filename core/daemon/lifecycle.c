@@ -20,6 +20,7 @@
 #include "core/oci/state.h"
 #include "platform/cgroup.h"
 #include "platform/fsutil.h"
+#include "platform/boottrace.h"
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
@@ -60,13 +61,16 @@ int ctr_start(struct daemon *d, struct container *c, struct tug_err *err)
 	int stdin_fd = -1;
 	pid_t pid;
 
+	boot_trace("tugd: start");
 	if (bundle_prepare(d, c, bundle, sizeof(bundle), err) || ctr_net_up(d, c, err))
 		goto fail;
+	boot_trace("tugd: bundle, net up");
 	if (keeper_spawn(d, c, bundle, &pid, &stdin_fd, err)) {
 		tug_err_wrap(err, "OCI runtime create failed");
 		ctr_net_down(d, c);
 		goto fail;
 	}
+	boot_trace("tugd: keeper spawned");
 	c->pid = pid;
 	c->stdin_fd = stdin_fd;
 	c->exit_code = 0;
@@ -81,6 +85,7 @@ int ctr_start(struct daemon *d, struct container *c, struct tug_err *err)
 	health_on_start(d, c);
 	event_emit_ctr(d, c, "start", NULL, NULL);
 	api_container_started(d, c);
+	boot_trace("tugd: start done");
 	return 0;
 fail:
 	snprintf(c->error, sizeof(c->error), "%s", err->msg);

@@ -19,6 +19,7 @@
 #include "core/daemon/netvol.h"
 #include "core/paths.h"
 #include "platform/fsutil.h"
+#include "platform/boottrace.h"
 
 struct daemon *g_daemon;
 
@@ -152,13 +153,18 @@ int daemon_main(int argc, char **argv)
 		tug_err_sys(&err, "event loop");
 		goto fail;
 	}
+	boot_trace("tugd: main, dirs, loop fds");
 	if (keeper_connect(&d, &err))
 		goto fail;
+	boot_trace("tugd: keeper connected");
 	if (ctr_load_all(&d, &err))
 		goto fail;
+	boot_trace("tugd: containers loaded");
 	update_replay(&d); /* a transaction a crash cut off */
 	ctr_start_at_daemon_start(&d);
+	boot_trace("tugd: update replay, start at daemon start");
 	netvol_daemon_start(&d);
+	boot_trace("tugd: netvol started");
 	if (listen_unix(&d, &err))
 		goto fail;
 	snprintf(tmp, sizeof(tmp), "%s/tugd.pid", d.cfg.run_dir);
@@ -168,6 +174,7 @@ int daemon_main(int argc, char **argv)
 		snprintf(pid, sizeof(pid), "%d\n", getpid());
 		atomic_write_file(AT_FDCWD, tmp, pid, strlen(pid), 0644, &err);
 	}
+	boot_trace("tugd: listening, pid file");
 	fprintf(stderr, "tugd: API listening on unix://%s\n", d.cfg.host);
 	loop_run(&d);
 	unlink(d.cfg.host);

@@ -29,6 +29,7 @@
 #include "platform/process.h"
 #include "platform/pty.h"
 #include "platform/seccomp.h"
+#include "platform/boottrace.h"
 
 void oci_create_opts_init(struct oci_create_opts *opts)
 {
@@ -198,6 +199,7 @@ static int create_with_spec(const char *root, const char *id, struct oci_spec *s
 	hcreating = hook_state(s, id, 0, "creating");
 	if (prepare_child_ns(s, &saved, err) < 0)
 		goto out;
+	boot_trace("oci: cgroup made, cloning");
 	if (cgroup[0])
 		pid = ns_clone_into_cgroup(clone_flags(s), cgroup, err);
 	if (!cgroup[0] || pid == -2) {
@@ -224,6 +226,7 @@ static int create_with_spec(const char *root, const char *id, struct oci_spec *s
 		a.joined_mntns = mntns != NULL;
 		oci_container_init(&a);
 	}
+	boot_trace("oci: cloned");
 	restore_ns(&saved);
 	close(fifo_fd);
 	fifo_fd = -1;
@@ -243,6 +246,7 @@ static int create_with_spec(const char *root, const char *id, struct oci_spec *s
 		goto out;
 	if (drive_init(sv[0], s, id, pid, &master, err) < 0)
 		goto out;
+	boot_trace("oci: init ready");
 	rec = state_record(s, id, pid, cgroup, "created");
 	cJSON_DeleteItemFromObject(rec, "status");
 	cJSON_AddNumberToObject(rec, "initStartTime", (double)process_start_time(pid));
@@ -266,6 +270,7 @@ static int create_with_spec(const char *root, const char *id, struct oci_spec *s
 		}
 		*opts->console_master = take_fd(master);
 	}
+	boot_trace("oci: state written");
 	*out_pid = pid;
 	rc = 0;
 out:
@@ -314,6 +319,7 @@ int oci_runtime_create(const char *root, const char *id, const char *bundle,
 			return tug_err_set(err, EEXIST, "container with id %s already exists", id);
 		return tug_err_sys(err, "mkdir %s", dir);
 	}
+	boot_trace("oci: spec loaded");
 	rc = create_with_spec(root, id, &s, dir, opts, pid, err);
 	if (rc < 0) {
 		struct tug_err ignored;

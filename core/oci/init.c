@@ -24,6 +24,7 @@
 #include "platform/process.h"
 #include "platform/pty.h"
 #include "platform/seccomp.h"
+#include "platform/boottrace.h"
 
 static void __attribute__((noreturn)) fail(int sync, struct tug_err *err)
 {
@@ -255,6 +256,7 @@ void oci_container_init(const struct oci_init_args *a)
 		tug_err_sys(&err, "unshare cgroup namespace");
 		fail(a->sync, &err);
 	}
+	boot_trace("ctr-init: go");
 	if (a->new_mntns && setup_rootfs(a, &err) < 0)
 		fail(a->sync, &err);
 	if (oci_hooks_has(s->hooks, "prestart") || oci_hooks_has(s->hooks, "createRuntime")) {
@@ -263,6 +265,7 @@ void oci_container_init(const struct oci_init_args *a)
 	}
 	if (oci_hooks_run(s->hooks, "createContainer", a->state_creating, &err) < 0)
 		fail(a->sync, &err);
+	boot_trace("ctr-init: rootfs set up");
 	fifo = a->fifo;
 	if (a->new_mntns) {
 		if (mount_pivot_root(s->root_path, a->no_pivot, &err) < 0)
@@ -293,6 +296,7 @@ void oci_container_init(const struct oci_init_args *a)
 	 * From READY on we outlive the create process: drop the death signal
 	 * first, or a fast create+start+exit would kill us.
 	 */
+	boot_trace("ctr-init: pivoted, exe found");
 	prctl(PR_SET_PDEATHSIG, 0);
 	if (oci_sync_send(a->sync, SYNC_READY, NULL) < 0)
 		_exit(1);
@@ -313,6 +317,7 @@ void oci_container_init(const struct oci_init_args *a)
 		tug_err_print(&err);
 		_exit(1);
 	}
+	boot_trace("ctr-init: exec");
 	oci_exec_process(&s->process, s->seccomp, exe, &err);
 	tug_err_print(&err);
 	_exit(127);

@@ -20,6 +20,7 @@
 #include "platform/fsutil.h"
 #include "platform/json.h"
 #include "platform/process.h"
+#include "platform/boottrace.h"
 
 /* How long start waits for the init to exec the user's process. */
 #define OCI_START_EXEC_WAIT_MS 1000
@@ -77,7 +78,9 @@ int oci_runtime_start(const char *root, const char *id, struct tug_err *err)
 		close(fd);
 		goto out;
 	}
+	boot_trace("oci: start: fifo opened");
 	wait_exec(fd);
+	boot_trace("oci: start: exec seen");
 	close(fd);
 	unlink(fifo);
 	if (oci_hooks_has(st.hooks, "poststart")) {
