@@ -14,6 +14,7 @@
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
 #include <mbedtls/net_sockets.h>
+#include <mbedtls/pem.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 
@@ -180,6 +181,137 @@ static const char *certs_dir(void)
 	return d && *d ? d : TLS_CERTS_DIR;
 }
 
+static int b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+int tls_pem_next_cert(const char **pos, const char *end, unsigned char **der, size_t *len)
+{
+	static const char begin[] = "-----BEGIN CERTIFICATE-----";
+	static const char stop[] = "-----END CERTIFICATE-----";
+	const char *p = *pos, *b, *e;
+	unsigned acc = 0;
+	int bits = 0, pad = 0;
+	unsigned char *out;
+	size_t n = 0;
+
+	*der = NULL;
+	*len = 0;
+	b = memmem(p, (size_t)(end - p), begin, sizeof(begin) - 1);
+	if (!b) {
+		*pos = end;
+		return 0;
+	}
+	b += sizeof(begin) - 1;
+	e = memmem(b, (size_t)(end - b), stop, sizeof(stop) - 1);
+	if (!e) {
+		*pos = end;
+		return -1;
+	}
+	*pos = e + sizeof(stop) - 1;
+	out = malloc((size_t)(e - b) / 4 * 3 + 3);
+	if (!out)
+		return -1;
+	for (p = b; p < e; p++) {
+		unsigned char c = (unsigned char)*p;
+		int v;
+
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		if (c == '=') {
+			pad++;
+			continue;
+		}
+		v = b64_value(c);
+		if (v < 0 || pad) {
+			free(out);
+			return -1; /* not base64, or data after the padding */
+		}
+		acc = acc << 6 | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[n++] = (unsigned char)(acc >> bits);
+		}
+	}
+	if (!n || pad > 2) {
+		free(out);
+		return -1;
+	}
+	*der = out;
+	*len = n;
+	return 1;
+}
+
+/*
+ * A CA file: PEM certificates are decoded here and handed to mbedtls as
+ * DER. mbedtls' PEM reader decodes base64 in constant time (made for
+ * private keys), ~5 ms for the system bundle here before a pull's first
+ * request, several times that on a small board; certificates are public.
+ * Anything else (a DER file) goes to mbedtls as it is. Returns what
+ * mbedtls_x509_crt_parse_file() would: failures when some parsed, else <0.
+ */
+static int parse_ca_file(mbedtls_x509_crt *ca, const char *path)
+{
+	FILE *f = fopen(path, "rbe");
+	char *buf = NULL;
+	const char *pos;
+	long size;
+	int ok = 0, failed = 0, first = 0;
+
+	if (!f)
+		return MBEDTLS_ERR_X509_FILE_IO_ERROR;
+	if (fseek(f, 0, SEEK_END) < 0 || (size = ftell(f)) < 0 || size > (16L << 20) ||
+	    fseek(f, 0, SEEK_SET) < 0 || !(buf = malloc((size_t)size + 1)) ||
+	    fread(buf, 1, (size_t)size, f) != (size_t)size) {
+		fclose(f);
+		free(buf);
+		return MBEDTLS_ERR_X509_FILE_IO_ERROR;
+	}
+	fclose(f);
+	buf[size] = '\0';
+	if (!strstr(buf, "-----BEGIN CERTIFICATE-----")) {
+		free(buf);
+		return mbedtls_x509_crt_parse_file(ca, path);
+	}
+	pos = buf;
+	for (;;) {
+		unsigned char *der;
+		size_t len;
+		int r = tls_pem_next_cert(&pos, buf + size, &der, &len);
+
+		if (r == 0)
+			break;
+		if (r > 0)
+			r = mbedtls_x509_crt_parse_der(ca, der, len);
+		else
+			r = MBEDTLS_ERR_PEM_INVALID_DATA;
+		free(der);
+		if (r == 0) {
+			ok++;
+		} else {
+			failed++;
+			if (!first)
+				first = r;
+		}
+	}
+	free(buf);
+	if (ok)
+		return failed;
+	return first ? first : MBEDTLS_ERR_X509_CERT_UNKNOWN_FORMAT;
+}
+
 /* Every *.crt in certs.d/<host:port>/ is a CA for that registry. */
 static int load_registry_cas(mbedtls_x509_crt *ca, const char *host_port)
 {
@@ -198,7 +330,7 @@ static int load_registry_cas(mbedtls_x509_crt *ca, const char *host_port)
 		if (n < 5 || strcmp(de->d_name + n - 4, ".crt"))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (mbedtls_x509_crt_parse_file(ca, path) >= 0)
+		if (parse_ca_file(ca, path) >= 0)
 			loaded++;
 	}
 	closedir(d);
@@ -209,7 +341,7 @@ static int load_cas(mbedtls_x509_crt *ca, const char *ca_file, const char *host_
 {
 	int n = 0;
 
-	if (access(ca_file, R_OK) == 0 && mbedtls_x509_crt_parse_file(ca, ca_file) >= 0)
+	if (access(ca_file, R_OK) == 0 && parse_ca_file(ca, ca_file) >= 0)
 		n++;
 	return n + load_registry_cas(ca, host_port);
 }

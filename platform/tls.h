@@ -31,6 +31,12 @@ int tls_connect(struct tls_conn **out, int fd, const char *server, const char *h
 ssize_t tls_read(struct tls_conn *c, void *buf, size_t len, struct tug_err *err);
 int tls_write_all(struct tls_conn *c, const void *buf, size_t len, struct tug_err *err);
 void tls_close(struct tls_conn *c);
+/*
+ * The next "-----BEGIN CERTIFICATE-----" block in [*pos, end), base64
+ * decoded into *der (malloc'd, *len bytes); *pos moves past it. 1: one
+ * found, 0: none left, -1: a malformed block (skipped).
+ */
+int tls_pem_next_cert(const char **pos, const char *end, unsigned char **der, size_t *len);
 #else
 static inline int tls_connect(struct tls_conn **out, int fd, const char *server,
 			      const char *host_port, struct tug_err *err)
