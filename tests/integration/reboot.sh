@@ -55,8 +55,11 @@ stop_tugd() {
 	for i in $(seq 100); do kill -0 "$_p" 2>/dev/null || return 0; sleep 0.05; done
 	kill -9 "$_p" 2>/dev/null
 }
+# A reboot also takes the containers' cgroups (and what is left in them):
+# otherwise a process still dying there could be adopted by the next tugd.
 reboot_sim() {
 	kill_all
+	remove_cgroups "$T"
 	awk -v t="$T/run/" 'index($5, t) == 1 {print $5}' /proc/self/mountinfo | sort -r |
 		xargs -r -n1 umount -l 2>/dev/null
 	rm -rf "$T/run"
