@@ -6,6 +6,7 @@
 #include <string.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -268,7 +269,27 @@ int remove_tree(int dirfd, const char *name, struct tug_err *err)
 	return remove_tree_at(dirfd, name, st.st_dev, err);
 }
 
-int remove_tree_detached(const char *path, struct tug_err *err)
+/*
+ * Detach the mounts of remove_tree_detached_mounts(): the ones inside path
+ * (now at root, its new name), and the files outside it, unlinked after.
+ */
+static void detach_listed(const char *path, const char *root, const char *const *mounts)
+{
+	size_t n = strlen(path);
+	char p[PATH_MAX];
+
+	for (; mounts && *mounts; mounts++) {
+		if (!strncmp(*mounts, path, n) && (*mounts)[n] == '/') {
+			snprintf(p, sizeof(p), "%s%s", root, *mounts + n);
+			umount2(p, MNT_DETACH);
+		} else {
+			umount2(*mounts, MNT_DETACH);
+			unlink(*mounts);
+		}
+	}
+}
+
+int remove_tree_detached_mounts(const char *path, const char *const *mounts, struct tug_err *err)
 {
 	char dir[PATH_MAX], gone[PATH_MAX];
 	const char *base;
@@ -278,8 +299,12 @@ int remove_tree_detached(const char *path, struct tug_err *err)
 	if (snprintf(gone, sizeof(gone), "%s/" TUG_TMP_PREFIX "%s" TUG_GONE_SUFFIX, dir, base) >=
 	    (int)sizeof(gone))
 		return tug_err_set(err, ENAMETOOLONG, "remove %s", path);
-	if (rename(path, gone) < 0)
-		return errno == ENOENT ? 0 : remove_tree(AT_FDCWD, path, err);
+	if (rename(path, gone) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		detach_listed(path, path, mounts);
+		return remove_tree(AT_FDCWD, path, err);
+	}
 	/* A grandchild, so nobody has to reap it but init. */
 	pid = fork();
 	if (pid == 0) {
@@ -292,15 +317,65 @@ int remove_tree_detached(const char *path, struct tug_err *err)
 
 			/* Clean-up yields the CPU to whoever waits for an answer. */
 			setpriority(PRIO_PROCESS, 0, 10);
+			detach_listed(path, gone, mounts);
 			remove_tree(AT_FDCWD, gone, &ignore);
 		}
 		_exit(0);
 	}
-	if (pid < 0)
+	if (pid < 0) {
+		detach_listed(path, gone, mounts);
 		return remove_tree(AT_FDCWD, gone, err);
+	}
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
 	return 0;
+}
+
+int remove_tree_detached(const char *path, struct tug_err *err)
+{
+	return remove_tree_detached_mounts(path, NULL, err);
+}
+
+static bool is_gone(const char *name);
+
+/*
+ * Mounts left on ".gone" entries of dir (a crash between the rename and
+ * the grandchild's unmounts): detached, deepest first, so remove_tree(),
+ * which does not cross mounts, can take the entries.
+ */
+static void detach_gone_mounts(const char *dir)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[4096], *mps[64];
+	size_t n = strlen(dir), count = 0;
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f) && count < 64) {
+		char *mp = line, *end, comp[NAME_MAX + 1];
+		size_t len;
+
+		for (int i = 0; i < 4 && mp; i++) {
+			mp = strchr(mp, ' ');
+			mp = mp ? mp + 1 : NULL;
+		}
+		if (!mp || !(end = strchr(mp, ' ')))
+			continue;
+		*end = '\0';
+		if (strncmp(mp, dir, n) || mp[n] != '/')
+			continue;
+		len = strcspn(mp + n + 1, "/");
+		if (len > NAME_MAX)
+			continue;
+		memcpy(comp, mp + n + 1, len);
+		comp[len] = '\0';
+		if (is_gone(comp))
+			mps[count++] = strdup(mp);
+	}
+	while (count--) {
+		umount2(mps[count], MNT_DETACH);
+		free(mps[count]);
+	}
 }
 
 /*
@@ -342,6 +417,7 @@ static bool is_temp(const char *name)
 
 int sweep_gone(const char *dir, struct tug_err *err)
 {
+	detach_gone_mounts(dir);
 	return sweep_dir(dir, is_gone, true, err);
 }
 

@@ -56,7 +56,14 @@ int remove_tree(int dirfd, const char *name, struct tug_err *err);
  * sweep_gone(). Falls back to remove_tree() when the rename or fork fails.
  */
 int remove_tree_detached(const char *path, struct tug_err *err);
-/* remove_tree() every ".*.gone" entry in dir (start-up sweep). */
+/*
+ * The same for a tree with mounts: the grandchild first detaches each of
+ * mounts (NULL-terminated), those inside path (its rootfs) and files
+ * outside it (a netns bound on a file, then unlinked). An unmount waits
+ * for an RCU grace period, milliseconds under load: the caller does not.
+ */
+int remove_tree_detached_mounts(const char *path, const char *const *mounts, struct tug_err *err);
+/* remove_tree() every ".*.gone" entry in dir, mounts left on them detached (start-up sweep). */
 int sweep_gone(const char *dir, struct tug_err *err);
 /* Remove leftover ".<name>.tmp-*" entries in a directory (start-up sweep). */
 int sweep_temp_files(const char *dir, struct tug_err *err);

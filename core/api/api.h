@@ -65,6 +65,7 @@ struct conn {
 	char wait_cond[16];
 	bool want_stdout, want_stderr, timestamps, mux, follow, stdin_open;
 	bool flush_early;	/* api_container_exit_early(): a stream it may answer */
+	bool run_status;	/* POST /tug/v1/run: the exit ends the stream (stream 3) */
 	int64_t since, until;
 	struct log_cursor cursor;
 	struct log_backlog backlog;	/* docker logs: the kept files, sent as taken */
@@ -111,12 +112,21 @@ void api_stream_begin(struct conn *c, const char *ctype);
 void api_stream_write(struct conn *c, const void *data, size_t len);
 void api_stream_end(struct conn *c);
 void api_hijack(struct conn *c, bool mux);
+/* extra: more header lines of the 101, each ending in CRLF. */
+void api_hijack_hdr(struct conn *c, bool mux, const char *extra);
 void api_frame(struct conn *c, int stream, const void *data, size_t len);
 cJSON *api_body_json(struct conn *c, int *bad);
 /* archive.c: Go's os.FileMode bits of a st_mode (docker cp's path stat). */
 uint32_t api_go_file_mode(unsigned mode);
 /* Resolve a new container's image and lease it (create, updates). */
 int api_ctr_attach_image(struct container *ctr, struct tug_err *err);
+/*
+ * Create from a Docker create body: the record, its image lease, networks
+ * and volumes checked, saved once, the create event. On failure nothing is
+ * left and *status is Docker's code for err.
+ */
+int api_ctr_create(struct daemon *d, const char *name, const cJSON *body, struct container **out,
+		   int *status, struct tug_err *err);
 
 /* Connection plumbing used by the loop. */
 void api_conn_input(struct daemon *d, struct conn *c);
@@ -162,6 +172,7 @@ void h_ctr_kill(struct daemon *d, struct conn *c);
 void h_ctr_restart(struct daemon *d, struct conn *c);
 void h_ctr_logs(struct daemon *d, struct conn *c);
 void h_ctr_attach(struct daemon *d, struct conn *c);
+void h_tug_run(struct daemon *d, struct conn *c);
 void h_ctr_resize(struct daemon *d, struct conn *c);
 void h_ctr_pause(struct daemon *d, struct conn *c);
 void h_ctr_unpause(struct daemon *d, struct conn *c);

@@ -184,7 +184,7 @@ void api_stream_end(struct conn *c)
 	c->have_req = false;
 }
 
-void api_hijack(struct conn *c, bool mux)
+void api_hijack_hdr(struct conn *c, bool mux, const char *extra)
 {
 	const char *ctype = mux ? "application/vnd.docker.multiplexed-stream"
 				: "application/vnd.docker.raw-stream";
@@ -192,12 +192,18 @@ void api_hijack(struct conn *c, bool mux)
 	if (http_header_get(&c->req, "Upgrade"))
 		buf_printf(&c->out,
 			   "HTTP/1.1 101 UPGRADED\r\nContent-Type: %s\r\nConnection: Upgrade\r\n"
-			   "Upgrade: tcp\r\nApi-Version: " API_VERSION "\r\n\r\n",
-			   ctype);
+			   "Upgrade: tcp\r\nApi-Version: " API_VERSION "\r\n%s\r\n",
+			   ctype, extra ? extra : "");
 	else
-		buf_printf(&c->out, "HTTP/1.1 200 OK\r\nContent-Type: %s\r\n\r\n", ctype);
+		buf_printf(&c->out, "HTTP/1.1 200 OK\r\nContent-Type: %s\r\n%s\r\n", ctype,
+			   extra ? extra : "");
 	c->mode = CONN_HIJACK;
 	c->mux = mux;
+}
+
+void api_hijack(struct conn *c, bool mux)
+{
+	api_hijack_hdr(c, mux, NULL);
 }
 
 void api_frame(struct conn *c, int stream, const void *data, size_t len)

@@ -239,6 +239,37 @@ out:
 	return rc;
 }
 
+int api_ctr_create(struct daemon *d, const char *name, const cJSON *body, struct container **out,
+		   int *status, struct tug_err *err)
+{
+	struct container *ctr;
+	struct tug_err e2;
+
+	if (ctr_create(d, name, body, &ctr, status, err))
+		return -1;
+	if (api_ctr_attach_image(ctr, err)) {
+		char img[256];
+
+		snprintf(img, sizeof(img), "%s", ctr->image);
+		ctr_remove(d, ctr, true, &e2);
+		*status = 500;
+		if (err->code != ENOENT)
+			return -1;
+		*status = 404;
+		return tug_err_set(err, ENOENT, "No such image: %s", img);
+	}
+	if (ctr_net_check(d, ctr, err) || ctr_volumes_create(d, ctr, err)) {
+		ctr_remove(d, ctr, true, &e2);
+		/* 400, not 404: on 404 the docker CLI would try to pull the image. */
+		*status = 400;
+		return -1;
+	}
+	ctr_save(d, ctr);
+	event_emit_ctr(d, ctr, "create", NULL, NULL);
+	*out = ctr;
+	return 0;
+}
+
 void h_ctr_create(struct daemon *d, struct conn *c)
 {
 	int bad = 0, status = 0;
@@ -255,32 +286,10 @@ void h_ctr_create(struct daemon *d, struct conn *c)
 		return;
 	}
 	http_query_get(c->req.query, "name", name, sizeof(name));
-	if (ctr_create(d, name, body, &ctr, &status, &err)) {
+	if (api_ctr_create(d, name, body, &ctr, &status, &err)) {
 		api_error(c, status, "%s", err.msg);
 		return;
 	}
-	if (api_ctr_attach_image(ctr, &err)) {
-		char img[256];
-		struct tug_err e2;
-
-		snprintf(img, sizeof(img), "%s", ctr->image);
-		ctr_remove(d, ctr, true, &e2);
-		if (err.code == ENOENT)
-			api_error(c, 404, "No such image: %s", img);
-		else
-			api_error(c, 500, "%s", err.msg);
-		return;
-	}
-	if (ctr_net_check(d, ctr, &err) || ctr_volumes_create(d, ctr, &err)) {
-		struct tug_err e2;
-
-		ctr_remove(d, ctr, true, &e2);
-		/* 400, not 404: on 404 the docker CLI would try to pull the image. */
-		api_error(c, 400, "%s", err.msg);
-		return;
-	}
-	ctr_save(d, ctr);
-	event_emit_ctr(d, ctr, "create", NULL, NULL);
 	rep = cJSON_CreateObject();
 	cJSON_AddStringToObject(rep, "Id", ctr->id);
 	cJSON_AddArrayToObject(rep, "Warnings");
@@ -317,7 +326,7 @@ void h_ctr_inspect(struct daemon *d, struct conn *c)
 	{
 		char dir[600], p[700];
 
-		ctr_dir(d, ctr, dir, sizeof(dir));
+		ctr_run_dir(d, ctr, dir, sizeof(dir));
 		snprintf(p, sizeof(p), "%s/resolv.conf", dir);
 		cJSON_AddStringToObject(o, "ResolvConfPath", p);
 		snprintf(p, sizeof(p), "%s/hostname", dir);

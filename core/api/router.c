@@ -52,6 +52,7 @@ const struct route api_routes[] = {
 	{ "POST", "/tug/v1/containers/{}/update", h_tug_update },
 	{ "POST", "/tug/v1/containers/{}/rollback", h_tug_rollback },
 	{ "POST", "/tug/v1/apply", h_tug_apply },
+	{ "POST", "/tug/v1/run", h_tug_run },
 	{ "GET", "/tug/v1/progress", h_tug_progress },
 	{ "GET", "/tug/v1/revisions", h_tug_revisions },
 	{ "GET", "/networks", h_net_list },

@@ -9,6 +9,8 @@
 #include <time.h>
 
 #include "core/api/api.h"
+#include "platform/cleanup.h"
+#include "platform/json.h"
 
 struct emit_ctx {
 	struct conn *c;
@@ -159,6 +161,71 @@ void h_ctr_attach(struct daemon *d, struct conn *c)
 		c->close_after = true;
 }
 
+/*
+ * POST /tug/v1/run: what `tug run` does in four requests (create, attach,
+ * wait, start) in one, for a run without a terminal or input: the create
+ * body in; create's or start's error as they answer it; else the
+ * multiplexed output, and last, at the exit (the removal, with AutoRemove,
+ * is sure by then), a frame on stream 3 holding wait's answer. The 101
+ * names the container (Tug-Container-Id) for the client's sig-proxy. The
+ * docker CLI keeps the Docker endpoints.
+ */
+void h_tug_run(struct daemon *d, struct conn *c)
+{
+	int bad = 0, status = 0;
+	_cleanup_json_ cJSON *body = api_body_json(c, &bad);
+	char name[256] = "", hdr[128];
+	struct container *ctr;
+	struct tug_err err;
+
+	if (bad)
+		return;
+	if (!body) {
+		api_error(c, 400, "config cannot be empty in order to create a container");
+		return;
+	}
+	http_query_get(c->req.query, "name", name, sizeof(name));
+	if (api_ctr_create(d, name, body, &ctr, &status, &err)) {
+		api_error(c, status, "%s", err.msg);
+		return;
+	}
+	c->want_stdout = c->want_stderr = true;
+	log_cursor_open(&c->cursor, ctr->log_path, false);
+	if (ctr_start(d, ctr, &err)) {
+		/* As start answers it: the client maps the words to 127 and 126. */
+		api_error(c, strstr(err.msg, "not found") || strstr(err.msg, "No such file") ? 404 : 400,
+			  "failed to create task for container: %s", err.msg);
+		if (ctr->auto_remove)
+			ctr_remove(d, ctr, true, &err);
+		else
+			api_container_exited(d, ctr);
+		return;
+	}
+	snprintf(hdr, sizeof(hdr), "Tug-Container-Id: %s\r\n", ctr->id);
+	api_hijack_hdr(c, !ctr->tty, hdr);
+	c->ctr = ctr;
+	c->stream = SK_ATTACH;
+	c->run_status = true;
+}
+
+/* What a wait answers: {"StatusCode":N,"Error":null or {"Message":...}}, with a newline. */
+static void exit_status_json(const struct container *ctr, struct buf *out)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *s;
+
+	cJSON_AddNumberToObject(o, "StatusCode", ctr->exit_code);
+	if (ctr->error[0])
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "Error"), "Message", ctr->error);
+	else
+		cJSON_AddNullToObject(o, "Error");
+	s = cJSON_PrintUnformatted(o);
+	buf_add(out, s, strlen(s));
+	buf_add(out, "\n", 1);
+	free(s);
+	cJSON_Delete(o);
+}
+
 static void container_exited(struct daemon *d, struct container *ctr, bool early)
 {
 	for (struct conn *c = d->conns; c; c = c->next) {
@@ -179,6 +246,14 @@ static void container_exited(struct daemon *d, struct container *ctr, bool early
 				c->ctr = NULL;
 				api_stream_end(c);
 			} else {
+				if (c->run_status) {
+					struct buf st = { 0 };
+
+					exit_status_json(ctr, &st);
+					api_frame(c, 3, buf_head(&st), buf_size(&st));
+					buf_free(&st);
+					c->run_status = false;
+				}
 				c->ctr = NULL;
 				c->close_after = true;
 			}
@@ -217,19 +292,11 @@ static void container_exited(struct daemon *d, struct container *ctr, bool early
 				continue;
 			}
 			{
-				cJSON *o = cJSON_CreateObject();
-				char *s;
+				struct buf st = { 0 };
 
-				cJSON_AddNumberToObject(o, "StatusCode", ctr->exit_code);
-				if (ctr->error[0])
-					cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "Error"), "Message", ctr->error);
-				else
-					cJSON_AddNullToObject(o, "Error");
-				s = cJSON_PrintUnformatted(o);
-				api_stream_write(c, s, strlen(s));
-				api_stream_write(c, "\n", 1);
-				free(s);
-				cJSON_Delete(o);
+				exit_status_json(ctr, &st);
+				api_stream_write(c, buf_head(&st), buf_size(&st));
+				buf_free(&st);
 				c->ctr = NULL;
 				api_stream_end(c);
 			}

@@ -55,6 +55,8 @@ struct cli_stream {
 	int in_fd;
 	const char *resize_target;
 	const char *kill_target;
+	struct buf *status;	/* stream 3 (POST /tug/v1/run's exit status) goes
+				 * here instead of stdout, when set */
 	bool detached;		/* out: the user typed ctrl-p ctrl-q (tty), or our
 				 * output was closed (a pipe's reader left) */
 };
@@ -77,6 +79,7 @@ struct cli_demux {
 	size_t hdr_len;
 	uint32_t left;
 	int stream;
+	struct buf *status;	/* when set, takes stream 3 */
 };
 int cli_demux_feed(struct cli_demux *st, const char *data, size_t len, int out_fd, int err_fd);
 

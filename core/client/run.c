@@ -325,6 +325,83 @@ static int attached_session(const char *id, bool tty, bool in, bool start, const
 	return wait_finish(&w);
 }
 
+/*
+ * A run without a terminal or input in one request (POST /tug/v1/run):
+ * create, attach, start and the wait's answer (stream 3) on one
+ * connection instead of four. 0 with *code the container's, -1 after
+ * printing why (*code set), 1 when that is not for this daemon or image
+ * (a tugd without the call, or an image to pull): the steps one by one.
+ */
+static int run_one_request(struct cli_run_opts *o, int *code)
+{
+	char target[400] = "/tug/v1/run", name[300], kill[300];
+	_cleanup_free_ char *text = cJSON_PrintUnformatted(o->body);
+	_cleanup_json_ cJSON *reply = NULL;
+	struct http_client conn;
+	struct http_response r;
+	struct cli_stream s = { 0 };
+	struct buf out = { 0 };
+	struct tug_err err;
+	const char *id, *msg;
+	int rc = -1;
+
+	if (!text) {
+		*code = EXIT_DAEMON;
+		return -1;
+	}
+	if (o->name) {
+		cli_escape(o->name, name, sizeof(name));
+		snprintf(target, sizeof(target), "/tug/v1/run?name=%s", name);
+	}
+	if (cli_connect(&conn, &err) ||
+	    http_client_send(&conn, "POST", target,
+			     "Content-Type: application/json\r\nUpgrade: tcp\r\nConnection: Upgrade\r\n",
+			     text, strlen(text), &err) ||
+	    http_client_read_head(&conn, &r, &err)) {
+		http_client_close(&conn);
+		*code = cli_daemon_error(&err);
+		return -1;
+	}
+	if (r.status != 101 && r.status != 200) {
+		if (!http_client_read_body(&conn, &r, to_buf, &out, &err))
+			reply = json_parse(buf_head(&out) ?: "", buf_size(&out), "reply", &err);
+		msg = cli_message(reply);
+		if (strstr(msg, "failed to create task"))
+			*code = cli_status_error(r.status, reply, start_failure_code(r.status, msg));
+		else if (r.status == 404)
+			rc = 1; /* no such image (the caller pulls it), or an older tugd */
+		else
+			*code = cli_status_error(r.status, reply, EXIT_DAEMON);
+		goto out;
+	}
+	id = http_response_header(&r, "Tug-Container-Id");
+	snprintf(kill, sizeof(kill), "/containers/%s/kill", id ? id : "");
+	s.conn = &conn;
+	s.mux = true;
+	s.in_fd = -1;
+	s.kill_target = id && !o->no_sig_proxy ? kill : NULL;
+	s.status = &out;
+	cli_stream_session(&s);
+	rc = 0;
+	if (s.detached) {
+		*code = EXIT_OK; /* our output was closed: the container is not ours to wait for */
+	} else if (!(reply = json_parse(buf_head(&out) ?: "", buf_size(&out), "exit status", &err))) {
+		fprintf(stderr, "tug: the daemon ended the stream without the exit code\n");
+		*code = EXIT_DAEMON;
+	} else {
+		msg = cJSON_GetStringValue(
+			cJSON_GetObjectItem(cJSON_GetObjectItem(reply, "Error"), "Message"));
+		if (msg && *msg)
+			fprintf(stderr, "tug: %s\n", msg);
+		*code = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(reply, "StatusCode"));
+	}
+out:
+	buf_free(&out);
+	http_response_free(&r);
+	http_client_close(&conn);
+	return rc;
+}
+
 int client_cmd_run(int argc, char **argv)
 {
 	struct cli_run_opts o;
@@ -338,6 +415,13 @@ int client_cmd_run(int argc, char **argv)
 			return code;
 		printf("%s\n", id);
 		return EXIT_OK;
+	}
+	if (!o.tty && !o.interactive && o.pull != PULL_ALWAYS) {
+		rc = run_one_request(&o, &code);
+		if (rc <= 0) {
+			cJSON_Delete(o.body);
+			return code;
+		}
 	}
 	if (cli_create(&o, id, sizeof(id), &code))
 		return code;

@@ -41,7 +41,9 @@ int cli_demux_feed(struct cli_demux *st, const char *data, size_t len, int out_f
 			size_t take = len < st->left ? len : st->left;
 
 			/* stdin echoes (stream 0) go to stdout as docker does. */
-			if (write_all(st->stream == 2 ? err_fd : out_fd, data, take))
+			if (st->stream == 3 && st->status)
+				buf_add(st->status, data, take);
+			else if (write_all(st->stream == 2 ? err_fd : out_fd, data, take))
 				return -2;
 			data += take;
 			len -= take;
@@ -116,7 +118,7 @@ static int send_input(struct cli_stream *s, const char *data, size_t len, bool *
 int cli_stream_pump(struct cli_stream *s, struct tug_err *err)
 {
 	struct http_client *c = s->conn;
-	struct cli_demux dm = { 0 };
+	struct cli_demux dm = { .status = s->status };
 	sigset_t mask, old;
 	struct sigaction old_pipe;
 	int sfd, rc = 0;

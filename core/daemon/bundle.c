@@ -256,7 +256,13 @@ static cJSON *make_spec(struct container *c, struct tug_err *err)
 	cJSON_AddStringToObject(s, "ociVersion", "1.0.2");
 	cJSON_AddItemToObject(s, "process", proc);
 	root = cJSON_AddObjectToObject(s, "root");
-	cJSON_AddStringToObject(root, "path", "rootfs");
+	{
+		char path[700];
+
+		/* The bundle (config.json) is in the run dir; the rootfs stays in the state dir. */
+		snprintf(path, sizeof(path), "%s/containers/%s/rootfs", g_daemon->cfg.state_dir, c->id);
+		cJSON_AddStringToObject(root, "path", path);
+	}
 	cJSON_AddBoolToObject(root, "readonly", false);
 	snprintf(host, sizeof(host), "%.12s", c->id);
 	cJSON_AddStringToObject(s, "hostname", host);
@@ -390,25 +396,39 @@ int bundle_prepare(struct daemon *d, struct container *c, char *bundle, size_t s
 		   struct tug_err *err)
 {
 	_cleanup_json_ cJSON *spec = NULL;
-	char path[700];
+	char path[700], dir[600];
 	bool ro = cJSON_IsTrue(cJSON_GetObjectItem(c->host_config, "ReadonlyRootfs"));
 	int rc;
 
-	ctr_dir(d, c, bundle, size);
-	if (mount_rootfs_as(d, c, bundle, ro, err))
+	ctr_dir(d, c, dir, sizeof(dir));
+	if (mount_rootfs_as(d, c, dir, ro, err))
 		return tug_err_wrap(err, "prepare rootfs of %s", c->name + 1);
 	spec = make_spec(c, err);
 	if (!spec)
 		return -1;
 	if (ctr_netvol_spec(d, c, spec, err) < 0)
 		return tug_err_wrap(err, "prepare %s", c->name + 1);
-	if (ro && mount_rootfs_ro(d, c, bundle, spec, err) < 0)
+	if (ro && mount_rootfs_ro(d, c, dir, spec, err) < 0)
 		return tug_err_wrap(err, "prepare rootfs of %s", c->name + 1);
+	/* Made again on every start, in the run dir (tmpfs): no fsync. */
+	ctr_run_dir(d, c, bundle, size);
+	if (mkdir_p(bundle, 0700, err) < 0)
+		return tug_err_wrap(err, "prepare %s", c->name + 1);
 	snprintf(path, sizeof(path), "%s/config.json", bundle);
-	ctr_volatile_begin(c);
+	fsutil_volatile_begin();
 	rc = json_write_file(AT_FDCWD, path, spec, err);
-	ctr_volatile_end(c);
+	fsutil_volatile_end();
 	return rc;
+}
+
+void bundle_release(struct daemon *d, struct container *c)
+{
+	char path[700];
+	struct tug_err err;
+
+	ctr_run_dir(d, c, path, sizeof(path));
+	if (remove_tree(AT_FDCWD, path, &err) < 0)
+		tug_err_print(&err);
 }
 
 void bundle_cleanup(struct daemon *d, struct container *c)
@@ -417,4 +437,5 @@ void bundle_cleanup(struct daemon *d, struct container *c)
 
 	snprintf(path, sizeof(path), "%s/containers/%s/rootfs", d->cfg.state_dir, c->id);
 	umount2(path, MNT_DETACH);
+	bundle_release(d, c);
 }

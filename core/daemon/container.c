@@ -18,6 +18,7 @@
 #include "core/image/store.h"
 #include "core/names.h"
 #include "core/oci/runtime.h"
+#include "core/oci/state.h"
 #include "platform/cleanup.h"
 #include "platform/fsutil.h"
 #include "platform/json.h"
@@ -55,6 +56,12 @@ void random_id(char out[65])
 const char *ctr_dir(struct daemon *d, struct container *c, char *out, size_t size)
 {
 	snprintf(out, size, "%s/containers/%s", d->cfg.state_dir, c->id);
+	return out;
+}
+
+const char *ctr_run_dir(struct daemon *d, const struct container *c, char *out, size_t size)
+{
+	snprintf(out, size, "%s/containers/%s", d->cfg.run_dir, c->id);
 	return out;
 }
 
@@ -234,12 +241,13 @@ int ctr_create(struct daemon *d, const char *name, const cJSON *body, struct con
 		*status = 500;
 		return tug_err_wrap(err, "create container");
 	}
+	/*
+	 * Not saved yet: the caller saves once the image, networks and volumes
+	 * are checked (one atomic write per create, not two). A crash before
+	 * that leaves a directory without its record: sweep_partial() at start.
+	 */
 	c->next = d->containers;
 	d->containers = c;
-	if (ctr_save(d, c)) {
-		*status = 500;
-		return tug_err_set(err, EIO, "persist container %s", c->id);
-	}
 	*out = c;
 	return 0;
 }
@@ -382,6 +390,66 @@ static bool sweep_partial(struct daemon *d, const char *id)
 	return true;
 }
 
+/*
+ * An AutoRemove container's start is not written down (ctr_transition):
+ * its record says created, which is one atomic write less on every
+ * `run --rm`. Whether it started is for the keeper to say (its exit
+ * record, or the pid it runs), or, when the keeper is not the one that
+ * started it (it died), the OCI runtime's state. Started: it goes on as a
+ * running container, which ctr_adopt() resolves as any other.
+ */
+static void find_unrecorded_start(struct daemon *d, struct container *c)
+{
+	struct oci_state st;
+	struct tug_err err;
+	char fin[40];
+	int code;
+	pid_t pid = 0;
+	bool exited;
+
+	if (!c->auto_remove || c->state != CS_CREATED)
+		return;
+	exited = !keeper_query(d, c->id, &pid, &code, fin, &err);
+	if (!exited)
+		pid = keeper_pid(d, c->id);
+	if (!oci_state_load(d->oci_root, c->id, &st, &err)) {
+		if (pid <= 0 && !exited && strcmp(oci_state_status(&st), "stopped"))
+			pid = st.pid;
+		if (st.created && (exited || pid > 0))
+			snprintf(c->started_at, sizeof(c->started_at), "%s", st.created);
+		oci_state_free(&st);
+	}
+	if (!exited && pid <= 0)
+		return; /* never started: removed by ctr_adopt() */
+	c->pid = pid;
+	c->state = CS_RUNNING;
+}
+
+/* Run-dir parts (ctr_run_dir) of containers that are no more: a crash cut their removal. */
+static void sweep_run_dirs(struct daemon *d)
+{
+	char dir[600];
+	struct tug_err err;
+	struct dirent *de;
+	DIR *dp;
+
+	snprintf(dir, sizeof(dir), "%s/containers", d->cfg.run_dir);
+	dp = opendir(dir);
+	if (!dp)
+		return;
+	while ((de = readdir(dp))) {
+		bool known = false;
+
+		if (de->d_name[0] == '.')
+			continue;
+		for (struct container *c = d->containers; c && !known; c = c->next)
+			known = !strcmp(c->id, de->d_name);
+		if (!known && remove_tree(dirfd(dp), de->d_name, &err) < 0)
+			tug_err_print(&err);
+	}
+	closedir(dp);
+}
+
 int ctr_load_all(struct daemon *d, struct tug_err *err)
 {
 	char dir[600];
@@ -408,9 +476,11 @@ int ctr_load_all(struct daemon *d, struct tug_err *err)
 			continue;
 		c->next = d->containers;
 		d->containers = c;
+		find_unrecorded_start(d, c);
 		ctr_adopt(d, c);
 	}
 	closedir(dp);
+	sweep_run_dirs(d);
 	return 0;
 }
 
@@ -440,7 +510,8 @@ int ctr_transition(struct daemon *d, struct container *c, enum ctr_event e)
 	fprintf(stderr, "tugd: container %.12s: %s -> %s (%s)\n", c->id, ctr_state_name(c->state),
 		ctr_state_name((enum ctr_state)next), ctr_event_name(e));
 	c->state = (enum ctr_state)next;
-	if (next != CS_DEAD)
+	/* An AutoRemove container's start is found again from the keeper (find_unrecorded_start). */
+	if (next != CS_DEAD && !(c->auto_remove && e == CE_START && next == CS_RUNNING))
 		ctr_save(d, c);
 	return 0;
 }

@@ -105,6 +105,13 @@ void ctr_free(struct container *c);
 int ctr_transition(struct daemon *d, struct container *c, enum ctr_event e);
 const char *ctr_dir(struct daemon *d, struct container *c, char *out, size_t size);
 /*
+ * RUN_DIR/containers/<id>: what every start writes again (the bundle's
+ * config.json, /etc/hosts, resolv.conf, hostname and their extras). The
+ * run dir is a tmpfs: no disk write per start, nothing to sweep after a
+ * reboot. ctr_dir keeps the record, the rootfs and the log.
+ */
+const char *ctr_run_dir(struct daemon *d, const struct container *c, char *out, size_t size);
+/*
  * An AutoRemove container's own records (config.v2.json, bundle config,
  * image lease) are written without fsync: after a power cut it is removed
  * on the next start whatever its files say (ctr_adopt), so durability buys
@@ -134,6 +141,8 @@ void ctr_release(struct daemon *d, struct container *c);
 int bundle_prepare(struct daemon *d, struct container *c, char *bundle, size_t size,
 		   struct tug_err *err);
 void bundle_cleanup(struct daemon *d, struct container *c);
+/* bundle_cleanup() but the rootfs stays mounted (for remove_tree_detached_mounts()). */
+void bundle_release(struct daemon *d, struct container *c);
 /* The container's overlay at DATA_ROOT/containers/ID/rootfs, mounted if it is not. */
 int bundle_mount_rootfs(struct daemon *d, struct container *c, struct tug_err *err);
 cJSON *bundle_process(struct container *c, const cJSON *exec_cfg, struct tug_err *err);

@@ -53,6 +53,11 @@ int ctr_net_check(struct daemon *d, struct container *c, struct tug_err *err);
 int ctr_net_spec(struct daemon *d, struct container *c, cJSON *spec, struct tug_err *err);
 int ctr_net_up(struct daemon *d, struct container *c, struct tug_err *err);
 void ctr_net_down(struct daemon *d, struct container *c);
+/*
+ * ctr_net_down() leaving the netns to the caller: the file it is bound on
+ * goes to netns ("" when none), for remove_tree_detached_mounts().
+ */
+void ctr_net_down_defer(struct daemon *d, struct container *c, char *netns, size_t size);
 void netvol_daemon_start(struct daemon *d);
 /* NetworkSettings of docker inspect; Ports of docker ps. */
 cJSON *ctr_net_inspect(struct daemon *d, struct container *c);
@@ -87,6 +92,14 @@ static inline void ctr_net_down(struct daemon *d, struct container *c)
 {
 	(void)d;
 	(void)c;
+}
+static inline void ctr_net_down_defer(struct daemon *d, struct container *c, char *netns,
+				      size_t size)
+{
+	(void)d;
+	(void)c;
+	if (size)
+		netns[0] = '\0';
 }
 static inline void netvol_daemon_start(struct daemon *d)
 {

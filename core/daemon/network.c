@@ -185,12 +185,12 @@ int ctr_net_spec(struct daemon *d, struct container *c, cJSON *spec, struct tug_
 					   mode + 10);
 		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)o->pid);
 		set_netns_path(spec, path);
-		etc_mounts(mounts, ctr_dir(d, o, path, sizeof(path)));
+		etc_mounts(mounts, ctr_run_dir(d, o, path, sizeof(path)));
 		return 0;
 	}
 	netns_file(d, c->id, path, sizeof(path));
 	set_netns_path(spec, path);
-	etc_mounts(mounts, ctr_dir(d, c, path, sizeof(path)));
+	etc_mounts(mounts, ctr_run_dir(d, c, path, sizeof(path)));
 	return 0;
 }
 
@@ -331,7 +331,7 @@ static int attach_one(struct daemon *d, struct net_store *s, struct container *c
 						.aliases = aliases,
 						.pid = c->pid,
 						.netns_path = path,
-						.etc_dir = ctr_dir(d, c, dir, sizeof(dir)),
+						.etc_dir = ctr_run_dir(d, c, dir, sizeof(dir)),
 						.ip = requested_ip(epc),
 						.ports = ports,
 						.n_ports = n_ports},
@@ -359,8 +359,8 @@ static void strv_lines(const cJSON *arr, const char *key, char **out, size_t *le
 
 /*
  * --add-host (ExtraHosts "name:ip", "host-gateway" = the network's
- * gateway) -> <ctr dir>/hosts.extra; --dns, --dns-search, --dns-option ->
- * <ctr dir>/resolv.override. net_refresh_etc() folds them into the files
+ * gateway) -> <run dir>/hosts.extra; --dns, --dns-search, --dns-option ->
+ * <run dir>/resolv.override (ctr_run_dir). net_refresh_etc() folds them into the files
  * on every rewrite (etc_apply_extras).
  */
 static int write_etc_extras(struct daemon *d, struct container *c, const struct network *n,
@@ -376,7 +376,9 @@ static int write_etc_extras(struct daemon *d, struct container *c, const struct 
 	const cJSON *it;
 	struct tug_err e2;
 
-	ctr_dir(d, c, dir, sizeof(dir));
+	ctr_run_dir(d, c, dir, sizeof(dir));
+	if (mkdir_p(dir, 0700, err) < 0)
+		return -1;
 	snprintf(path, sizeof(path), "%s/hosts.extra", dir);
 	unlink(path);
 	if (cJSON_GetArraySize(eh)) {
@@ -527,12 +529,12 @@ fail_store:
 	return tug_err_wrap(err, "network of %s", c->name + 1);
 }
 
-void ctr_net_down(struct daemon *d, struct container *c)
+void ctr_net_down_defer(struct daemon *d, struct container *c, char *netns, size_t size)
 {
 	struct net_store s;
 	struct tug_err err;
-	char path[700];
 
+	netns[0] = '\0';
 	if (mode_is_container(ctr_net_mode(c)))
 		return;
 	if (net_store_open(&s, d->cfg.state_dir, &err) == 0) {
@@ -542,8 +544,16 @@ void ctr_net_down(struct daemon *d, struct container *c)
 	} else {
 		tug_err_print(&err);
 	}
-	netns_file(d, c->id, path, sizeof(path));
-	if (netns_remove_at(path, &err) < 0)
+	netns_file(d, c->id, netns, size);
+}
+
+void ctr_net_down(struct daemon *d, struct container *c)
+{
+	struct tug_err err;
+	char path[700];
+
+	ctr_net_down_defer(d, c, path, sizeof(path));
+	if (*path && netns_remove_at(path, &err) < 0)
 		tug_err_print(&err);
 }
 
