@@ -24,6 +24,18 @@ check() {
 	fi
 }
 
+# wait_for SECONDS COMMAND...: poll (every 0.1 s) until the command succeeds.
+wait_for() {
+	_n=$(($1 * 10))
+	shift
+	while [ $_n -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	return 1
+}
+
 # Skip the whole suite (with NAMES listed) when not root.
 require_root() {
 	if [ "$(id -u)" != 0 ]; then

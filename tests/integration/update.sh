@@ -34,17 +34,6 @@ start_tugd || { fail start "tugd did not come up: $(tail -3 "$T/tugd.log")"; exi
 D="timeout 20 docker"
 for i in v1 v2 bad nohc; do $D load -i "$T/$i.tar" >/dev/null; done
 
-# wait_for SECONDS COMMAND...: poll until the command succeeds.
-wait_for() {
-	_n=$(($1 * 10))
-	shift
-	while [ $_n -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-		_n=$((_n - 1))
-	done
-	return 1
-}
 health_is() { [ "$($D inspect -f '{{.State.Health.Status}}' "$1")" = "$2" ]; }
 
 # --- health checks -----------------------------------------------------------

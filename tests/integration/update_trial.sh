@@ -66,16 +66,6 @@ trap 'cleanup_daemon; tug_cleanup_tmp' EXIT
 start_tugd || { fail start "tugd did not come up: $(tail -3 "$T/tugd.log")"; exit 0; }
 for i in v1 v2 nohc; do $TUG load -q -i "$T/$i.tar" >/dev/null; done
 
-wait_for() {
-	_n=$(($1 * 10))
-	shift
-	while [ $_n -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-		_n=$((_n - 1))
-	done
-	return 1
-}
 # Every container: NAME=ID STATE, sorted.
 ctrs() { $TUG ps -a --no-trunc --format '{{.Names}}={{.ID}} {{.State}}' | sort | tr '\n' ' '; }
 revs() { $TUG revisions | awk 'NR>1{print $1, $2}' | tr '\n' ' '; }
