@@ -230,6 +230,7 @@ int reg_blobs_fetch(struct reg_session *s, struct image_store *st, const struct 
 	struct pollfd pfd[REG_MAX_PARALLEL];
 	int pslot[REG_MAX_PARALLEL];
 	size_t next = 0, running = 0;
+	bool early_sync = false;
 	int rc = 0;
 
 	if (!tmps)
@@ -309,6 +310,16 @@ int reg_blobs_fetch(struct reg_session *s, struct image_store *st, const struct 
 					snprintf(tmps[sl->idx], LAYER_TMP_MAX, "%s", sl->msg);
 			}
 			sl->pid = 0;
+			/*
+			 * The last download left: write back what the others
+			 * unpacked while it runs, so the pull's closing syncfs
+			 * (pull.c) finds little besides that last layer. The
+			 * closing one still decides; an error here shows there.
+			 */
+			if (tmps && rc == 0 && next >= n && running == 1 && !early_sync) {
+				early_sync = true;
+				syncfs(st->dirfd);
+			}
 		}
 		if (rc < 0)
 			break;
