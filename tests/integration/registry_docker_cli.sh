@@ -26,19 +26,7 @@ for p in $REG_PIDS; do kill -CONT "$p" 2>/dev/null; kill "$p" 2>/dev/null; done
 tug_cleanup_tmp' EXIT
 
 # Token registry on $REG.
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=tug token signer" \
-	-keyout "$WORK/token.key" -out "$WORK/token.crt" 2>/dev/null
-TPORT=$(free_port)
-$PY "$(dirname "$0")/registry_tokenserver.py" "$TPORT" "$WORK/token.key" "$WORK/token.crt" \
-	tug-registry tug-issuer alice s3cret "$WORK/token.log" 2>"$WORK/tokenserver.err" &
-REG_PIDS="$REG_PIDS $!"
-wait_port "$TPORT" || { for n in $NAMES; do fail $n "token server did not start"; done; exit 0; }
-reg_start "auth:
-  token:
-    realm: http://127.0.0.1:$TPORT/token
-    service: tug-registry
-    issuer: tug-issuer
-    rootcertbundle: $WORK/token.crt" || { for n in $NAMES; do fail $n "registry did not start"; done; exit 0; }
+reg_start_token || { for n in $NAMES; do fail $n "$REG_WHY"; done; exit 0; }
 REG_PID=${REG_PIDS##* }
 
 # Basic-auth registry on $BREG (same server certificate, its own storage).

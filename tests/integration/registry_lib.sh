@@ -74,6 +74,28 @@ EOC
 	wait_port "$REG_PORT"
 }
 
+# reg_start_token: docker-registry on $REG (reg_start) with token auth from
+# registry_tokenserver.py on $TPORT (user alice, password s3cret; the
+# tokens it gives are logged in $WORK/token.log). Returns 1 with the reason
+# in REG_WHY when a server does not start.
+reg_start_token() {
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=tug token signer" \
+		-keyout "$WORK/token.key" -out "$WORK/token.crt" 2>/dev/null
+	TPORT=$(free_port)
+	$PY "$TESTS_DIR/integration/registry_tokenserver.py" "$TPORT" "$WORK/token.key" \
+		"$WORK/token.crt" tug-registry tug-issuer alice s3cret "$WORK/token.log" \
+		2>"$WORK/tokenserver.err" &
+	REG_PIDS="$REG_PIDS $!"
+	wait_port "$TPORT" ||
+		{ REG_WHY="token server did not start: $(tail -2 "$WORK/tokenserver.err")"; return 1; }
+	reg_start "auth:
+  token:
+    realm: http://127.0.0.1:$TPORT/token
+    service: tug-registry
+    issuer: tug-issuer
+    rootcertbundle: $WORK/token.crt" || { REG_WHY="registry did not start"; return 1; }
+}
+
 # reg_rootfs ARCH DIR: busybox rootfs for amd64 (host), arm64 or armhf (Debian packages).
 reg_rootfs() {
 	_arch=$1

@@ -16,19 +16,7 @@ $PY -c 'import jwt, cryptography' 2>/dev/null ||
 unset HTTPS_PROXY https_proxy HTTP_PROXY http_proxy
 
 reg_setup || { for n in $NAMES; do fail $n "setup"; done; exit 0; }
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=tug token signer" \
-	-keyout "$WORK/token.key" -out "$WORK/token.crt" 2>/dev/null
-TPORT=$(free_port)
-$PY "$(dirname "$0")/registry_tokenserver.py" "$TPORT" "$WORK/token.key" "$WORK/token.crt" \
-	tug-registry tug-issuer alice s3cret "$WORK/token.log" 2>"$WORK/tokenserver.err" &
-REG_PIDS="$REG_PIDS $!"
-wait_port "$TPORT" || { for n in $NAMES; do fail $n "token server: $(tail -2 "$WORK/tokenserver.err")"; done; exit 0; }
-reg_start "auth:
-  token:
-    realm: http://127.0.0.1:$TPORT/token
-    service: tug-registry
-    issuer: tug-issuer
-    rootcertbundle: $WORK/token.crt" || { for n in $NAMES; do fail $n "registry did not start"; done; exit 0; }
+reg_start_token || { for n in $NAMES; do fail $n "$REG_WHY"; done; exit 0; }
 reg_rootfs amd64 "$WORK/rootfs"
 $PY "$(dirname "$0")/registry_mkoci.py" "$WORK/oci" bb "linux/amd64=$WORK/rootfs" >"$WORK/bb.txt"
 reg_skopeo_push "$WORK/oci" bb busybox:1 --dest-creds alice:s3cret ||
