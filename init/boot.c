@@ -21,9 +21,11 @@
 #include "init/boot.h"
 #include "init/early.h"
 #include "init/slots.h"
-#include "platform/cleanup.h"
-#include "platform/json.h"
+#include "core/paths.h"
 #include "platform/boottrace.h"
+#include "platform/cleanup.h"
+#include "platform/fsutil.h"
+#include "platform/json.h"
 
 /*
  * One inotify instance per process, kept open: closing the last reference
@@ -339,6 +341,52 @@ static void release_modules(int *go_fd)
 	*go_fd = -1;
 }
 
+#define KERNEL_MODPROBE "/proc/sys/kernel/modprobe"
+
+static int write_text(const char *path, const char *text)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+
+	return fd < 0 ? -1 : write_all(fd, text, strlen(text));
+}
+
+/*
+ * A read-only first container starts before any module is loaded: its
+ * rootfs is a read-only bind of its image's one layer. When it needs
+ * overlayfs after all (more layers, or a mount point its layer lacks),
+ * the mount would fail and the start be retried once the loader is done.
+ * While it starts, the kernel's module helper is therefore this binary's
+ * `modprobe` face (init/modules.c, by a link in the run directory): the
+ * mount waits in the kernel until overlay is loaded and goes on. Returns
+ * true with the helper to put back in saved.
+ */
+static bool modprobe_hook(char *saved, size_t size)
+{
+	char self[256], link[300];
+	struct tug_err err;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0 || read_small_file(KERNEL_MODPROBE, saved, size, &err) < 0)
+		return false;
+	self[n] = '\0';
+	snprintf(link, sizeof(link), "%s/modprobe", tug_run_dir());
+	unlink(link);
+	if (symlink(self, link) < 0 || write_text(KERNEL_MODPROBE, link) < 0) {
+		unlink(link);
+		return false;
+	}
+	return true;
+}
+
+static void modprobe_unhook(const char *saved)
+{
+	char link[300];
+
+	write_text(KERNEL_MODPROBE, saved);
+	snprintf(link, sizeof(link), "%s/modprobe", tug_run_dir());
+	unlink(link);
+}
+
 /* One look at a manifest container through inspect. */
 static void trial_look(const char *sock, struct slot_ctr_seen *seen, char started[][40],
 		       long long *since, char health[][16])
@@ -431,8 +479,9 @@ int boot_run(const struct manifest *m, const char *sock, long long init_start_us
 {
 	struct tug_err err;
 	int failed = 0;
-	bool images = false;
+	bool images = false, hooked = false;
 	long long first = 0, created = 0, api;
+	char helper[256];
 
 	prctl(PR_SET_NAME, "tug-boot");
 	boot_trace("runner: main");
@@ -461,11 +510,15 @@ int boot_run(const struct manifest *m, const char *sock, long long init_start_us
 		 */
 		if (k)
 			load_images_once(m, &images, &failed);
+		hooked = !k && c->read_only && modprobe_hook(helper, sizeof(helper));
 		r = start_container(sock, c, &created, &err);
 		if (r < 0 && err.code == ENOENT && !images) {
 			load_images_once(m, &images, &failed);
 			r = start_container(sock, c, &created, &err);
 		}
+		if (hooked)
+			modprobe_unhook(helper);
+		hooked = false;
 		if (r < 0 && modules_fd >= 0) {
 			/* Maybe a module it needs (squashfs, loop) was still loading. */
 			init_report(&err);

@@ -7,6 +7,7 @@
 
 #include "core/commands.h"
 #include "init/init.h"
+#include "init/modules.h"
 
 int main(int argc, char **argv)
 {
@@ -19,6 +20,8 @@ int main(int argc, char **argv)
 		return init_main(argc, argv);
 	if (IS_ENABLED(CONFIG_INIT) && !strcmp(name, "initctl"))
 		return initctl_main(argc, argv);
+	if (IS_ENABLED(CONFIG_INIT) && !strcmp(name, "modprobe"))
+		return modprobe_main(argc, argv);
 	if (!strcmp(name, "tugd")) {
 		char *dargv[argc + 2];
 

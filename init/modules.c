@@ -172,3 +172,54 @@ int modules_load(const char *dir, const char *const *names, size_t n)
 		munmap(map, (size_t)st.st_size);
 	return failed;
 }
+
+/*
+ * An alias the kernel asks for ("fs-overlay") to a module name: through
+ * modules.alias when the image has one (depmod's, exact names only), else
+ * a filesystem's "fs-NAME" is NAME.
+ */
+void module_alias_resolve(const char *dir, const char *alias, char *out, size_t size)
+{
+	char path[512], line[512];
+	_cleanup_fclose_ FILE *f = NULL;
+
+	snprintf(path, sizeof(path), "%s/modules.alias", dir);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		char a[256], m[128];
+
+		if (sscanf(line, "alias %255s %127s", a, m) == 2 && !strcmp(a, alias)) {
+			snprintf(out, size, "%s", m);
+			return;
+		}
+	}
+	snprintf(out, size, "%s", strncmp(alias, "fs-", 3) ? alias : alias + 3);
+}
+
+/*
+ * The kernel's module helper (/proc/sys/kernel/modprobe), as the kernel
+ * calls it: `modprobe -q -- NAME`. The boot runner points the kernel here
+ * while the first container starts without the module loader (docs/init.md):
+ * a mount of overlayfs then waits in the kernel until overlay is loaded
+ * instead of failing. Exit 0 when every name is loaded.
+ */
+int modprobe_main(int argc, char **argv)
+{
+	char dir[300], name[128];
+	const char *names[1] = { name };
+	int failed = 0;
+	bool opts = true;
+
+	modules_dir(dir, sizeof(dir));
+	for (int i = 1; i < argc; i++) {
+		if (opts && !strcmp(argv[i], "--")) {
+			opts = false;
+			continue;
+		}
+		if (opts && argv[i][0] == '-')
+			continue;
+		module_alias_resolve(dir, argv[i], name, sizeof(name));
+		failed += modules_load(dir, names, 1);
+	}
+	return failed ? 1 : 0;
+}

@@ -15,6 +15,10 @@
 int modules_load(const char *dir, const char *const *names, size_t n);
 /* The usual place: /lib/modules/<uname -r>. */
 void modules_dir(char *out, size_t size);
+/* The kernel's request_module() helper: `modprobe [-q] [--] NAME...` (argv[0] "modprobe"). */
+int modprobe_main(int argc, char **argv);
+/* An alias the kernel asks for ("fs-overlay") to a module name ("overlay"). */
+void module_alias_resolve(const char *dir, const char *alias, char *out, size_t size);
 
 /* Pure helpers (unit-tested). */
 /* Module name of a modules.dep path: "kernel/fs/x-y.ko.xz" -> "x_y". */

@@ -21,6 +21,10 @@
 #               time and modules without signatures (mkimage
 #               --unsigned-modules: they must load) and reports that boot
 #               time too
+#   ro_layers   (same boot) a read-only first container whose image has two
+#               layers (so it needs overlayfs, which no one loaded yet)
+#               starts the first time: the kernel asks for overlay through
+#               the boot runner's modprobe helper
 # Usage: tests/qemu/pid1.sh [BOARD...] (default: the four QEMU boards)
 # TUG_BUILD=DIR tests DIR/<board>/tug instead of build/<board>/tug.
 set -u
@@ -35,18 +39,21 @@ STOP_TIMEOUT=3
 skip_all() { for n in $names; do skip "$1/$n" "$2"; done; }
 log() { echo "qemu-pid1: $*" >&2; }
 
-# manifest FILE WATCHDOG_MODULE WATCHDOG_TIMEOUT
+# manifest FILE WATCHDOG_MODULE WATCHDOG_TIMEOUT [FIRST_IMAGE]
 manifest() {
+	first_image=${4:-busybox:latest} more=
+	[ "$first_image" = busybox:latest ] ||
+		more=', { "archive": "/usr/share/tug/images/busybox2.tar", "ref": "busybox2:latest" }'
 	cat >"$1" <<JSON
 { "hostname": "pid1-test",
   "modules": ["overlay", "loop", "squashfs", "veth", "bridge", "$2"],
   "watchdog": { "timeout": $3 },
   "stop_timeout": $STOP_TIMEOUT,
-  "images": [ { "archive": "/usr/share/tug/images/busybox.tar", "ref": "busybox:latest" } ],
+  "images": [ { "archive": "/usr/share/tug/images/busybox.tar", "ref": "busybox:latest" }$more ],
   "containers": [
-    { "name": "first", "image": "busybox:latest", "network": "none", "console": true,
+    { "name": "first", "image": "$first_image", "network": "none", "console": true,
       "read_only": true,
-      "cmd": ["stamp", "sh", "-c", "cat /proc/uptime; touch /x 2>/dev/null && echo rootfs=writable || echo rootfs=read-only"] },
+      "cmd": ["stamp", "sh", "-c", "cat /proc/uptime /etc/layer2 2>/dev/null; touch /x 2>/dev/null && echo rootfs=writable || echo rootfs=read-only"] },
     { "name": "hog", "image": "busybox:latest", "network": "none", "memory": "16m",
       "cmd": ["dd", "if=/dev/zero", "of=/dev/null", "bs=48M", "count=1"] },
     { "name": "forker", "image": "busybox:latest", "network": "none", "pids": 8,
@@ -109,6 +116,39 @@ done
 sleep 120
 SH
 	chmod 755 "$1/etc/tug/pid1-test.sh" "$1/etc/tug/wdt-test.sh"
+}
+
+# two_layers SRC DST: SRC (a docker-save archive of one layer) with a second
+# layer holding /etc/layer2, as busybox2:latest.
+two_layers() {
+	python3 - "$1" "$2" <<'PY'
+import hashlib, io, json, sys, tarfile
+src, dst = sys.argv[1], sys.argv[2]
+t = tarfile.open(src)
+files = {m.name.lstrip("./"): t.extractfile(m).read() for m in t.getmembers() if m.isfile()}
+man = json.loads(files["manifest.json"])[0]
+cfg = json.loads(files[man["Config"]])
+buf = io.BytesIO()
+with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as lt:
+    data = b"second layer\n"
+    ti = tarfile.TarInfo("etc/layer2")
+    ti.size = len(data)
+    lt.addfile(ti, io.BytesIO(data))
+layer = buf.getvalue()
+diff = hashlib.sha256(layer).hexdigest()
+cfg["rootfs"]["diff_ids"].append("sha256:" + diff)
+cfg_bytes = json.dumps(cfg).encode()
+cfg_name = hashlib.sha256(cfg_bytes).hexdigest() + ".json"
+layers = man["Layers"] + [diff + "/layer.tar"]
+out = {man["Layers"][0]: files[man["Layers"][0]], layers[1]: layer, cfg_name: cfg_bytes,
+       "manifest.json": json.dumps([{"Config": cfg_name, "RepoTags": ["busybox2:latest"],
+                                     "Layers": layers}]).encode()}
+with tarfile.open(dst, "w") as o:
+    for name, data in out.items():
+        ti = tarfile.TarInfo(name)
+        ti.size = len(data)
+        o.addfile(ti, io.BytesIO(data))
+PY
 }
 
 boot_times() { # CONSOLE_LOG LABEL
@@ -181,10 +221,17 @@ run_board() {
 	else fail "$b/sigterm" "qemu-run exit $rc, $running running, stopped by the engine: ${stopped:-none}, power off after ${off:-?} ms (see $work/console.log)"; fi
 
 	[ -n "$wdt" ] || return 0
-	# Watchdog expiry: kill the feeder; a pre-loaded store and unsigned modules for the boot time.
-	manifest "$work/manifest-wdt.json" "$wmod" 4
+	# Watchdog expiry: kill the feeder; a pre-loaded store and unsigned
+	# modules for the boot time. The first container's image has two layers.
+	debarch=$(board_var "$b" BOARD_DEBARCH)
+	cp -a "$work/extra" "$work/extra-wdt"
+	mkdir -p "$work/extra-wdt/usr/share/tug/images"
+	two_layers "build/busybox/$debarch/busybox-image.tar" \
+		"$work/extra-wdt/usr/share/tug/images/busybox2.tar" ||
+		{ fail "$b/ro_layers" "cannot make a two-layer image"; return; }
+	manifest "$work/manifest-wdt.json" "$wmod" 4 busybox2:latest
 	tools/mkimage.sh --board "$b" --out "$work/img-wdt" --manifest "$work/manifest-wdt.json" \
-		--extra "$work/extra" --preload --unsigned-modules 2>"$work/mkimage-wdt.log" ||
+		--extra "$work/extra-wdt" --preload --unsigned-modules 2>"$work/mkimage-wdt.log" ||
 		{ fail "$b/watchdog_kill" "mkimage --preload failed: $(tail -n 1 "$work/mkimage-wdt.log")"; return; }
 	tools/qemu-run.sh --quiet --board-dir "board/$b" --kernel "$work/img-wdt/$kfile" \
 		--initrd "$work/img-wdt/initramfs.cpio.gz" --timeout 90 --watchdog \
@@ -196,6 +243,12 @@ run_board() {
 	if [ "$rc" -eq 5 ] && printf '%s\n' "$con" | grep -q 'feeder killed'; then
 		pass "$b/watchdog_kill"
 	else fail "$b/watchdog_kill" "qemu-run exit $rc, want 5 (reset) (see $work/console-wdt.log)"; fi
+	# Started the first time: no failed start reported, then retried.
+	if printf '%s\n' "$con" | grep -q '^\[first\] second layer' &&
+		printf '%s\n' "$con" | grep -q '^\[first\] rootfs=read-only' &&
+		! printf '%s\n' "$con" | grep -q 'tug-init: container first:'; then
+		pass "$b/ro_layers"
+	else fail "$b/ro_layers" "$(printf '%s\n' "$con" | grep -E 'tug-init: (container first|boot:)|^\[first\]' | head -n 4 | tr '\n' ' ')"; fi
 }
 
 boards="$*"

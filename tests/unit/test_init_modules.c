@@ -1,4 +1,6 @@
 /* modules.dep lookups for PID 1's module loader. */
+#include <stdlib.h>
+
 #include "init/modules.h"
 #include "test.h"
 
@@ -30,9 +32,36 @@ TEST(find_lines)
 	CHECK(modules_dep_find(dep, sizeof(dep) - 1, "over") == NULL);
 }
 
+TEST(aliases)
+{
+	char dir[] = "/tmp/test-modalias.XXXXXX", path[64], n[64];
+	FILE *f;
+
+	CHECK(mkdtemp(dir) != NULL);
+	/* No modules.alias: a filesystem's "fs-NAME" is NAME, anything else itself. */
+	module_alias_resolve(dir, "fs-overlay", n, sizeof(n));
+	CHECK_STR(n, "overlay");
+	module_alias_resolve(dir, "veth", n, sizeof(n));
+	CHECK_STR(n, "veth");
+	snprintf(path, sizeof(path), "%s/modules.alias", dir);
+	f = fopen(path, "w");
+	CHECK(f != NULL);
+	fputs("# Aliases extracted from modules themselves.\n"
+	      "alias fs-overlay overlay\n"
+	      "alias rtnl-link-bridge bridge\n", f);
+	fclose(f);
+	module_alias_resolve(dir, "rtnl-link-bridge", n, sizeof(n));
+	CHECK_STR(n, "bridge");
+	module_alias_resolve(dir, "rtnl-link", n, sizeof(n)); /* exact names only */
+	CHECK_STR(n, "rtnl-link");
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	RUN(names_from_paths);
 	RUN(find_lines);
+	RUN(aliases);
 	return test_done();
 }
