@@ -127,6 +127,9 @@ int api_ctr_attach_image(struct container *ctr, struct tug_err *err);
  */
 int api_ctr_create(struct daemon *d, const char *name, const cJSON *body, struct container **out,
 		   int *status, struct tug_err *err);
+/* The container a create request's body and ?name= ask for (api_ctr_create);
+ * NULL when the error is already answered. */
+struct container *api_ctr_create_from_request(struct daemon *d, struct conn *c);
 
 /* Connection plumbing used by the loop. */
 void api_conn_input(struct daemon *d, struct conn *c);

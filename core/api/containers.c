@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "core/api/api.h"
+#include "core/daemon/logfile.h"
 #include "core/daemon/netvol.h"
 #include "core/daemon/health.h"
 #include "core/image/image.h"
@@ -22,18 +23,6 @@
 		api_no_such_container(c, c->params[0]);        \
 		return;                                        \
 	}
-
-static int64_t parse_rfc3339(const char *s)
-{
-	struct tm tm = { 0 };
-
-	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-			 &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
-		return 0;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	return (int64_t)timegm(&tm);
-}
 
 static void human_duration(int64_t s, char *out, size_t size)
 {
@@ -57,20 +46,20 @@ static void status_text(struct container *ctr, char *out, size_t size)
 	switch (ctr->state) {
 	case CS_RUNNING:
 	case CS_PAUSED:
-		human_duration(now - parse_rfc3339(ctr->started_at), dur, sizeof(dur));
+		human_duration(now - rfc3339_seconds(ctr->started_at), dur, sizeof(dur));
 		snprintf(out, size, "Up %s%s", dur,
 			 ctr->state == CS_PAUSED ? " (Paused)" : health_ps_suffix(ctr->health));
 		break;
 	case CS_RESTARTING:
-		human_duration(now - parse_rfc3339(ctr->finished_at), dur, sizeof(dur));
+		human_duration(now - rfc3339_seconds(ctr->finished_at), dur, sizeof(dur));
 		snprintf(out, size, "Restarting (%d) %s ago", ctr->exit_code, dur);
 		break;
 	case CS_EXITED:
-		if (parse_rfc3339(ctr->finished_at) <= 0) {
+		if (rfc3339_seconds(ctr->finished_at) <= 0) {
 			snprintf(out, size, "Created");
 			break;
 		}
-		human_duration(now - parse_rfc3339(ctr->finished_at), dur, sizeof(dur));
+		human_duration(now - rfc3339_seconds(ctr->finished_at), dur, sizeof(dur));
 		snprintf(out, size, "Exited (%d) %s ago", ctr->exit_code, dur);
 		break;
 	case CS_CREATED:
@@ -192,7 +181,7 @@ void h_ctr_list(struct daemon *d, struct conn *c)
 		cJSON_AddStringToObject(o, "ImageID", ctr->image_id);
 		command_string(ctr, cmd, sizeof(cmd));
 		cJSON_AddStringToObject(o, "Command", cmd);
-		cJSON_AddNumberToObject(o, "Created", (double)parse_rfc3339(ctr->created));
+		cJSON_AddNumberToObject(o, "Created", (double)rfc3339_seconds(ctr->created));
 		cJSON_AddItemToObject(o, "Ports", ctr_net_ports_list(d, ctr));
 		cJSON_AddItemToObject(o, "Labels",
 				      cJSON_GetObjectItem(ctr->config, "Labels")
@@ -270,26 +259,35 @@ int api_ctr_create(struct daemon *d, const char *name, const cJSON *body, struct
 	return 0;
 }
 
-void h_ctr_create(struct daemon *d, struct conn *c)
+struct container *api_ctr_create_from_request(struct daemon *d, struct conn *c)
 {
 	int bad = 0, status = 0;
 	_cleanup_json_ cJSON *body = api_body_json(c, &bad);
 	char name[256] = "";
 	struct container *ctr;
 	struct tug_err err;
-	cJSON *rep;
 
 	if (bad)
-		return;
+		return NULL;
 	if (!body) {
 		api_error(c, 400, "config cannot be empty in order to create a container");
-		return;
+		return NULL;
 	}
 	http_query_get(c->req.query, "name", name, sizeof(name));
 	if (api_ctr_create(d, name, body, &ctr, &status, &err)) {
 		api_error(c, status, "%s", err.msg);
-		return;
+		return NULL;
 	}
+	return ctr;
+}
+
+void h_ctr_create(struct daemon *d, struct conn *c)
+{
+	struct container *ctr = api_ctr_create_from_request(d, c);
+	cJSON *rep;
+
+	if (!ctr)
+		return;
 	rep = cJSON_CreateObject();
 	cJSON_AddStringToObject(rep, "Id", ctr->id);
 	cJSON_AddArrayToObject(rep, "Warnings");

@@ -172,23 +172,12 @@ void h_ctr_attach(struct daemon *d, struct conn *c)
  */
 void h_tug_run(struct daemon *d, struct conn *c)
 {
-	int bad = 0, status = 0;
-	_cleanup_json_ cJSON *body = api_body_json(c, &bad);
-	char name[256] = "", hdr[128];
-	struct container *ctr;
+	struct container *ctr = api_ctr_create_from_request(d, c);
+	char hdr[128];
 	struct tug_err err;
 
-	if (bad)
+	if (!ctr)
 		return;
-	if (!body) {
-		api_error(c, 400, "config cannot be empty in order to create a container");
-		return;
-	}
-	http_query_get(c->req.query, "name", name, sizeof(name));
-	if (api_ctr_create(d, name, body, &ctr, &status, &err)) {
-		api_error(c, status, "%s", err.msg);
-		return;
-	}
 	c->want_stdout = c->want_stderr = true;
 	log_cursor_open(&c->cursor, ctr->log_path, false);
 	if (ctr_start(d, ctr, &err)) {
