@@ -1,7 +1,11 @@
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 
 #include "platform/fsutil.h"
 #include "platform/overlay.h"
@@ -89,4 +93,91 @@ int overlay_mount(const struct overlay_opts *o, const char *target, struct tug_e
 			return tug_err_sys(err, "mount overlay on %s", target);
 	}
 	return 0;
+}
+
+/*
+ * name ("etc/hosts") in the layers as overlay stacks them: 1 with *st when
+ * present, 0 when absent, whited out (a 0/0 character device) or hidden
+ * by an opaque directory above it.
+ */
+static int layers_lookup(const char *const *lowers, size_t n, const char *name, struct stat *st)
+{
+	const char *slash = strrchr(name, '/');
+	char p[PATH_MAX];
+
+	for (size_t i = 0; i < n; i++) {
+		char opaque = 0;
+
+		snprintf(p, sizeof(p), "%s/%s", lowers[i], name);
+		if (lstat(p, st) == 0)
+			return S_ISCHR(st->st_mode) && st->st_rdev == 0 ? 0 : 1;
+		if (!slash)
+			continue;
+		snprintf(p, sizeof(p), "%s/%.*s", lowers[i], (int)(slash - name), name);
+		if (lgetxattr(p, "trusted.overlay.opaque", &opaque, 1) == 1 && opaque == 'y')
+			return 0;
+	}
+	return 0;
+}
+
+int overlay_init_layer(const char *const *lowers, size_t n, const char *dir, struct tug_err *err)
+{
+	static const char *const dirs[] = { "dev", "proc", "sys" };
+	static const char *const files[] = { "etc/hosts", "etc/resolv.conf", "etc/hostname" };
+	bool need_dir[3], need_file[3], any = false;
+	char tmp[PATH_MAX], p[PATH_MAX];
+	struct stat etc, st;
+	int ret = -1;
+
+	if (layers_lookup(lowers, n, "etc", &etc) != 1 || !S_ISDIR(etc.st_mode))
+		return 0;
+	for (size_t i = 0; i < 3; i++) {
+		need_dir[i] = layers_lookup(lowers, n, dirs[i], &st) != 1;
+		need_file[i] = layers_lookup(lowers, n, files[i], &st) != 1;
+		any |= need_dir[i] || need_file[i];
+	}
+	if (!any)
+		return 0;
+	if (access(dir, F_OK) == 0)
+		return 1;
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp-%d", dir, (int)getpid()) >= (int)sizeof(tmp))
+		return tug_err_set(err, ENAMETOOLONG, "init layer %s", dir);
+	remove_tree(AT_FDCWD, tmp, err);
+	snprintf(p, sizeof(p), "%s/etc", tmp);
+	if (mkdir_p(p, 0755, err) < 0)
+		goto out;
+	for (size_t i = 0; i < 3; i++) {
+		int fd;
+
+		snprintf(p, sizeof(p), "%s/%s", tmp, dirs[i]);
+		if (need_dir[i] && mkdir(p, 0755) < 0) {
+			tug_err_sys(err, "init layer: mkdir %s", p);
+			goto out;
+		}
+		snprintf(p, sizeof(p), "%s/%s", tmp, files[i]);
+		if (!need_file[i])
+			continue;
+		fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			tug_err_sys(err, "init layer: create %s", p);
+			goto out;
+		}
+		close(fd);
+	}
+	/* The merged /etc shows the topmost layer's: this one's, made the image's. */
+	snprintf(p, sizeof(p), "%s/etc", tmp);
+	if (chmod(p, etc.st_mode & 07777) < 0 || lchown(p, etc.st_uid, etc.st_gid) < 0 ||
+	    utimensat(AT_FDCWD, p, (struct timespec[]){ etc.st_atim, etc.st_mtim },
+		      AT_SYMLINK_NOFOLLOW) < 0) {
+		tug_err_sys(err, "init layer: %s", p);
+		goto out;
+	}
+	if (rename(tmp, dir) < 0 && errno != EEXIST && errno != ENOTEMPTY) {
+		tug_err_sys(err, "init layer: rename to %s", dir);
+		goto out;
+	}
+	ret = 1;
+out:
+	remove_tree(AT_FDCWD, tmp, &(struct tug_err){ 0 });
+	return ret;
 }

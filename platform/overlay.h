@@ -22,6 +22,17 @@ struct overlay_opts {
 };
 
 int overlay_mount(const struct overlay_opts *o, const char *target, struct tug_err *err);
+/*
+ * The mount points a runtime makes in every container's root (/dev, /proc,
+ * /sys, /etc/hosts, /etc/resolv.conf, /etc/hostname) that the layers lack
+ * (lowers: top first; a whiteout or an opaque /etc counts as lacking), as
+ * a layer of its own at dir, to go on top of them: made once (atomically,
+ * skipped when dir exists), where each container would otherwise copy
+ * /etc up and create them in its upper. Its /etc takes the image's mode,
+ * owner and times. Returns 1 when dir is to be used, 0 when no layer is
+ * needed (or /etc is not a plain directory in the image), -1 on error.
+ */
+int overlay_init_layer(const char *const *lowers, size_t n, const char *dir, struct tug_err *err);
 /* Build the mount data string (pure; unit-tested). */
 int overlay_options(const struct overlay_opts *o, char *out, size_t size, struct tug_err *err);
 

@@ -178,6 +178,12 @@ void h_tug_run(struct daemon *d, struct conn *c)
 
 	if (!ctr)
 		return;
+	/* A terminal's stream has no frames to end with; input needs attach's holding. */
+	if (ctr->tty || cJSON_IsTrue(cJSON_GetObjectItem(ctr->config, "OpenStdin"))) {
+		ctr_remove(d, ctr, true, &err);
+		api_error(c, 400, "/tug/v1/run takes no Tty or OpenStdin: create, attach and start");
+		return;
+	}
 	c->want_stdout = c->want_stderr = true;
 	log_cursor_open(&c->cursor, ctr->log_path, false);
 	if (ctr_start(d, ctr, &err)) {
@@ -191,7 +197,7 @@ void h_tug_run(struct daemon *d, struct conn *c)
 		return;
 	}
 	snprintf(hdr, sizeof(hdr), "Tug-Container-Id: %s\r\n", ctr->id);
-	api_hijack_hdr(c, !ctr->tty, hdr);
+	api_hijack_hdr(c, true, hdr);
 	c->ctr = ctr;
 	c->stream = SK_ATTACH;
 	c->run_status = true;

@@ -15,6 +15,7 @@ tests-y += test_sha256
 tests-y += test_image_ref
 tests-$(CONFIG_IMAGE_ARCHIVE) += test_image_unpack
 obj-y += platform/overlay.o
+tests-y += test_overlay
 obj-y += core/image/rootfs.o
 obj-$(CONFIG_SQUASHFS) += platform/loop.o
 fuzz-$(CONFIG_IMAGE_ARCHIVE) += fuzz_image_manifest fuzz_archive

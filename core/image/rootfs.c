@@ -57,6 +57,7 @@ int image_rootfs_mount(struct image_store *s, const char *image, const struct ro
 	char (*paths)[PATH_MAX] = NULL;
 	const char **lowers = NULL;
 	struct overlay_opts ov;
+	size_t img_lowers = 0;
 	int ret = -1;
 
 	if (refs_read(s, &refs, err) < 0 || image_resolve(s, refs, image, md, err) < 0 ||
@@ -64,6 +65,7 @@ int image_rootfs_mount(struct image_store *s, const char *image, const struct ro
 		return tug_err_wrap(err, "rootfs");
 	paths = calloc(img.nlayers + 1, sizeof(*paths));
 	lowers = calloc(img.nlayers + 1, sizeof(*lowers));
+	img_lowers = img.nlayers;
 	if (!paths || !lowers) {
 		tug_err_set(err, ENOMEM, "rootfs");
 		goto out;
@@ -93,9 +95,26 @@ int image_rootfs_mount(struct image_store *s, const char *image, const struct ro
 			goto out;
 		lowers[0] = paths[0];
 	}
+	if (img.nlayers && !o->readonly) {
+		char init[PATH_MAX];
+		int rc;
+
+		/* The runtime's mount points, once per image (tmpfs), not in every upper. */
+		snprintf(init, sizeof(init), "%s/layers/init-%s", tug_run_dir(),
+			 img.chain_ids[img.nlayers - 1] + 7);
+		rc = overlay_init_layer(lowers, img.nlayers, init, err);
+		if (rc < 0)
+			goto out;
+		if (rc) {
+			memmove(lowers + 1, lowers, img.nlayers * sizeof(*lowers));
+			snprintf(paths[img.nlayers], PATH_MAX, "%s", init);
+			lowers[0] = paths[img.nlayers];
+			img_lowers++;
+		}
+	}
 	ov = (struct overlay_opts){
 		.lowers = lowers,
-		.nlowers = img.nlayers ? img.nlayers : 1,
+		.nlowers = img.nlayers ? img_lowers : 1,
 		.upper = o->upper,
 		.work = o->work,
 		.readonly = o->readonly,

@@ -7,7 +7,7 @@
 SUITE=run_rm
 . "$(dirname "$0")/../lib.sh"
 require_root output_then_code big_output_whole sig_proxy name_conflict_125 events_of_run_rm \
-	docker_cli_run_rm etc_files_in_run_dir nothing_left kill9_adopts_running \
+	docker_cli_run_rm tty_refused etc_files_in_run_dir nothing_left kill9_adopts_running \
 	kill9_exited_meanwhile removed_gone_with_mount
 T=$(tmpdir)
 tugd_dir "$T"
@@ -65,6 +65,17 @@ if command -v docker >/dev/null; then
 	[ $rc = 3 ] && [ "$out" = d ] && pass docker_cli_run_rm || fail docker_cli_run_rm "rc $rc: $out"
 else
 	skip docker_cli_run_rm "docker CLI not installed"
+fi
+
+# The one request takes no terminal (its stream ends in a frame): 400, nothing left.
+if command -v curl >/dev/null; then
+	n0=$($C ps -aq | wc -l)
+	st=$(curl -s --unix-socket "$T/run/tug.sock" -o "$T/o5" -w '%{http_code}' -H 'Content-Type: application/json' \
+		-d '{"Image":"busybox","Tty":true,"Cmd":["true"]}' http://x/tug/v1/run)
+	[ "$st" = 400 ] && grep -q Tty "$T/o5" && [ "$($C ps -aq | wc -l)" = "$n0" ] && pass tty_refused ||
+		fail tty_refused "status $st: $(cat "$T/o5"), $($C ps -aq | wc -l) containers"
+else
+	skip tty_refused "curl not installed"
 fi
 
 # What a start writes again is in the run dir, the record on disk.
