@@ -25,6 +25,24 @@
 #   unhealthy_no_commit  a trial whose container turns unhealthy is not
 #                    committed (the runner says why) and PID 1 reboots at
 #                    once, not at the deadline
+# On a second disk (ext4: the containers must survive the reboots), with
+# revision N applied (keep, web, old) and slot a active:
+#   trial_apply_held  the trial binary of slot b applies revision N+1 (keep
+#                    unchanged, web changed, old dropped, new added): the
+#                    apply commits, the old containers are kept (held)
+#   trial_apply_rolls_back  the trial is never committed and runs out of
+#                    tries: the next boot on slot a runs revision N's
+#                    containers with their ids, none of N+1's, no
+#                    NAME.tug-old, `tug revisions` shows N current and
+#                    `tug system check` is clean
+#   cut_tries_counted  a trial of 4 tries whose boots lose power at random
+#                    instants around PID 1's try count (the QEMU monitor's
+#                    `quit`; SLOTS_CUTS boots, default 5, SLOTS_SEED): each
+#                    boot that said "try K" was followed by one that says
+#                    "try K+1" (or falls back after the fourth), one that was
+#                    cut before saying it by "try K+1" or "try K+2", never
+#                    fewer; the record stays readable; after the tries the
+#                    boot is back on slot a with the failed trial recorded
 # The containers' store (blobs, layers, leases, tmp, containers, networks,
 # volumes) is not on the minix disk (names are at most 60 characters there):
 # symlinks to the initramfs' own root, one filesystem so that the store's
@@ -35,21 +53,26 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 SUITE=qemu-slots
 . "$top/tests/lib.sh"
+. "$top/tests/qemu/lib.sh"
 cd "$top" || exit 1
 b=qemu-x86_64
-names="good_trial_boot good_stays bad_tries bad_rolls_back deadline healthy_commit unhealthy_no_commit"
+names="good_trial_boot good_stays bad_tries bad_rolls_back deadline healthy_commit unhealthy_no_commit
+	trial_apply_held trial_apply_rolls_back cut_tries_counted"
 tug=${TUG_BUILD:-build}/$b/tug
 work=${TUG_BUILD:-build}/$b/qemu-slots
 
-board_var() { sed -n "s/^$1[[:space:]]*:\{0,1\}=[[:space:]]*//p" "board/$b/board.mk" | tail -n 1; }
 skip_all() { for n in $names; do skip "$b/$n" "$1"; done; exit 0; }
 log() { echo "qemu-slots: $*" >&2; }
 
-qemu=$(board_var BOARD_QEMU_SYSTEM)
+qemu=$(board_var $b BOARD_QEMU_SYSTEM)
 command -v "$qemu" >/dev/null || skip_all "no $qemu"
 [ -x "$tug" ] || skip_all "$tug not built (make BOARD=$b)"
 command -v mkfs.minix >/dev/null || skip_all "no mkfs.minix (util-linux)"
 command -v gcc >/dev/null || skip_all "no gcc for the bad binary"
+command -v mkfs.ext4 >/dev/null || skip_all "no mkfs.ext4 (e2fsprogs)"
+[ -x /usr/bin/python3 ] || skip_all "no /usr/bin/python3 (image writer, monitor client)"
+CUTS=${SLOTS_CUTS:-5}
+seed=${SLOTS_SEED:-$$}
 
 rm -rf "$work"
 mkdir -p "$work/extra/etc/tug" "$work/extra/usr/lib/tug" "$work/extra/var/lib/tug"
@@ -59,12 +82,14 @@ if ! tools/mkimage.sh --board $b --out "$work/img" --manifest /dev/null --no-pre
 	skip_all "mkimage failed: $(tail -n 1 "$work/mkimage.log")"
 fi
 kver=$(ls "$work/img/staging/lib/modules" | head -n 1)
-deb=$(ls build/kernels/$b/linux-image-*"$kver"*.deb 2>/dev/null | head -n 1)
+deb=$(kernel_deb $b "$kver")
 [ -n "$deb" ] || skip_all "no kernel .deb for $kver in build/kernels/$b"
-mdir=$work/extra/lib/modules/$kver/kernel/fs/minix
-mkdir -p "$mdir"
-dpkg-deb --fsys-tarfile "$deb" | tar -xO "./lib/modules/$kver/kernel/fs/minix/minix.ko" \
-	>"$mdir/minix.ko" || skip_all "minix.ko not in $deb"
+deb_module "$deb" "$kver" fs/minix/minix "$work/extra" || skip_all "minix.ko not in $deb"
+# ext4 and what it needs, for the disk whose containers survive reboots.
+EXT4_MODS="lib/crc16 crypto/crc32c_generic fs/mbcache fs/jbd2/jbd2 fs/ext4/ext4"
+for m in $EXT4_MODS; do
+	deb_module "$deb" "$kver" "$m" "$work/extra" || skip_all "$m.ko not in $deb"
+done
 
 cp "$tug" "$work/extra/usr/lib/tug/good"
 printf 'int main(void) { return 1; }\n' >"$work/bad.c"
@@ -83,6 +108,15 @@ for k in drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_
 	/bin/busybox insmod \$m/\$k.ko
 done
 for i in 1 2 3 4 5 6 7 8 9 10; do [ -b /dev/vda ] && break; /bin/busybox sleep 0.2; done
+if /bin/busybox grep -q tug.ext4 /proc/cmdline; then
+	# The whole store on the disk: containers live on across the boots.
+	for k in $EXT4_MODS fs/overlayfs/overlay; do /bin/busybox insmod \$m/\$k.ko; done
+	/bin/busybox mount -t ext4 /dev/vda /var/lib/tug || echo "preinit: mount /dev/vda failed"
+	# A mark the host can see before PID 1 counts a try (for the cut boots).
+	echo "preinit: exec /init in 0.3 s"
+	/bin/busybox sleep 0.3
+	exec /init
+fi
 /bin/busybox mount -t minix /dev/vda /var/lib/tug || echo "preinit: mount /dev/vda failed"
 for d in blobs layers leases tmp containers networks volumes; do
 	/bin/busybox mkdir -p /store/\$d
@@ -160,7 +194,7 @@ J
 # From mkimage's busybox image: hc:ok has a HEALTHCHECK that passes (its
 # first probe runs 1 s after the start, so the runner has to wait), hc:bad
 # one that always fails, hc:plain none.
-python3 - "build/busybox/$(board_var BOARD_DEBARCH)/busybox-image.tar" "$work/extra/etc/tug/hc.tar" <<'PY' ||
+python3 - "build/busybox/$(board_var $b BOARD_DEBARCH)/busybox-image.tar" "$work/extra/etc/tug/hc.tar" <<'PY' ||
 import hashlib, io, json, sys, tarfile
 src, out = sys.argv[1:3]
 files = {}
@@ -189,26 +223,133 @@ with tarfile.open(out, "w") as t:
         t.addfile(ti, io.BytesIO(files[name]))
 PY
 	skip_all "cannot make the health check images"
-chmod 755 "$work/extra/preinit" "$work"/extra/etc/tug/p*.sh
+# The ext4 disk: revision N (built-in binary), slot a made active, slot b
+# installed for one try, a manifest that fails (the trial never commits).
+cat >"$work/extra/etc/tug/revN.json" <<'J'
+{"containers": [
+ {"name": "keep", "image": "hc:plain", "restart": "always", "networks": ["none"],
+  "command": ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done"]},
+ {"name": "web", "image": "hc:ok", "restart": "always", "networks": ["none"], "after": ["keep"],
+  "command": ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done"]},
+ {"name": "old", "image": "hc:plain", "restart": "always", "networks": ["none"],
+  "command": ["sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done"]}
+], "deadline": 60, "stable": 1}
+J
+# N+1: keep unchanged, web changed, old dropped, new added.
+sed 's/"name": "old"/"name": "new"/; s/"image": "hc:ok",/"image": "hc:ok", "env": ["V=2"],/' \
+	"$work/extra/etc/tug/revN.json" >"$work/extra/etc/tug/revN1.json"
+cat >"$work/extra/etc/tug/r-lib.sh" <<'SH'
+S=/var/lib/tug
+i=0
+while ! tug info >/dev/null 2>&1 && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+ctrs() { tug ps -a --no-trunc --format '{{.Names}}={{.ID}} {{.State}}' | sort | tr '\n' ' '; }
+revs() { tug revisions | awk 'NR>1{print $1, $2}' | tr '\n' ' '; }
+SH
+cat >"$work/extra/etc/tug/r1.sh" <<'SH'
+#!/bin/sh
+. /etc/tug/r-lib.sh
+tug apply /etc/tug/revN.json >/dev/null 2>&1
+echo "applyN=$?"
+echo "ctrsN: $(ctrs)"
+tug slot install --tries 1 --deadline 300 /usr/lib/tug/good >/dev/null
+tug slot commit
+tug slot install --tries 1 --deadline 300 /usr/lib/tug/good
+echo '{ "containers": [ { "name": "broken", "image": "nosuch:latest", "cmd": ["true"] } ] }' >$S/manifest.json
+kill -INT 1; sleep 60
+SH
+cat >"$work/extra/etc/tug/r2.sh" <<'SH'
+#!/bin/sh
+. /etc/tug/r-lib.sh
+echo "exe=$(busybox readlink /proc/1/exe)"
+tug apply /etc/tug/revN1.json >/dev/null 2>&1
+echo "applyN1=$?"
+echo "held: $(ctrs)"
+echo "revs: $(revs)"
+rm -f $S/manifest.json
+kill -INT 1; sleep 60
+SH
+cat >"$work/extra/etc/tug/r3.sh" <<'SH'
+#!/bin/sh
+. /etc/tug/r-lib.sh
+echo "exe=$(busybox readlink /proc/1/exe)"
+echo "ctrs3: $(ctrs)"
+echo "revs: $(revs)"
+tug system check >/dev/null 2>&1
+echo "check=$?"
+echo "journal=$(ls $S/update/journal.json 2>/dev/null)"
+# Next: a trial of four tries that never commits, its boots cut.
+tug slot install --tries 4 --deadline 300 /usr/lib/tug/good
+echo '{ "containers": [ { "name": "broken", "image": "nosuch:latest", "cmd": ["true"] } ] }' >$S/manifest.json
+kill -INT 1; sleep 60
+SH
+cat >"$work/extra/etc/tug/r4.sh" <<'SH'
+#!/bin/sh
+echo "exe=$(busybox readlink /proc/1/exe)"
+tug slot status | sed 's/^/status: /'
+kill -INT 1; sleep 60
+SH
+chmod 755 "$work/extra/preinit" "$work"/extra/etc/tug/p*.sh "$work"/extra/etc/tug/r*.sh
 tools/mkimage.sh --board $b --out "$work/img" --manifest "$work/extra/etc/tug/manifest.json" \
 	--extra "$work/extra" --no-preload --no-watchdog >/dev/null 2>"$work/mkimage.log" ||
 	skip_all "mkimage failed: $(tail -n 1 "$work/mkimage.log")"
 truncate -s 32M "$work/state.img"
 mkfs.minix -3 "$work/state.img" >/dev/null || skip_all "mkfs.minix failed"
-kfile=$(board_var BOARD_KERNEL_FILE)
+# The images are in the ext4 disk from the start (loaded on the host).
+mkdir -p "$work/seed"
+TUG_STATE_DIR=$work/seed "$tug" load -q -i "$work/extra/etc/tug/hc.tar" >/dev/null 2>"$work/load.log" ||
+	skip_all "tug load hc.tar failed: $(tail -n 1 "$work/load.log")"
+truncate -s 128M "$work/rev.img"
+mkfs.ext4 -q -F -d "$work/seed" "$work/rev.img" >/dev/null 2>"$work/mkfs.log" ||
+	skip_all "mkfs.ext4 -d failed: $(tail -n 1 "$work/mkfs.log")"
+kfile=$(board_var $b BOARD_KERNEL_FILE)
 
-# boot N PAYLOAD [TIMEOUT]: one qemu run on the state disk; sets rc and con.
+# boot N PAYLOAD [TIMEOUT] [DISK] [APPEND]: one qemu run on the state disk
+# (or DISK.img); sets rc and con.
 boot() {
 	tools/qemu-run.sh --quiet --board-dir "board/$b" --kernel "$work/img/$kfile" \
 		--initrd "$work/img/initramfs.cpio.gz" --timeout "${3:-${QEMU_TIMEOUT:-120}}" \
-		--log "$work/console-$1.log" --append "rdinit=/preinit tug.test=/etc/tug/$2.sh" \
-		-- -drive "file=$work/state.img,format=raw,if=virtio" 2>"$work/qemu-run-$1.err"
+		--log "$work/console-$1.log" --append "rdinit=/preinit tug.test=/etc/tug/$2.sh ${5:-}" \
+		-- -drive "file=$work/${4:-state}.img,format=raw,if=virtio" 2>"$work/qemu-run-$1.err"
 	rc=$?
 	log "boot $1 ($2): $(cat "$work/qemu-run-$1.err")"
 	con=$(tr -d '\r' <"$work/console-$1.log")
 }
 has() { printf '%s\n' "$con" | grep -q "$1"; }
-why() { printf '%s\n' "$con" | grep -E 'tug-init|preinit|status:|exe=|marker=' | tail -n 6 | tr '\n' ' '; }
+why() { printf '%s\n' "$con" | grep -E 'tug-init|preinit|status:|exe=|marker=|apply|ctrs|held:|revs:|check=|journal=' | grep -v 'shutdown' | tail -n 8 | tr '\n' ' '; }
+val() { printf '%s\n' "$con" | sed -n "s/^$1//p" | tail -n 1; }
+# cut_boot N PAYLOAD DELAY_MS: a boot of the ext4 disk whose power is cut
+# (monitor `quit`: what the guest had not written is lost) DELAY_MS after
+# the preinit said it execs tug in 0.3 s (PID 1 counts the try a little
+# after that); sets con.
+cut_boot() {
+	rm -f "$work/console-$1.log"
+	tools/qemu-run.sh --quiet --board-dir "board/$b" --kernel "$work/img/$kfile" \
+		--initrd "$work/img/initramfs.cpio.gz" --timeout 120 --log "$work/console-$1.log" \
+		--monitor "$work/mon" --append "rdinit=/preinit tug.test=/etc/tug/$2.sh tug.ext4" \
+		-- -drive "file=$work/rev.img,format=raw,if=virtio" 2>"$work/qemu-run-$1.err" &
+	_pid=$!
+	_i=0
+	while [ $_i -lt 3000 ] && kill -0 $_pid 2>/dev/null &&
+		! tr -d '\r' 2>/dev/null <"$work/console-$1.log" | grep -q 'preinit: exec /init in'; do
+		sleep 0.02
+		_i=$((_i + 1))
+	done
+	sleep "$(awk -v m="$3" 'BEGIN { print m / 1000 }')"
+	/usr/bin/python3 - "$work/mon" <<'PY' 2>/dev/null
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b"quit\n")
+try:
+    while s.recv(4096):
+        pass
+except OSError:
+    pass
+PY
+	wait $_pid
+	con=$(tr -d '\r' <"$work/console-$1.log")
+	log "boot $1 ($2): cut $3 ms after the preinit's exec: $(printf '%s\n' "$con" | grep -o 'try [0-9] of 4\|back to slot a' | tr '\n' ' ')"
+}
 
 boot 1 p1
 if [ "$rc" -ne 4 ] || ! has 'installed /usr/lib/tug/good in slot a'; then
@@ -259,4 +400,74 @@ if [ "$rc" -eq 4 ] && has 'slots: trial boot of slot a, try 1 of 1' &&
 	has 'slot a did not prove healthy: rebooting' && ! has 'not committed in time'; then
 	pass "$b/unhealthy_no_commit"
 else fail "$b/unhealthy_no_commit" "qemu-run exit $rc: $(why)"; fi
+
+# The ext4 disk: revision N, then slot b's trial applies N+1 and fails.
+boot 11 r1 120 rev tug.ext4
+ctrsN=$(val 'ctrsN: ')
+if [ "$rc" -ne 4 ] || ! has 'applyN=0' || ! has 'installed /usr/lib/tug/good in slot b' ||
+	[ "$(printf '%s' "$ctrsN" | grep -o ' running' | wc -l)" != 3 ]; then
+	for n in trial_apply_held trial_apply_rolls_back; do
+		fail "$b/$n" "set-up boot: qemu-run exit $rc: $(why)"
+	done
+	exit 0
+fi
+boot 12 r2 150 rev tug.ext4
+held=$(val 'held: ')
+if [ "$rc" -eq 4 ] && has 'slots: trial boot of slot b, try 1 of 1' && has 'exe=/var/lib/tug/slots/b' &&
+	has 'applyN1=0' && ! has 'slot b committed' && has 'revs: 2 current 1 committed' &&
+	case "$held" in *' new='*running*'old.tug-old='*exited*'web.tug-old='*exited*) true ;; *) false ;; esac; then
+	pass "$b/trial_apply_held"
+else fail "$b/trial_apply_held" "qemu-run exit $rc: $(why)"; fi
+boot 13 r3 120 rev tug.ext4
+after=$(val 'ctrs3: ')
+if [ "$rc" -eq 4 ] && has 'slot b not committed after 1 tries: back to slot a' &&
+	has 'exe=/var/lib/tug/slots/a' && [ "$after" = "$ctrsN" ] && has 'revs: 2 rolled 1 current' &&
+	has 'check=0' && has 'journal=$'; then
+	pass "$b/trial_apply_rolls_back"
+else fail "$b/trial_apply_rolls_back" "qemu-run exit $rc: revision N was: $ctrsN; $(why)"; fi
+
+# Power cuts while a trial boot counts its try. The try is what each boot
+# says ("try K of 4"), after it is on disk; a boot cut before saying it may
+# or may not have counted. Known: the count on disk is from low to high.
+log "$CUTS cut boots, SLOTS_SEED=$seed"
+low=0 high=0 bad='' done=0
+# judge N CUT: what boot N said, against what was known.
+judge() {
+	k=$(printf '%s\n' "$con" | sed -n 's/.*slots: trial boot of slot b, try \([0-9]\) of 4.*/\1/p' | head -n 1)
+	if has 'tug-init: slots: .*\(slots\.json\|count the try\|exec \)'; then
+		bad="$bad boot $1: $(printf '%s\n' "$con" | grep 'tug-init: slots: ' | head -n 1);"
+	elif has 'slot b not committed after 4 tries'; then
+		[ "$high" -ge 4 ] || bad="$bad boot $1 fell back after at most $high tries;"
+		done=1 low=4 high=4
+	elif [ -n "$k" ]; then
+		[ "$k" -ge $((low + 1)) ] && [ "$k" -le $((high + 1)) ] ||
+			bad="$bad boot $1: try $k, expected $((low + 1))..$((high + 1));"
+		low=$k high=$k
+	elif [ "${2:-}" = cut ]; then
+		[ "$high" -lt 4 ] && high=$((high + 1))
+	else
+		# No trial any more: a cut boot fell back before it said so.
+		[ "$high" -ge 4 ] || bad="$bad boot $1: no trial after at most $high tries;"
+		done=1
+	fi
+}
+n=14
+while [ $n -lt $((14 + CUTS)) ]; do
+	cut_boot $n r4 "$(awk -v s="$seed" -v r="$n" 'BEGIN { srand(s * 100 + r); printf "%d", 150 + rand() * 450 }')"
+	judge $n cut
+	n=$((n + 1))
+done
+# Boot until the trial is over (four tries at most), then the record.
+last=$((n + 4))
+while [ $n -le $last ]; do
+	boot $n r4 120 rev tug.ext4
+	judge $n
+	[ $done = 1 ] && break
+	n=$((n + 1))
+done
+if [ -z "$bad" ] && [ $done = 1 ] && [ "$rc" -eq 4 ] && has 'exe=/var/lib/tug/slots/a' &&
+	has 'status: active: a' && has 'status: last failed trial: slot b after 4 tries' &&
+	! has 'status: trial'; then
+	pass "$b/cut_tries_counted"
+else fail "$b/cut_tries_counted" "${bad:-} last boot $n: qemu-run exit $rc: $(why)"; fi
 exit 0
