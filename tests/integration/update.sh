@@ -1,6 +1,7 @@
 #!/bin/sh
 # Health checks, `tug update`/`tug rollback`, `tug apply` with revisions, and
-# crash safety of both (tugd killed at named steps and at random points).
+# crash safety of both (tugd killed at each named step; at random points:
+# update_crash.sh).
 SUITE=update
 . "$(dirname "$0")/../lib.sh"
 require_root health
@@ -257,75 +258,5 @@ done
 # The lock lived in the killed tugd only: nothing is locked after the replays.
 check lock_gone_after_crashes sh -c "$D stop -t 1 app >/dev/null && $D start app >/dev/null"
 
-# Random SIGKILLs: UPDATE_CRASH_N rounds (default 30) of updates and applies.
-N=${UPDATE_CRASH_N:-30}
-cat >"$T/c1.json" <<'J'
-{"containers": [{"name": "db", "image": "app:v1"}, {"name": "web", "image": "app:v1", "after": ["db"]},
- {"name": "worker", "image": "app:nohc", "command": ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done"], "after": ["web"]}],
- "deadline": 20, "stable": 0.3}
-J
-sed 's/"name": "db", "image": "app:v1"/"name": "db", "image": "app:v2"/; s/"name": "web", "image": "app:v1"/"name": "web", "image": "app:v2"/' "$T/c1.json" >"$T/c2.json"
-sed 's/"name": "web", "image": "app:v1"/"name": "web", "image": "app:bad"/' "$T/c1.json" >"$T/c3.json"
-$D rm -f $($D ps -aq) >/dev/null 2>&1
-$TUGC apply "$T/c1.json" >/dev/null 2>&1
-$D run -d --name solo app:v1 >/dev/null
-wait_for 10 health_is solo healthy
-mixed=0 oldn=0 newn=0 clean_fail=0 orphans=0
-prev="$(state_now)"
-seed=${UPDATE_CRASH_SEED:-$$}
-round=0
-while [ $round -lt $N ]; do
-	round=$((round + 1))
-	case $((round % 3)) in
-	0) # update solo between v1 and v2
-		v=$($D exec solo cat /version); nv=$([ "$v" = v1 ] && echo v2 || echo v1)
-		old="$prev"; new=$(echo "$prev" | sed "s/solo=$v/solo=$nv/")
-		$TUG update --detach --stable 0.3 solo app:$nv >/dev/null 2>&1 ;;
-	1) # apply the other revision of the three
-		case "$prev" in
-		*"db=v1 "*) f=c2 new=$(echo "$prev" | sed 's/db=v1 /db=v2 /; s/web=v1 /web=v2 /') ;;
-		*) f=c1 new=$(echo "$prev" | sed 's/db=v2 /db=v1 /; s/web=v2 /web=v1 /') ;;
-		esac
-		old="$prev"
-		$TUG apply --detach "$T/$f.json" >/dev/null 2>&1 ;;
-	2) # a failing apply: must always end old
-		old="$prev"; new="$prev"
-		$TUG apply --detach "$T/c3.json" >/dev/null 2>&1 ;;
-	esac
-	# Kill somewhere in 0..1.5 s: before, during or after the transaction.
-	ms=$(awk -v s="$seed" -v r="$round" 'BEGIN{srand(s + r); print int(rand() * 1500)}')
-	sleep "$(awk -v m="$ms" 'BEGIN{print m / 1000}')"
-	kill -9 "$(cat "$T/run/tugd.pid")"
-	restart_tugd
-	got=$(state_now)
-	if [ "$got" = "$old" ]; then
-		oldn=$((oldn + 1))
-	elif [ "$got" = "$new" ]; then
-		newn=$((newn + 1))
-	else
-		mixed=$((mixed + 1))
-		echo "# round $round (kill at ${ms}ms): old '$old' new '$new' got '$got'"
-	fi
-	system_clean || clean_fail=$((clean_fail + 1))
-	# No process of a losing container lives on unseen: the keeper (parent of
-	# every container) has as many children as tugd shows running containers.
-	# (A container that just ended may still be reaped: look again for 2 s.)
-	for w in $(seq 20); do
-		live=$(cat /proc/"$(cat "$T/run/keeper.pid")"/task/*/children 2>/dev/null | wc -w)
-		[ "$live" = "$($D ps -q | wc -l)" ] && break
-		sleep 0.1
-	done
-	[ "$live" = "$($D ps -q | wc -l)" ] || {
-		orphans=$((orphans + 1))
-		echo "# round $round: the keeper has $live children, $($D ps -q | wc -l) running"
-	}
-	prev="$got"
-	# A transaction still running after the restart cannot be: the replay ended it.
-	for n in $($D ps -a --format '{{.Names}}'); do
-		case $n in *.tug-old) mixed=$((mixed + 1)); echo "# round $round: $n left" ;; esac
-	done
-done
-echo "# crash loop: $N rounds, $oldn ended old, $newn ended new, $mixed mixed, $clean_fail unclean stores, $orphans with stray processes"
-[ $mixed = 0 ] && [ $clean_fail = 0 ] && [ $orphans = 0 ] && [ $((oldn + newn)) = $N ] &&
-	pass crash_random_sigkill || fail crash_random_sigkill "$mixed mixed, $clean_fail unclean, $orphans stray of $N"
+# Random SIGKILLs of tugd during updates and applies: update_crash.sh.
 exit 0
