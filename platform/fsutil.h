@@ -47,6 +47,12 @@ int read_file(int dirfd, const char *name, size_t max, char **out, size_t *len,
 ssize_t read_kernel_file(int dirfd, const char *name, char *buf, size_t size);
 /* mkdir -p with mode; existing directories are fine. */
 int mkdir_p(const char *path, mode_t mode, struct tug_err *err);
+/*
+ * Open a directory to list it without touching its atime (O_NOATIME, else
+ * without it): with relatime, listing a directory changed since it was last
+ * read is a journaled inode update on ext4, on every sweep of a busy one.
+ */
+int open_dir_noatime(int dirfd, const char *path);
 /* rm -rf below dirfd/name, not following symlinks or crossing mounts. */
 int remove_tree(int dirfd, const char *name, struct tug_err *err);
 /*

@@ -62,7 +62,7 @@ static void sweep_dir(struct image_store *s, const char *dir, bool all_temp)
 	struct tug_err ignore;
 	DIR *d;
 	struct dirent *de;
-	int fd = openat(s->dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = open_dir_noatime(s->dirfd, dir);
 
 	if (fd < 0)
 		return;

@@ -401,6 +401,43 @@ int net_port_parse(const char *spec, struct net_port *out, struct tug_err *err)
 	return 0;
 }
 
+/*
+ * none and host hold nothing durable but who they are: their endpoints (all
+ * dead after a power cut) are kept in the run dir (tmpfs), the record on
+ * the disk is written once, when the network is made. Two disk writes
+ * fewer on every start and stop of a container on none or host.
+ */
+static bool endpoints_in_run_dir(const struct network *n)
+{
+	return n->driver != NET_DRIVER_BRIDGE;
+}
+
+static void run_endpoints_path(const struct network *n, char *out, size_t size)
+{
+	snprintf(out, size, "%s/networks/%s.json", tug_run_dir(), n->id);
+}
+
+/* The run dir's endpoints of none or host, over the record's (older, or none). */
+static void load_run_endpoints(struct network *n)
+{
+	char path[4400];
+	struct tug_err err;
+	_cleanup_json_ cJSON *j = NULL;
+	struct network r;
+
+	run_endpoints_path(n, path, sizeof(path));
+	if (access(path, F_OK) < 0)
+		return;
+	j = json_parse_file(path, 4 << 20, &err);
+	if (!j || net_from_json(j, &r, &err) < 0) {
+		fprintf(stderr, "tug: network endpoints %s: %s; the record's kept\n", path, err.msg);
+		return;
+	}
+	network_free(n);
+	n->eps = r.eps;
+	n->n_eps = r.n_eps;
+}
+
 static int net_load_one(struct net_store *s, const char *file, struct tug_err *err)
 {
 	struct stat st;
@@ -418,6 +455,8 @@ static int net_load_one(struct net_store *s, const char *file, struct tug_err *e
 	j = json_parse_file(path, 4 << 20, err);
 	if (!j || net_from_json(j, &n, err) < 0)
 		return tug_err_wrap(err, "load network %s", path);
+	if (endpoints_in_run_dir(&n))
+		load_run_endpoints(&n);
 	v = realloc(s->nets, (s->n + 1) * sizeof(*v));
 	if (!v) {
 		network_free(&n);
@@ -428,7 +467,8 @@ static int net_load_one(struct net_store *s, const char *file, struct tug_err *e
 	return 0;
 }
 
-int net_save(struct net_store *s, const struct network *n, struct tug_err *err)
+/* The record on the disk (atomic, durable). */
+static int save_record(struct net_store *s, const struct network *n, struct tug_err *err)
 {
 	_cleanup_json_ cJSON *j = net_to_json(n);
 	char name[80];
@@ -436,19 +476,29 @@ int net_save(struct net_store *s, const struct network *n, struct tug_err *err)
 
 	if (dfd < 0)
 		return tug_err_sys(err, "open %s", s->dir);
+	snprintf(name, sizeof(name), "%s.json", n->id);
+	return json_write_file(dfd, name, j, err) < 0 ? tug_err_wrap(err, "save network %s", n->name)
+						       : 0;
+}
+
+int net_save(struct net_store *s, const struct network *n, struct tug_err *err)
+{
+	_cleanup_json_ cJSON *j = NULL;
+	char path[4400];
 	int ret;
 
-	snprintf(name, sizeof(name), "%s.json", n->id);
-	/*
-	 * none and host hold nothing but their endpoints, every one of them
-	 * dead after a power cut (net_sweep drops them at start): no fsync,
-	 * which is two of them on every start and stop of such a container.
-	 */
-	if (n->driver != NET_DRIVER_BRIDGE)
-		fsutil_volatile_begin();
-	ret = json_write_file(dfd, name, j, err);
-	if (n->driver != NET_DRIVER_BRIDGE)
-		fsutil_volatile_end();
+	if (!endpoints_in_run_dir(n))
+		return save_record(s, n, err);
+	/* tmpfs, and dead after a power cut anyway (net_sweep drops them at start): no fsync. */
+	j = net_to_json(n);
+	run_endpoints_path(n, path, sizeof(path));
+	*strrchr(path, '/') = '\0';
+	if (mkdir_p(path, 0700, err) < 0)
+		return tug_err_wrap(err, "save network %s", n->name);
+	run_endpoints_path(n, path, sizeof(path));
+	fsutil_volatile_begin();
+	ret = json_write_file(AT_FDCWD, path, j, err);
+	fsutil_volatile_end();
 	return ret < 0 ? tug_err_wrap(err, "save network %s", n->name) : 0;
 }
 
@@ -474,7 +524,7 @@ static int add_builtin(struct net_store *s, const char *name, enum net_driver d,
 			n.ipv6 = true;
 		}
 	}
-	if (net_save(s, &n, err) < 0)
+	if (save_record(s, &n, err) < 0)
 		return -1;
 	v = realloc(s->nets, (s->n + 1) * sizeof(*v));
 	if (!v)
@@ -501,9 +551,16 @@ int net_store_open(struct net_store *s, const char *state_dir, struct tug_err *e
 	if (lock < 0 || flock(lock, LOCK_EX) < 0)
 		return tug_err_sys(err, "lock %s", lockp);
 	sweep_temp_files(s->dir, err);
-	d = opendir(s->dir);
-	if (!d)
-		return tug_err_sys(err, "open %s", s->dir);
+	{
+		int fd = open_dir_noatime(AT_FDCWD, s->dir);
+
+		d = fd >= 0 ? fdopendir(fd) : NULL;
+		if (!d) {
+			if (fd >= 0)
+				close(fd);
+			return tug_err_sys(err, "open %s", s->dir);
+		}
+	}
 	while ((de = readdir(d))) {
 		size_t len = strlen(de->d_name);
 
@@ -619,7 +676,7 @@ int net_create(struct net_store *s, const char *name, const char *subnet, const 
 	snprintf(n.name, sizeof(n.name), "%s", name);
 	now_rfc3339(n.created);
 	snprintf(n.bridge, sizeof(n.bridge), "tug-%.11s", n.id);
-	if (net_save(s, &n, err) < 0)
+	if (save_record(s, &n, err) < 0)
 		return -1;
 	v = realloc(s->nets, (s->n + 1) * sizeof(*v));
 	if (!v)

@@ -8,7 +8,7 @@ SUITE=run_rm
 . "$(dirname "$0")/../lib.sh"
 require_root output_then_code big_output_whole sig_proxy name_conflict_125 events_of_run_rm \
 	docker_cli_run_rm tty_refused etc_files_in_run_dir nothing_left kill9_adopts_running \
-	kill9_exited_meanwhile removed_gone_with_mount
+	kill9_exited_meanwhile none_endpoints_across_restart removed_gone_with_mount
 T=$(tmpdir)
 tugd_dir "$T"
 unset DOCKER_HOST TUG_HOST
@@ -123,6 +123,17 @@ else
 	case "$ev" in *"die"*"exitCode=9"*"destroy"*) pass kill9_exited_meanwhile ;;
 	*) fail kill9_exited_meanwhile "events '$ev'" ;; esac
 fi
+
+# none's endpoints are kept in the run dir (not the disk): still listed by a tugd started after kill -9.
+$C run -d --name nn --network none busybox sleep 30 >/dev/null
+kill -9 "$(cat "$T/run/tugd.pid")"
+sleep 0.2
+start_tugd
+in1=$($C network inspect none 2>&1 | grep -c '"nn"')
+$C rm -f nn >/dev/null
+in2=$($C network inspect none 2>&1 | grep -c '"nn"')
+[ "$in1" = 1 ] && [ "$in2" = 0 ] && ! grep -q nn "$T"/state/networks/*.json && pass none_endpoints_across_restart ||
+	fail none_endpoints_across_restart "listed $in1 then $in2"
 
 # A crash between the rename and the remover's unmounts: the next start unmounts and removes it.
 gone="$T/state/containers/.$(printf '%064d' 7).gone"
