@@ -62,6 +62,8 @@ struct init {
 	pid_t engine, boot, test, shell, keeper, modules;
 	int modules_fd;		/* read end for the runner: EOF when the loader is done */
 	int modules_go;		/* write end for the runner: the loader begins at EOF */
+	int loader_go;		/* PID 1's read end of modules_go: fork the loader at EOF */
+	int loader_done;	/* write end of modules_fd, for the loader to hold */
 	long long engine_started_ms, engine_next_ms;
 	int engine_backoff_ms, engine_quick_deaths;
 	char socket[256];
@@ -211,6 +213,7 @@ static void __attribute__((noreturn)) fatal(struct init *in, const char *what)
 }
 
 static void watchdog_arm(struct init *in);
+static void loader_fork(struct init *in);
 
 static void engine_died(struct init *in, int status)
 {
@@ -292,6 +295,11 @@ static void boot_start(struct init *in)
 	pid = fork();
 	if (pid == 0) {
 		child_setup(in);
+		/* PID 1's ends: holding them, the runner would wait for itself. */
+		if (in->loader_go >= 0)
+			close(in->loader_go);
+		if (in->loader_done >= 0)
+			close(in->loader_done);
 		_exit(boot_run(&in->manifest, in->socket, in->start_us, in->modules_fd,
 			       in->modules_go));
 	}
@@ -446,7 +454,8 @@ static void __attribute__((noreturn)) loop(struct init *in)
 		fatal(in, "signalfd failed");
 	for (;;) {
 		struct signalfd_siginfo si;
-		struct pollfd p = { .fd = sfd, .events = POLLIN };
+		struct pollfd p[2] = { { .fd = sfd, .events = POLLIN },
+				       { .fd = in->loader_go, .events = POLLIN } };
 		int timeout = in->wd.pid ? in->wd.interval_ms : 5000;
 
 		if (in->slot_deadline_ms) {
@@ -473,8 +482,14 @@ static void __attribute__((noreturn)) loop(struct init *in)
 				timeout = (int)due;
 		}
 		watchdog_beat(&in->wd);
-		if (poll(&p, 1, timeout) > 0 && read(sfd, &si, sizeof(si)) == sizeof(si))
-			handle_signal(in, (int)si.ssi_signo);
+		if (poll(p, in->loader_go >= 0 ? 2 : 1, timeout) > 0) {
+			char c;
+
+			if ((p[1].revents & (POLLIN | POLLHUP)) && read(in->loader_go, &c, 1) == 0)
+				loader_fork(in);
+			if ((p[0].revents & POLLIN) && read(sfd, &si, sizeof(si)) == sizeof(si))
+				handle_signal(in, (int)si.ssi_signo);
+		}
 		/* SIGCHLDs merge: reap on every wake-up. */
 		reap(in);
 	}
@@ -601,37 +616,55 @@ static void modules_early(struct init *in)
 		}
 }
 
-static void modules_start(struct init *in)
+/*
+ * The loader of the manifest's modules (`tug-modules`) is forked only when
+ * the runner has started the first container (it closes modules_go): the
+ * fork and the loader's first steps stay off that path too, and
+ * finit_module, which the kernel runs without preemption, cannot hold up
+ * the container's exec. The runner waits on modules_fd for it to be done.
+ */
+static void modules_prepare(struct init *in)
 {
 	int p[2], go[2];
+
+	in->modules_fd = in->modules_go = in->loader_go = in->loader_done = -1;
+	if (!in->have_manifest || !in->manifest.nmodules)
+		return;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return;
+	if (pipe2(go, O_CLOEXEC) < 0) {
+		close(p[0]);
+		close(p[1]);
+		return;
+	}
+	in->modules_fd = p[0];
+	in->loader_done = p[1];
+	in->loader_go = go[0];
+	in->modules_go = go[1];
+}
+
+static void loader_fork(struct init *in)
+{
 	pid_t pid;
 
-	in->modules_fd = in->modules_go = -1;
-	if (!in->have_manifest || !in->manifest.nmodules || pipe2(p, O_CLOEXEC) < 0) {
+	if (in->loader_go >= 0)
+		close(in->loader_go);
+	in->loader_go = -1;
+	if (!in->have_manifest || !in->manifest.nmodules) {
 		if (in->lo_late)
 			lo_up();
 		watchdog_arm(in);
 		return;
 	}
-	if (pipe2(go, O_CLOEXEC) < 0)
-		go[0] = go[1] = -1;
+	boot_trace("pid1: forking the loader");
 	pid = fork();
 	if (pid == 0) {
-		char dir[300], c;
+		char dir[300];
 		long long t0;
 		int failed;
 
 		child_setup(in);
 		prctl(PR_SET_NAME, "tug-modules");
-		close(p[0]);
-		if (go[1] >= 0)
-			close(go[1]);
-		/*
-		 * finit_module runs in the kernel without preemption: wait until
-		 * the runner has started the first container (EOF).
-		 */
-		while (go[0] >= 0 && (read(go[0], &c, 1) > 0 || errno == EINTR))
-			;
 		boot_trace("loader: begins");
 		if (in->lo_late)
 			lo_up();
@@ -641,24 +674,20 @@ static void modules_start(struct init *in)
 		init_say("modules: %zu asked for, %zu loaded in the background in %.1f ms",
 			 in->manifest.nmodules, in->manifest.nmodules - (size_t)failed,
 			 (double)(init_now_us() - t0) / 1000.0);
+		/* Exiting closes loader_done: the runner's EOF. */
 		_exit(failed ? 1 : 0);
 	}
-	close(p[1]);
-	if (go[0] >= 0)
-		close(go[0]);
+	if (in->loader_done >= 0)
+		close(in->loader_done);
+	in->loader_done = -1;
 	if (pid < 0) {
 		init_say("modules: fork: %s", strerror(errno));
-		close(p[0]);
-		if (go[1] >= 0)
-			close(go[1]);
 		if (in->lo_late)
 			lo_up();
 		watchdog_arm(in);
 		return;
 	}
 	in->modules = pid;
-	in->modules_fd = p[0];
-	in->modules_go = go[1];
 }
 
 int init_main(int argc, char **argv)
@@ -714,8 +743,7 @@ int init_main(int argc, char **argv)
 	if (engine)
 		engine_start(&in, true);
 	boot_trace("pid1: engine forked");
-	modules_start(&in);
-	boot_trace("pid1: loader forked");
+	modules_prepare(&in);
 	boot_start(&in);
 	boot_trace("pid1: runner forked");
 	/* The runner has its copies; without a runner the loader begins now. */
@@ -724,5 +752,7 @@ int init_main(int argc, char **argv)
 	if (in.modules_go >= 0)
 		close(in.modules_go);
 	in.modules_fd = in.modules_go = -1;
+	if (!in.boot)
+		loader_fork(&in);
 	loop(&in);
 }
