@@ -11,6 +11,7 @@ struct mark {
 	long long us;
 	const char *what;
 	int pid;
+	int done;	/* set last: a 32-bit store, which every board has atomically */
 };
 
 #define MAX_MARKS ((8192 - 64) / sizeof(struct mark))
@@ -46,8 +47,8 @@ void boot_trace(const char *what)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	trace->m[i].pid = getpid();
 	trace->m[i].what = what;
-	__atomic_store_n(&trace->m[i].us, (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000,
-			 __ATOMIC_RELEASE);
+	trace->m[i].us = (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	__atomic_store_n(&trace->m[i].done, 1, __ATOMIC_RELEASE);
 }
 
 void boot_trace_dump(int fd, long long t0_us)
@@ -65,7 +66,7 @@ void boot_trace_dump(int fd, long long t0_us)
 		unsigned best = n;
 
 		for (unsigned i = 0; i < n; i++)
-			if (!done[i] && trace->m[i].us &&
+			if (!done[i] && __atomic_load_n(&trace->m[i].done, __ATOMIC_ACQUIRE) &&
 			    (best == n || trace->m[i].us < trace->m[best].us))
 				best = i;
 		if (best == n)
