@@ -1,13 +1,15 @@
 #!/bin/sh
 # Plain HTTP registries: refused unless marked insecure (flag or
 # registries.json), mirrors, redirects to blob storage on another host
-# (the token stays behind), and a build without mbedtls: plain HTTP pulls
-# still verify every digest, HTTPS registries are "not supported by this build".
+# (the token stays behind), uncompressed tar layers (their digest taken in the
+# pass that unpacks them: a damaged one is a digest mismatch), and a build
+# without mbedtls: plain HTTP pulls still verify every digest, HTTPS
+# registries are "not supported by this build".
 SUITE=registry_http
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/registry_lib.sh"
 NAMES="https_by_default insecure_flag insecure_config mirror_used redirect_drops_token
-notls_pulls_http notls_verifies_digest notls_refuses_https"
+plain_layers_pull plain_layer_damaged notls_pulls_http notls_verifies_digest notls_refuses_https"
 require_root $NAMES
 for t in docker-registry skopeo openssl; do
 	command -v $t >/dev/null || { for n in $NAMES; do skip $n "$t missing"; done; exit 0; }
@@ -57,6 +59,44 @@ if [ "$(TUG_STATE_DIR="$WORK/s4" refs_tag "127.0.0.1:$FPORT/busybox:1")" = "$wan
 else
 	fail redirect_drops_token "$(echo "$out" | tail -1) / $(cat "$WORK/front.log" "$WORK/front.err" | tail -2)"
 fi
+
+# Uncompressed layers (busybox + one of 300 kB random bytes), then one byte of
+# the last changed in the registry: refused as a digest mismatch, nothing kept.
+$PY "$(dirname "$0")/registry_mkoci.py" "$WORK/plain" plain "linux/amd64=$WORK/rootfs" \
+	--random 1:300000 --plain >"$WORK/plain.txt"
+skopeo copy --all --preserve-digests --dest-tls-verify=false "oci:$WORK/plain:plain" \
+	"docker://$HREG/plain:1" \
+	>"$WORK/skopeo.log" 2>&1
+pwant=$(awk '{ print $2 }' "$WORK/plain.txt")
+out=$(TUG_STATE_DIR="$WORK/p1" "$TUG" pull --insecure "$HREG/plain:1" 2>&1)
+if [ "$(TUG_STATE_DIR="$WORK/p1" refs_tag "$HREG/plain:1")" != "$pwant" ]; then
+	fail plain_layers_pull "$(echo "$out" | tail -1)"
+elif ! ls "$WORK"/p1/layers/*/root/data/layer0.bin "$WORK"/p1/layers/*/root/bin/busybox \
+	>/dev/null 2>&1; then
+	fail plain_layers_pull "unpacked files missing: $(ls "$WORK"/p1/layers/*/root 2>&1 | tr '\n' ' ')"
+else
+	pass plain_layers_pull
+fi
+player=$($PY -c 'import json,sys
+print(json.load(open(sys.argv[1]+"/blobs/sha256/"+sys.argv[2][7:]))["layers"][-1]["digest"][7:])' \
+	"$WORK/plain" "$pwant")
+data="$WORK/hstorage/docker/registry/v2/blobs/sha256/$(echo "$player" | cut -c1-2)/$player/data"
+printf 'X' | dd of="$data" bs=1 seek=200000 conv=notrunc 2>/dev/null
+out=$(TUG_STATE_DIR="$WORK/p2" "$TUG" pull --insecure "$HREG/plain:1" 2>&1)
+case "$out" in
+*"digest mismatch"*)
+	if [ -n "$(TUG_STATE_DIR="$WORK/p2" refs_tag "$HREG/plain:1")" ]; then
+		fail plain_layer_damaged "image recorded anyway"
+	elif [ -e "$WORK/p2/blobs/sha256/$player" ]; then
+		fail plain_layer_damaged "the bad blob is in the store"
+	elif [ -n "$(ls -A "$WORK/p2/tmp")" ]; then
+		fail plain_layer_damaged "leftovers in tmp/: $(ls "$WORK/p2/tmp")"
+	else
+		pass plain_layer_damaged
+	fi
+	;;
+*) fail plain_layer_damaged "$out" ;;
+esac
 
 NOTLS=$(notls_tug)
 if [ -z "$NOTLS" ]; then

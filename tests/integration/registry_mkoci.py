@@ -1,11 +1,12 @@
 #!/usr/bin/python3
 """Write an OCI image layout for the registry tests and benchmark.
 
-registry_mkoci.py OUT TAG PLATFORM=ROOTFS [PLATFORM=ROOTFS ...] [--random N:BYTES]
+registry_mkoci.py OUT TAG PLATFORM=ROOTFS [PLATFORM=ROOTFS ...] [--random N:BYTES] [--plain]
 
 One PLATFORM (linux/amd64, linux/arm64/v8, linux/arm/v7) gives a plain image
 manifest; several give an image index. --random adds N layers of BYTES random
-bytes each (gzip level 1) after the rootfs layer, for large pulls.
+bytes each (gzip level 1) after the rootfs layer, for large pulls. --plain
+stores every layer uncompressed (application/vnd.oci.image.layer.v1.tar).
 Then: skopeo copy --all oci:OUT:TAG docker://...
 """
 import gzip, hashlib, io, json, os, sys, tarfile
@@ -52,6 +53,9 @@ def random_tar(i, size):
 def main():
     args = sys.argv[1:]
     rnd = None
+    plain = "--plain" in args
+    if plain:
+        args.remove("--plain")
     if "--random" in args:
         i = args.index("--random")
         n, size = args[i + 1].split(":")
@@ -65,13 +69,13 @@ def main():
     if rnd:
         for i in range(rnd[0]):
             raw = random_tar(i, rnd[1])
-            extra.append((raw, gz(raw, 1)))
+            extra.append((raw, raw if plain else gz(raw, 1)))
     descs = []
     for p in plats:
         plat, rootfs = p.split("=", 1)
         parts = plat.split("/")
         raw = rootfs_tar(rootfs)
-        layers = [(raw, gz(raw))] + extra
+        layers = [(raw, raw if plain else gz(raw))] + extra
         platform = {"os": parts[0], "architecture": parts[1]}
         if len(parts) > 2:
             platform["variant"] = parts[2]
@@ -88,7 +92,8 @@ def main():
             "mediaType": "application/vnd.oci.image.manifest.v1+json",
             "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
                        "digest": blob(out, cdata), "size": len(cdata)},
-            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar" +
+                        ("" if plain else "+gzip"),
                         "digest": blob(out, z), "size": len(z)} for _, z in layers],
         }
         mdata = json.dumps(manifest).encode()
