@@ -124,7 +124,12 @@ if $HAVE_DOCKER; then
 	rc=$?
 	[ $rc = 3 ] && grep -qx 'hello-42' "$T/dpipe.out" && pass docker_pipe_attach ||
 		fail docker_pipe_attach "rc $rc: $(tail_of "$T/dpipe.out")"
-	printf 'echo hello-$((6*7)); exit 4\n' | $D start -ai dstart >"$T/dstart.out" 2>&1
+	# docker start -ai sends the input as soon as it is attached, then waits
+	# and starts: a shell that exits at once can be gone before that start,
+	# which then runs it again (dockerd does the same), and the wait is for
+	# a shell with no more input (rc 124 under load once). The sleep keeps it
+	# running until the start (304).
+	printf 'sleep 1; echo hello-$((6*7)); exit 4\n' | $D start -ai dstart >"$T/dstart.out" 2>&1
 	rc=$?
 	[ $rc = 4 ] && grep -qx 'hello-42' "$T/dstart.out" && pass docker_start_ai ||
 		fail docker_start_ai "rc $rc: $(tail_of "$T/dstart.out")"
