@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "test.h"
 #include "core/update/slot.h"
@@ -146,6 +147,24 @@ TEST(running_slot_from_env)
 	CHECK(slot_running("/nonexistent") == 0);
 }
 
+/* An engine restarted by PID 1 has no TUG_SLOT: its binary names the slot. */
+TEST(running_slot_from_exe)
+{
+	char dir[] = "/tmp/tug-slot-XXXXXX", exe[4096], link[64], cmd[64];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0 || !mkdtemp(dir))
+		SKIP("no /proc/self/exe or no temp dir");
+	exe[n] = 0;
+	unsetenv("TUG_SLOT");
+	CHECK(slot_running(dir) == 0);
+	snprintf(link, sizeof(link), "%s/b", dir);
+	CHECK(symlink(exe, link) == 0);
+	CHECK(slot_running(dir) == 'b');
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CHECK(system(cmd) == 0);
+}
+
 int main(void)
 {
 	RUN(first_boot_runs_builtin);
@@ -155,6 +174,7 @@ int main(void)
 	RUN(trial_commits_only_when_healthy);
 	RUN(held_transaction_follows_the_trial);
 	RUN(running_slot_from_env);
+	RUN(running_slot_from_exe);
 	RUN(trial_fails_on_unhealthy_exit_restart_missing);
 	return test_done();
 }
