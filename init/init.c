@@ -588,10 +588,11 @@ static void watchdog_arm(struct init *in)
  * A container's rootfs needs overlay before its start: load it now, before
  * the engine. Not when the first container is read-only: the engine runs
  * that one on a read-only bind mount of its image's layer when it can (one
- * layer that has every mount point), and if it cannot, the runner retries
- * it once the loader is done. Everything else (loop, squashfs, veth,
- * bridge, the watchdog driver) loads in modules_start()'s child once the
- * first container runs; containers that need a network wait for it.
+ * layer that has every mount point); if it cannot, its overlay mount asks
+ * the kernel for the module, which the runner's modprobe helper loads
+ * (init/boot.c). Everything else (loop, squashfs, veth, bridge, the
+ * watchdog driver) loads in loader_fork()'s child once the first container
+ * runs; containers that need a network wait for it.
  */
 static void modules_early(struct init *in)
 {
