@@ -118,6 +118,8 @@ void api_frame(struct conn *c, int stream, const void *data, size_t len);
 cJSON *api_body_json(struct conn *c, int *bad);
 /* archive.c: Go's os.FileMode bits of a st_mode (docker cp's path stat). */
 uint32_t api_go_file_mode(unsigned mode);
+/* ctr_update.c: a HostConfig's limits as OCI linux.resources (new object). */
+cJSON *api_hostconfig_resources(const cJSON *hc);
 /* Resolve a new container's image and lease it (create, updates). */
 int api_ctr_attach_image(struct container *ctr, struct tug_err *err);
 /*
@@ -187,6 +189,11 @@ void h_ctr_archive_get(struct daemon *d, struct conn *c);	/* GET and HEAD */
 void h_ctr_archive_put(struct daemon *d, struct conn *c);
 void h_ctr_changes(struct daemon *d, struct conn *c);
 void h_ctr_prune(struct daemon *d, struct conn *c);
+void h_ctr_update(struct daemon *d, struct conn *c);	/* ctr_update.c */
+void h_ctr_export(struct daemon *d, struct conn *c);	/* export.c */
+void h_system_df(struct daemon *d, struct conn *c);	/* system_df.c */
+void h_build_prune(struct daemon *d, struct conn *c);
+void h_commit(struct daemon *d, struct conn *c);	/* commit.c */
 void h_exec_create(struct daemon *d, struct conn *c);
 void h_exec_start(struct daemon *d, struct conn *c);
 void h_exec_resize(struct daemon *d, struct conn *c);

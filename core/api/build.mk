@@ -7,4 +7,7 @@ obj-$(CONFIG_DAEMON) += core/api/volumes.o core/api/networks.o
 obj-$(CONFIG_DAEMON) += core/api/archive.o core/api/changes.o platform/ctrfs.o
 # docker stats: two samples a second apart; CPU time from cgroup or /proc.
 obj-$(CONFIG_DAEMON) += core/api/stats.o platform/procstat.o
+# docker update, export, commit, system df (and the empty build cache's prune).
+obj-$(CONFIG_DAEMON) += core/api/ctr_update.o core/api/export.o core/api/system_df.o \
+	core/api/commit.o
 tests-$(CONFIG_DAEMON) += test_api_router test_procstat

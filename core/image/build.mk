@@ -11,6 +11,10 @@ obj-$(CONFIG_IMAGE_ARCHIVE) += platform/archive.o
 obj-$(CONFIG_IMAGE_ARCHIVE) += platform/unpack.o
 obj-$(CONFIG_IMAGE_ARCHIVE) += core/image/load.o
 obj-$(CONFIG_IMAGE_ARCHIVE) += core/image/save.o
+# docker commit: an upper dir as a layer, --change lines, the new image.
+obj-$(CONFIG_IMAGE_ARCHIVE) += platform/layer_tar.o
+obj-y += core/image/commit.o
+tests-y += test_image_commit
 tests-y += test_sha256
 tests-y += test_image_ref
 tests-$(CONFIG_IMAGE_ARCHIVE) += test_image_unpack
