@@ -19,6 +19,10 @@
 #                         tugd undoes it instead of going on waiting
 #   slot_commit_finishes  `tug slot commit` of the trial: tugd removes the
 #                         old containers by itself and the revision stays
+#   held_cut_then_fallback  tugd killed right after the journal says "held"
+#                         (TUG_FAULT=held, before the revision record): the
+#                         restarted trial tugd holds on and records it; the
+#                         fall-back boot then restores the state from before
 SUITE=update_trial
 . "$(dirname "$0")/../lib.sh"
 require_root trial
@@ -182,4 +186,31 @@ slot_commit() {
 	$TUG system check
 }
 check slot_commit_finishes slot_commit
+
+# --- killed at the held point, then the trial fails ------------------------------
+before2=$(ctrs) rev2=$(revs | cut -d' ' -f1)
+$TUG slot install --tries 1 "$TUG" >/dev/null
+stop_tugd
+$TUG slot boot | grep -q "^trial $S/slots" || fail setup "no trial (held cut)"
+slot=$($TUG slot status | sed -n 's/^trial: slot \([ab]\),.*/\1/p')
+export TUG_FAULT=held
+start_tugd "${slot:-a}"
+unset TUG_FAULT
+$TUGC apply "$T/n.json" >/dev/null 2>&1
+stop_tugd
+start_tugd "${slot:-a}"
+held_cut() {
+	grep -q 'TUG_FAULT=held' "$T/tugd.log" || { echo "tugd did not stop at the held point"; return 1; }
+	ctrs | grep -q 'new.tug-old=' || { echo "containers: $(ctrs)"; return 1; }
+	[ "$(revs | cut -d' ' -f1-2)" = "$((rev2 + 1)) current" ] || { echo "revisions: $(revs)"; return 1; }
+	$TUG stop -t 1 $($TUG ps -q) >/dev/null 2>&1
+	stop_tugd
+	$TUG slot boot 2>/dev/null | grep -q "^active $S/slots" || { echo "no fall-back"; return 1; }
+	start_tugd
+	wait_for 10 sh -c "[ \"\$($TUG ps -a --no-trunc --format '{{.Names}}={{.ID}} {{.State}}' | sort | tr '\n' ' ')\" = '$before2' ]"
+	[ "$(ctrs)" = "$before2" ] || { echo "containers: $(ctrs); were $before2"; return 1; }
+	revs | grep -q "^$((rev2 + 1)) rolled $rev2 current" || { echo "revisions: $(revs)"; return 1; }
+	$TUG system check
+}
+check held_cut_then_fallback held_cut
 exit 0
