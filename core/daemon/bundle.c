@@ -312,7 +312,8 @@ static int mount_rootfs_as(struct daemon *d, struct container *c, const char *di
 	struct rootfs_opts o = { .upper = upper,
 				 .work = work,
 				 .readonly = readonly,
-				 .volatile_upper = c->auto_remove };
+				 .volatile_upper = c->auto_remove,
+				 .init_layer = true };
 	struct stat a, b;
 	int rc;
 

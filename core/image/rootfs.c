@@ -95,7 +95,7 @@ int image_rootfs_mount(struct image_store *s, const char *image, const struct ro
 			goto out;
 		lowers[0] = paths[0];
 	}
-	if (img.nlayers && !o->readonly) {
+	if (img.nlayers && !o->readonly && o->init_layer) {
 		char init[PATH_MAX];
 		int rc;
 

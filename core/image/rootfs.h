@@ -17,6 +17,8 @@ struct rootfs_opts {
 	bool tmpfs_upper;
 	const char *tmpfs_size;
 	bool volatile_upper;	/* overlay "volatile": a container that will not outlive a crash */
+	bool init_layer;	/* a container's: the runtime's mount points in a shared layer
+				 * (overlay_init_layer), not made in every upper */
 };
 
 /* Mount image (name, tag or ID) at target. */
