@@ -54,6 +54,8 @@ const struct tug_command tug_commands[] = {
 	CMD("cp", client_cmd_cp, CONFIG_CLI, "Copy files between a container and the host"),
 	CMD("port", client_cmd_port, CONFIG_CLI, "List a container's published ports"),
 	CMD("diff", client_cmd_diff, CONFIG_CLI, "List a container's changes to its image"),
+	CMD("commit", client_cmd_commit, CONFIG_CLI, "Make an image of a container's changes"),
+	CMD("export", client_cmd_export, CONFIG_CLI, "Write a container's file system as a tar"),
 	{ NULL, NULL, NULL, NULL },
 };
 

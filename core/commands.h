@@ -6,6 +6,8 @@
 #ifndef TUG_COMMANDS_H
 #define TUG_COMMANDS_H
 
+#include <stdbool.h>
+
 typedef int (*tug_command_fn)(int argc, char **argv);
 
 struct tug_command {
@@ -72,6 +74,14 @@ int client_cmd_attach(int argc, char **argv);
 int client_cmd_cp(int argc, char **argv);
 int client_cmd_port(int argc, char **argv);
 int client_cmd_diff(int argc, char **argv);
+/* core/client/extras.c: commit, export, system df, docker's update. */
+int client_cmd_commit(int argc, char **argv);
+int client_cmd_export(int argc, char **argv);
+/* The daemon's df; -1 (nothing printed) when no daemon answers. */
+int client_cmd_system_df(int argc, char **argv);
+/* tug update CONTAINER with limit or restart options (docker update), not an image. */
+bool client_update_is_limits(int argc, char **argv);
+int client_cmd_update(int argc, char **argv);
 
 /* Exit codes, as Docker uses them. */
 enum {

@@ -689,8 +689,12 @@ int image_cmd_system(int argc, char **argv)
 		return cmd_check();
 	if (!strcmp(sub, "prune"))
 		return cmd_prune("system", argc - 1, argv + 1);
-	if (!strcmp(sub, "df"))
-		return cmd_df();
+	if (!strcmp(sub, "df")) {
+		/* The daemon's view (containers, volumes too); without one, the store's. */
+		int rc = IS_ENABLED(CONFIG_CLI) ? client_cmd_system_df(argc - 1, argv + 1) : -1;
+
+		return rc >= 0 ? rc : cmd_df();
+	}
 	fprintf(stderr, "Usage: tug system COMMAND\n\nCommands:\n"
 			"  check    Verify every blob, image and layer in the store\n"
 			"  prune    Remove unused data (-a: all unused images)\n  df       Show disk usage\n");

@@ -165,18 +165,24 @@ static int parse_txn_opts(int argc, char **argv, cJSON *body, bool *detach, cons
 }
 
 static const char update_usage[] =
-	"Usage: tug update [--deadline S] [--stable S] [--detach] CONTAINER IMAGE\n\n"
+	"Usage: tug update [--deadline S] [--stable S] [--detach] CONTAINER IMAGE\n"
+	"       tug update [--restart P] [--memory M] [--cpus N] [--pids-limit N] ... CONTAINER\n\n"
 	"Replace a container by one of the same config on IMAGE; commit once it is\n"
 	"healthy (or running for --stable seconds without a health check) within\n"
-	"--deadline seconds, else restart the old one.\n";
+	"--deadline seconds, else restart the old one. With limits or a restart\n"
+	"policy and no IMAGE: change them in place, as docker update.\n";
 
 int update_cmd_update(int argc, char **argv)
 {
 	_cleanup_json_ cJSON *body = cJSON_CreateObject();
 	char target[400];
 	bool detach = false;
-	int rc = parse_txn_opts(argc, argv, body, &detach, update_usage);
+	int rc;
 
+	/* Limits or a restart policy and no image: docker's update. */
+	if (IS_ENABLED(CONFIG_CLI) && client_update_is_limits(argc, argv))
+		return client_cmd_update(argc, argv);
+	rc = parse_txn_opts(argc, argv, body, &detach, update_usage);
 	if (rc >= 0)
 		return rc;
 	if (argc - optind != 2) {
