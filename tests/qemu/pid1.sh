@@ -12,6 +12,9 @@
 #   pids_max    a fork loop under pids 8 stops at the limit
 #   restart     on-failure:2 restarts an exiting container twice
 #   orphan      an orphaned grandchild of PID 1 is reaped (no zombies)
+#   update_limits `tug update --memory 64m --pids-limit 20` of a running
+#               container (docker update's call) writes its memory.max and
+#               pids.max at once, and inspect shows the new limit
 #   sigterm     SIGTERM to PID 1 stops every running container through the
 #               engine (tugd's stop: signal, SIGKILL at stop_timeout), each
 #               reported on the console, and powers off in time
@@ -33,7 +36,7 @@ SUITE=qemu-pid1
 . "$top/tests/lib.sh"
 . "$top/tests/qemu/lib.sh"
 cd "$top" || exit 1
-names="boot memory_oom pids_max restart orphan sigterm"
+names="boot memory_oom pids_max restart orphan update_limits sigterm"
 STOP_TIMEOUT=3
 
 skip_all() { for n in $names; do skip "$1/$n" "$2"; done; }
@@ -99,6 +102,13 @@ sleep 2
 o=$(cat /tmp/orphan)
 if [ -d /proc/$o ]; then echo "orphan=$o still there: $(cat /proc/$o/stat)"; else echo "orphan=reaped"; fi
 echo "zombies=$(initctl zombies)"
+echo "== update_limits"
+# docker update / tug update of a running container: its cgroup files change at once.
+id=$(field steady .Id)
+echo "before=$(cat /sys/fs/cgroup/tug/$id/memory.max 2>/dev/null)"
+tug update --memory 64m --pids-limit 20 steady >/dev/null 2>/tmp/upd.err
+echo "rc=$? warnings=$(wc -l </tmp/upd.err)"
+echo "memory.max=$(cat /sys/fs/cgroup/tug/$id/memory.max 2>/dev/null) pids.max=$(cat /sys/fs/cgroup/tug/$id/pids.max 2>/dev/null) inspect=$(field steady .HostConfig.Memory)"
 echo "== ps"
 tug ps -a
 echo "running=$(tug ps -q | wc -l)"
@@ -205,6 +215,11 @@ run_board() {
 	if [ "$(val orphan orphan)" = reaped ] && [ "$(val orphan zombies)" = 0 ]; then
 		pass "$b/orphan"
 	else fail "$b/orphan" "$(section orphan | tr '\n' ' ')"; fi
+	if [ "$(val update_limits before)" = max ] && [ "$(val update_limits rc)" = 0 ] &&
+		[ "$(val update_limits warnings)" = 0 ] && [ "$(val update_limits memory.max)" = 67108864 ] &&
+		[ "$(val update_limits pids.max)" = 20 ] && [ "$(val update_limits inspect)" = 67108864 ]; then
+		pass "$b/update_limits"
+	else fail "$b/update_limits" "$(section update_limits | tr '\n' ' ')"; fi
 	# Every running container stopped by the engine (tugd's stop: SIGTERM,
 	# SIGKILL at the deadline), then a clean power off within the deadline.
 	off=$(printf '%s\n' "$con" | sed -n 's/.*shutdown: power off after \([0-9]*\) ms.*/\1/p' | tail -n 1)
