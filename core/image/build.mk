@@ -15,6 +15,11 @@ obj-$(CONFIG_IMAGE_ARCHIVE) += core/image/save.o
 obj-$(CONFIG_IMAGE_ARCHIVE) += platform/layer_tar.o
 obj-y += core/image/commit.o
 tests-y += test_image_commit
+fuzz-y += fuzz_commit_change
+fuzz_commit_change-objs := core/image/commit.o core/image/image.o core/image/layers.o \
+	core/image/store.o core/image/ref.o core/image/gc.o core/paths.o platform/archive.o \
+	platform/unpack.o platform/sha256.o $(if $(CONFIG_TLS_MBEDTLS),platform/sha256_mbedtls.o) \
+	platform/json.o platform/err.o platform/fsutil.o
 tests-y += test_sha256
 tests-y += test_image_ref
 tests-$(CONFIG_IMAGE_ARCHIVE) += test_image_unpack
