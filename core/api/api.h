@@ -118,8 +118,6 @@ void api_frame(struct conn *c, int stream, const void *data, size_t len);
 cJSON *api_body_json(struct conn *c, int *bad);
 /* archive.c: Go's os.FileMode bits of a st_mode (docker cp's path stat). */
 uint32_t api_go_file_mode(unsigned mode);
-/* ctr_update.c: a HostConfig's limits as OCI linux.resources (new object). */
-cJSON *api_hostconfig_resources(const cJSON *hc);
 /* Resolve a new container's image and lease it (create, updates). */
 int api_ctr_attach_image(struct container *ctr, struct tug_err *err);
 /*

@@ -7,10 +7,12 @@
  * counts from the next exit. The transaction lock (core/update) answers
  * 409 before this runs.
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/api/api.h"
+#include "core/daemon/resources.h"
 #include "core/oci/state.h"
 #include "platform/cgroup.h"
 #include "platform/cleanup.h"
@@ -160,59 +162,14 @@ static double num(const cJSON *hc, const char *key)
 {
 	double v = cJSON_GetNumberValue(cJSON_GetObjectItem(hc, key));
 
-	return v == v ? v : 0;
-}
-
-cJSON *api_hostconfig_resources(const cJSON *hc)
-{
-	cJSON *r = cJSON_CreateObject(), *m = NULL, *cpu = NULL;
-	const char *s;
-
-	if (num(hc, "Memory") > 0 || num(hc, "MemoryReservation") > 0) {
-		m = cJSON_AddObjectToObject(r, "memory");
-		if (num(hc, "Memory") > 0) {
-			cJSON_AddNumberToObject(m, "limit", num(hc, "Memory"));
-			if (num(hc, "MemorySwap") > 0 || num(hc, "MemorySwap") == -1)
-				cJSON_AddNumberToObject(m, "swap", num(hc, "MemorySwap"));
-		}
-		if (num(hc, "MemoryReservation") > 0)
-			cJSON_AddNumberToObject(m, "reservation", num(hc, "MemoryReservation"));
-	}
-	if (num(hc, "PidsLimit") > 0)
-		cJSON_AddNumberToObject(cJSON_AddObjectToObject(r, "pids"), "limit", num(hc, "PidsLimit"));
-	cpu = cJSON_CreateObject();
-	if (num(hc, "NanoCpus") > 0) {
-		cJSON_AddNumberToObject(cpu, "quota", (double)(int64_t)(num(hc, "NanoCpus") / 1e9 * 100000));
-		cJSON_AddNumberToObject(cpu, "period", 100000);
-	} else if (num(hc, "CpuQuota") > 0 || num(hc, "CpuPeriod") > 0) {
-		if (num(hc, "CpuQuota") > 0)
-			cJSON_AddNumberToObject(cpu, "quota", num(hc, "CpuQuota"));
-		if (num(hc, "CpuPeriod") > 0)
-			cJSON_AddNumberToObject(cpu, "period", num(hc, "CpuPeriod"));
-	}
-	if (num(hc, "CpuShares") > 0)
-		cJSON_AddNumberToObject(cpu, "shares", num(hc, "CpuShares"));
-	s = cJSON_GetStringValue(cJSON_GetObjectItem(hc, "CpusetCpus"));
-	if (s && *s)
-		cJSON_AddStringToObject(cpu, "cpus", s);
-	s = cJSON_GetStringValue(cJSON_GetObjectItem(hc, "CpusetMems"));
-	if (s && *s)
-		cJSON_AddStringToObject(cpu, "mems", s);
-	if (cpu->child)
-		cJSON_AddItemToObject(r, "cpu", cpu);
-	else
-		cJSON_Delete(cpu);
-	if (num(hc, "BlkioWeight") > 0)
-		cJSON_AddNumberToObject(cJSON_AddObjectToObject(r, "blockIO"), "weight",
-					num(hc, "BlkioWeight"));
-	return r;
+	return isnan(v) ? 0 : v;
 }
 
 /* The running container's cgroup gets the merged limits; none there: nothing to do. */
 static int apply_running(struct daemon *d, struct container *ctr, const cJSON *hc,
 			 const cJSON *old, cJSON *warnings, struct tug_err *err)
 {
-	_cleanup_json_ cJSON *res = api_hostconfig_resources(hc);
+	_cleanup_json_ cJSON *res = hostconfig_resources(hc);
 	struct oci_state st;
 	int rc;
 

@@ -9,6 +9,7 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -72,6 +73,11 @@ static int export_detached(int sock, int root)
 			for (int fd = 5; fd < 1024; fd++)
 				close(fd);
 		if (fork() == 0) {
+			sigset_t none;
+
+			/* tugd blocks what its signalfd reads: a plain process again. */
+			sigemptyset(&none);
+			sigprocmask(SIG_SETMASK, &none, NULL);
 			setpriority(PRIO_PROCESS, 0, 10);
 			write_export();
 		}

@@ -5,6 +5,9 @@ obj-$(CONFIG_DAEMON) += core/daemon/main.o core/daemon/loop.o core/daemon/contai
 	core/daemon/bundle.o core/daemon/events.o core/daemon/exec.o \
 	core/daemon/health_probe.o
 tests-y += test_daemon_state test_logfile test_health
+# HostConfig limits -> linux.resources (start and docker update).
+obj-y += core/daemon/resources.o
+tests-y += test_resources
 # Networks and volumes of containers (issue 7).
 obj-$(CONFIG_DAEMON) += core/daemon/volumes.o core/daemon/netmode.o
 obj-$(CONFIG_NET_BRIDGE) += core/daemon/network.o

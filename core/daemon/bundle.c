@@ -17,6 +17,7 @@
 #include "core/image/image.h"
 #include "core/image/rootfs.h"
 #include "core/image/store.h"
+#include "core/daemon/resources.h"
 #include "platform/cleanup.h"
 #include "platform/fsutil.h"
 #include "platform/json.h"
@@ -213,35 +214,6 @@ static cJSON *mount_entry(const char *dst, const char *type, const char *src, co
 	return m;
 }
 
-/*
- * HostConfig limits -> linux.resources (hook added for the PID 1 boot
- * manifest, issue 8): Memory, MemorySwap, PidsLimit, NanoCpus.
- */
-static void add_resources(cJSON *linux_, const cJSON *hc)
-{
-	cJSON *r = cJSON_AddObjectToObject(linux_, "resources");
-	double mem = cJSON_GetNumberValue(cJSON_GetObjectItem(hc, "Memory"));
-	double swap = cJSON_GetNumberValue(cJSON_GetObjectItem(hc, "MemorySwap"));
-	double pids = cJSON_GetNumberValue(cJSON_GetObjectItem(hc, "PidsLimit"));
-	double cpus = cJSON_GetNumberValue(cJSON_GetObjectItem(hc, "NanoCpus"));
-
-	if (mem > 0) {
-		cJSON *m = cJSON_AddObjectToObject(r, "memory");
-
-		cJSON_AddNumberToObject(m, "limit", mem);
-		if (swap > 0 || swap == -1)
-			cJSON_AddNumberToObject(m, "swap", swap);
-	}
-	if (pids > 0)
-		cJSON_AddNumberToObject(cJSON_AddObjectToObject(r, "pids"), "limit", pids);
-	if (cpus > 0) {
-		cJSON *c = cJSON_AddObjectToObject(r, "cpu");
-
-		cJSON_AddNumberToObject(c, "quota", cpus / 1e9 * 100000);
-		cJSON_AddNumberToObject(c, "period", 100000);
-	}
-}
-
 static cJSON *make_spec(struct container *c, struct tug_err *err)
 {
 	cJSON *s = cJSON_CreateObject(), *root, *mounts, *linux_, *ns, *proc;
@@ -287,7 +259,8 @@ static cJSON *make_spec(struct container *c, struct tug_err *err)
 		snprintf(cg, sizeof(cg), "/tug/%s", c->id);
 		cJSON_AddStringToObject(linux_, "cgroupsPath", cg);
 	}
-	add_resources(linux_, c->host_config);
+	/* HostConfig limits, docker update's included (core/daemon/resources.c). */
+	cJSON_AddItemToObject(linux_, "resources", hostconfig_resources(c->host_config));
 	cJSON_AddItemToObject(linux_, "maskedPaths",
 			      strv((const char *const[]){ "/proc/kcore", "/proc/keys", "/proc/timer_list",
 							  "/sys/firmware" }, 4));

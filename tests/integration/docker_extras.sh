@@ -72,6 +72,8 @@ check commit_deleted sh -c "! $D run --rm committed:1 ls /bin/ls >/dev/null 2>&1
 check commit_config sh -c "[ \"\$($D run --rm committed:1 sh -c 'echo \$COMMITTED')\" = yes ] && [ \"\$($D image inspect -f '{{.Config.Labels.via}}' committed:1)\" = commit ]"
 check commit_unknown_404 sh -c "! $D commit nosuch x:1 >/dev/null 2>$T/err && grep -q 'No such container' $T/err"
 check commit_bad_change_400 sh -c "! $D commit -c 'BOGUS x' exp bad:1 >/dev/null 2>$T/err && [ -s $T/err ] && $D version >/dev/null"
+check commit_bad_body_400 sh -c "[ \"\$($api -X POST -H 'Content-Type: application/json' -d '{bad' 'http://x/commit?container=exp&repo=x')\" = 400 ] &&
+	[ \"\$($api -X POST 'http://x/commit?container=exp&repo=Bad:Name')\" = 400 ] && $D version >/dev/null"
 check tug_commit sh -c "$TUG commit exp tugcommitted:2 >/dev/null && [ \"\$($D run --rm tugcommitted:2 cat /hello)\" = exported ]"
 
 # ---- system df, system prune
