@@ -9,6 +9,7 @@
  * without counting again.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ char init_slot_boot(char **argv, int *deadline_s)
 	struct slot_state st;
 	struct tug_err err;
 	enum slot_action a;
+	sigset_t mask, old;
 	bool failed;
 
 	*deadline_s = 0;
@@ -78,7 +80,16 @@ char init_slot_boot(char **argv, int *deadline_s)
 	 */
 	sync();
 	setenv("TUG_SLOT", s, 1);
+	/*
+	 * The mask survives exec: the slot's PID 1 would keep "everything
+	 * blocked" as the mask its children get back (the shell, the test
+	 * payload: SIGTERM at shutdown never reached them). The kernel starts
+	 * PID 1 with nothing blocked.
+	 */
+	sigemptyset(&mask);
+	sigprocmask(SIG_SETMASK, &mask, &old);
 	execve(path, argv, environ);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	init_say("slots: exec %s: %s; going on with the built-in binary", path, strerror(errno));
 	unsetenv("TUG_SLOT");
 	return 0;

@@ -30,6 +30,9 @@
 #   trial_apply_held  the trial binary of slot b applies revision N+1 (keep
 #                    unchanged, web changed, old dropped, new added): the
 #                    apply commits, the old containers are kept (held)
+#   trial_signals_unblocked  what the slot's PID 1 starts (the payload) has
+#                    no signal blocked (PID 1 blocks all for itself; the
+#                    mask survives the exec into the slot)
 #   trial_apply_rolls_back  the trial is never committed and runs out of
 #                    tries: the next boot on slot a runs revision N's
 #                    containers with their ids, none of N+1's, no
@@ -57,7 +60,7 @@ SUITE=qemu-slots
 cd "$top" || exit 1
 b=qemu-x86_64
 names="good_trial_boot good_stays bad_tries bad_rolls_back deadline healthy_commit unhealthy_no_commit
-	trial_apply_held trial_apply_rolls_back cut_tries_counted"
+	trial_apply_held trial_signals_unblocked trial_apply_rolls_back cut_tries_counted"
 tug=${TUG_BUILD:-build}/$b/tug
 work=${TUG_BUILD:-build}/$b/qemu-slots
 
@@ -261,6 +264,7 @@ cat >"$work/extra/etc/tug/r2.sh" <<'SH'
 #!/bin/sh
 . /etc/tug/r-lib.sh
 echo "exe=$(busybox readlink /proc/1/exe)"
+echo "sigblk=$(sed -n 's/^SigBlk:[[:space:]]*//p' /proc/self/status)"
 tug apply /etc/tug/revN1.json >/dev/null 2>&1
 echo "applyN1=$?"
 echo "held: $(ctrs)"
@@ -406,7 +410,7 @@ boot 11 r1 120 rev tug.ext4
 ctrsN=$(val 'ctrsN: ')
 if [ "$rc" -ne 4 ] || ! has 'applyN=0' || ! has 'installed /usr/lib/tug/good in slot b' ||
 	[ "$(printf '%s' "$ctrsN" | grep -o ' running' | wc -l)" != 3 ]; then
-	for n in trial_apply_held trial_apply_rolls_back; do
+	for n in trial_apply_held trial_signals_unblocked trial_apply_rolls_back cut_tries_counted; do
 		fail "$b/$n" "set-up boot: qemu-run exit $rc: $(why)"
 	done
 	exit 0
@@ -418,6 +422,9 @@ if [ "$rc" -eq 4 ] && has 'slots: trial boot of slot b, try 1 of 1' && has 'exe=
 	case "$held" in *' new='*running*'old.tug-old='*exited*'web.tug-old='*exited*) true ;; *) false ;; esac; then
 	pass "$b/trial_apply_held"
 else fail "$b/trial_apply_held" "qemu-run exit $rc: $(why)"; fi
+if has 'exe=/var/lib/tug/slots/b' && has 'sigblk=0000000000000000$'; then
+	pass "$b/trial_signals_unblocked"
+else fail "$b/trial_signals_unblocked" "the payload's blocked signals: $(val 'sigblk=')"; fi
 boot 13 r3 120 rev tug.ext4
 after=$(val 'ctrs3: ')
 if [ "$rc" -eq 4 ] && has 'slot b not committed after 1 tries: back to slot a' &&
