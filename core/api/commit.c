@@ -5,14 +5,16 @@
  * whiteouts as ".wh." entries), its config (with the body's and the
  * changes over it) the new image's; core/image/commit.c stores both as
  * load does: blobs and the layer durable before refs.json names the image.
- * Written in the loop, like image save. The container is not frozen
- * (pause is accepted and ignored): what a running container writes
- * meanwhile may or may not be in the layer.
+ * Written in the loop, like image save. A running container is frozen
+ * meanwhile (pause, on by default as in dockerd) when its cgroup can be:
+ * without a freezer (no cgroup v2 tree) what it writes meanwhile may or
+ * may not be in the layer.
  */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "core/api/api.h"
@@ -20,7 +22,9 @@
 #include "core/image/image.h"
 #include "core/image/ref.h"
 #include "core/image/store.h"
+#include "core/oci/state.h"
 #include "platform/archive.h"
+#include "platform/cgroup.h"
 #include "platform/cleanup.h"
 #include "platform/json.h"
 #include "platform/layer_tar.h"
@@ -90,6 +94,24 @@ static int layer_of(struct daemon *d, struct container *ctr, struct image_store 
 	return take_fd(fd);
 }
 
+/* Freeze a running container's cgroup for the commit; its path in cg, or "" when not frozen. */
+static void freeze(struct daemon *d, struct conn *c, struct container *ctr, char *cg, size_t size)
+{
+	char pause[16] = "true";
+	struct oci_state st;
+	struct tug_err err;
+
+	*cg = '\0';
+	http_query_get(c->req.query, "pause", pause, sizeof(pause));
+	if (ctr->state != CS_RUNNING || !strcmp(pause, "0") || !strcasecmp(pause, "false"))
+		return;
+	if (oci_state_load(d->oci_root, ctr->id, &st, &err) < 0)
+		return;
+	if (st.cgroup[0] && cgroup_freeze(st.cgroup, true, &err) == 0)
+		snprintf(cg, size, "%s", st.cgroup);
+	oci_state_free(&st);
+}
+
 /* repo and tag -> the tag index's "name:tag" key; "" for no repo (an untagged image). */
 static int tag_key_of(struct conn *c, char *key, size_t size, struct tug_err *err)
 {
@@ -114,7 +136,7 @@ static int tag_key_of(struct conn *c, char *key, size_t size, struct tug_err *er
 void h_commit(struct daemon *d, struct conn *c)
 {
 	char ref[256] = "", key[400], comment[1024] = "", author[256] = "";
-	char manifest[SHA256_DIGEST_STR_LEN], id[SHA256_DIGEST_STR_LEN];
+	char manifest[SHA256_DIGEST_STR_LEN], id[SHA256_DIGEST_STR_LEN], frozen[4096];
 	_cleanup_json_ cJSON *body = NULL, *cfg = NULL, *refs = NULL;
 	_cleanup_close_ int layer = -1;
 	struct image_commit_opts o = { 0 };
@@ -174,7 +196,13 @@ void h_commit(struct daemon *d, struct conn *c)
 		api_error(c, 400, "%s", err.msg);
 		return;
 	}
+	freeze(d, c, ctr, frozen, sizeof(frozen));
 	layer = layer_of(d, ctr, &st, &err);
+	if (frozen[0]) {
+		struct tug_err ignore;
+
+		cgroup_freeze(frozen, false, &ignore);
+	}
 	if (layer < 0) {
 		image_store_close(&st);
 		api_error(c, 500, "commit %s: %s", ctr->name + 1, err.msg);

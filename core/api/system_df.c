@@ -7,11 +7,13 @@
 #define _XOPEN_SOURCE 700
 #include <ftw.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "core/api/api.h"
 #include "core/image/image.h"
+#include "core/image/layers.h"
 #include "core/image/ref.h"
 #include "core/image/store.h"
 #include "core/volume/volume.h"
@@ -54,11 +56,28 @@ static int containers_using(struct daemon *d, const char *image_id)
 	return n;
 }
 
+/* Every image's layers, to tell each layer's users apart (SharedSize, LayersSize). */
+struct df_layer {
+	char chain[SHA256_DIGEST_STR_LEN];
+	uint64_t size;
+	int users;
+};
+
+static struct df_layer *df_layer_find(struct df_layer *v, size_t n, const char *chain)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].chain, chain))
+			return &v[i];
+	return NULL;
+}
+
 static cJSON *df_images(struct daemon *d, uint64_t *total, struct tug_err *err)
 {
 	struct image_store st;
 	_cleanup_json_ cJSON *refs = NULL;
-	cJSON *arr = cJSON_CreateArray();
+	_cleanup_free_ struct df_layer *layers = NULL;
+	size_t nl = 0, cap = 0;
+	cJSON *arr = cJSON_CreateArray(), *o;
 	const cJSON *im, *t;
 
 	*total = 0;
@@ -66,15 +85,47 @@ static cJSON *df_images(struct daemon *d, uint64_t *total, struct tug_err *err)
 		cJSON_Delete(arr);
 		return NULL;
 	}
+	/* First pass: each distinct layer once, with how many images use it. */
 	cJSON_ArrayForEach(im, cJSON_GetObjectItem(refs, "images")) {
 		struct image img = { 0 };
-		cJSON *o, *tags;
-		uint64_t size;
 
 		if (image_read(&st, im->string, &img, err))
 			continue;
-		size = image_size(&st, &img);
-		*total += size;
+		for (size_t i = 0; i < img.nlayers; i++) {
+			struct df_layer *l = df_layer_find(layers, nl, img.chain_ids[i]);
+
+			if (!l) {
+				if (nl == cap) {
+					struct df_layer *v = realloc(layers, (cap = cap ? 2 * cap : 16) * sizeof(*v));
+
+					if (!v)
+						break;
+					layers = v;
+				}
+				l = &layers[nl++];
+				snprintf(l->chain, sizeof(l->chain), "%s", img.chain_ids[i]);
+				l->size = layer_size(&st, img.chain_ids[i]);
+				l->users = 0;
+				*total += l->size;
+			}
+			l->users++;
+		}
+		image_free(&img);
+	}
+	cJSON_ArrayForEach(im, cJSON_GetObjectItem(refs, "images")) {
+		struct image img = { 0 };
+		uint64_t size = 0, shared = 0;
+		cJSON *tags;
+
+		if (image_read(&st, im->string, &img, err))
+			continue;
+		for (size_t i = 0; i < img.nlayers; i++) {
+			struct df_layer *l = df_layer_find(layers, nl, img.chain_ids[i]);
+
+			size += l ? l->size : 0;
+			if (l && l->users > 1)
+				shared += l->size;
+		}
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "Id", img.config_digest);
 		cJSON_AddStringToObject(o, "ParentId", "");
@@ -85,7 +136,7 @@ static cJSON *df_images(struct daemon *d, uint64_t *total, struct tug_err *err)
 		cJSON_AddArrayToObject(o, "RepoDigests");
 		cJSON_AddNumberToObject(o, "Created", (double)created_of(img.config));
 		cJSON_AddNumberToObject(o, "Size", (double)size);
-		cJSON_AddNumberToObject(o, "SharedSize", 0);
+		cJSON_AddNumberToObject(o, "SharedSize", (double)shared);
 		cJSON_AddNumberToObject(o, "VirtualSize", (double)size);
 		cJSON_AddObjectToObject(o, "Labels");
 		cJSON_AddNumberToObject(o, "Containers", containers_using(d, img.config_digest));

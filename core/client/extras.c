@@ -246,16 +246,22 @@ int client_cmd_system_df(int argc, char **argv)
 	printf("%-14s %-6s %-7s %-10s %s\n", "TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE");
 	n = active = 0;
 	size = reclaim = 0;
+	/*
+	 * The docker CLI's sums, so both print the same: layers counted once;
+	 * reclaimable is all of them but what images in use hold alone.
+	 */
+	size = cJSON_GetNumberValue(cJSON_GetObjectItem(reply, "LayersSize"));
+	reclaim = size;
 	cJSON_ArrayForEach(it, cJSON_GetObjectItem(reply, "Images")) {
 		double s = cJSON_GetNumberValue(cJSON_GetObjectItem(it, "Size"));
+		double shared = cJSON_GetNumberValue(cJSON_GetObjectItem(it, "SharedSize"));
 		double users = cJSON_GetNumberValue(cJSON_GetObjectItem(it, "Containers"));
 
 		n++;
-		size += s;
-		if (users > 0)
+		if (users > 0) {
 			active++;
-		else
-			reclaim += s;
+			reclaim -= s - shared;
+		}
 	}
 	df_row("Images", n, active, size, reclaim);
 	n = active = 0;

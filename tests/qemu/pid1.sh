@@ -14,7 +14,8 @@
 #   orphan      an orphaned grandchild of PID 1 is reaped (no zombies)
 #   update_limits `tug update --memory 64m --pids-limit 20` of a running
 #               container (docker update's call) writes its memory.max and
-#               pids.max at once, and inspect shows the new limit
+#               pids.max at once, and inspect shows the new limit; `tug
+#               commit` of it (frozen meanwhile) thaws it after
 #   sigterm     SIGTERM to PID 1 stops every running container through the
 #               engine (tugd's stop: signal, SIGKILL at stop_timeout), each
 #               reported on the console, and powers off in time
@@ -109,6 +110,9 @@ echo "before=$(cat /sys/fs/cgroup/tug/$id/memory.max 2>/dev/null)"
 tug update --memory 64m --pids-limit 20 steady >/dev/null 2>/tmp/upd.err
 echo "rc=$? warnings=$(wc -l </tmp/upd.err)"
 echo "memory.max=$(cat /sys/fs/cgroup/tug/$id/memory.max 2>/dev/null) pids.max=$(cat /sys/fs/cgroup/tug/$id/pids.max 2>/dev/null) inspect=$(field steady .HostConfig.Memory)"
+# docker commit freezes a running container while its layer is written, then thaws it.
+tug commit steady snap:1 >/dev/null 2>/tmp/commit.err
+echo "commit=$? freeze=$(cat /sys/fs/cgroup/tug/$id/cgroup.freeze 2>/dev/null) snap=$(tug images | grep -c '^snap ')"
 echo "== ps"
 tug ps -a
 echo "running=$(tug ps -q | wc -l)"
@@ -217,7 +221,9 @@ run_board() {
 	else fail "$b/orphan" "$(section orphan | tr '\n' ' ')"; fi
 	if [ "$(val update_limits before)" = max ] && [ "$(val update_limits rc)" = 0 ] &&
 		[ "$(val update_limits warnings)" = 0 ] && [ "$(val update_limits memory.max)" = 67108864 ] &&
-		[ "$(val update_limits pids.max)" = 20 ] && [ "$(val update_limits inspect)" = 67108864 ]; then
+		[ "$(val update_limits pids.max)" = 20 ] && [ "$(val update_limits inspect)" = 67108864 ] &&
+		[ "$(val update_limits commit)" = 0 ] && [ "$(val update_limits freeze)" = 0 ] &&
+		[ "$(val update_limits snap)" = 1 ]; then
 		pass "$b/update_limits"
 	else fail "$b/update_limits" "$(section update_limits | tr '\n' ' ')"; fi
 	# Every running container stopped by the engine (tugd's stop: SIGTERM,
