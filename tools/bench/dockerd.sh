@@ -15,6 +15,8 @@ docker_cli() {
 dockerd_start() {
 	dockerd_stop
 	mkdir -p "$DOCKER_DIR/data" "$DOCKER_DIR/exec"
+	# exec-root on a tmpfs (its default, /var/run/docker, is one), as tugd's and the runtimes' state.
+	mount -t tmpfs -o mode=0711 bench-docker-exec "$DOCKER_DIR/exec"
 	echo '{}' >"$DOCKER_DIR/daemon.json"
 	# Daemons run on the benchmark core too: a client pinned alone would
 	# be timed against a daemon spread over every core.

@@ -48,6 +48,8 @@ measure_start() {
 	HYPER_NOTE=
 	roots=$BENCH_DIR/state
 	mkdir -p "$roots"
+	# The runtimes' --root on a tmpfs, as their defaults (/run/crun, /run/runc) and tugd's exec-root.
+	mountpoint -q "$roots" || mount -t tmpfs -o mode=0711 bench-roots "$roots"
 	if ! runtime_ok "$TUG" oci --root "$roots/tug" run -b "$BUNDLE" bench-tug &&
 		grep -q ambient "$BENCH_DIR/probe.log"; then
 		AMBIENT_WHY=$(probe_why)

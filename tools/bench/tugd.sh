@@ -10,8 +10,11 @@ TUG_RUN_WHY=
 
 # tugd_start IMAGE_TAR: load IMAGE_TAR into a fresh store, start tugd on it.
 tugd_start() {
+	unmount_under "$TUGD_DIR"
 	rm -rf "$TUGD_DIR"
 	mkdir -p "$TUGD_DIR/data" "$TUGD_DIR/exec"
+	# Runtime state on a tmpfs, as on a device (/run); images and containers on the disk.
+	mount -t tmpfs -o mode=0711 bench-tugd-exec "$TUGD_DIR/exec"
 	if "$TUG" daemon --help 2>&1 | grep -q 'not implemented\|not supported'; then
 		TUGD_WHY="tug daemon: $("$TUG" daemon --help 2>&1 | head -1)"
 		return 1
