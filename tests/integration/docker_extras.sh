@@ -59,10 +59,10 @@ check export_stopped sh -c "$D export exp >$T/exp.tar && tar -tf $T/exp.tar >$T/
 	grep -qx hello $T/exp.list && grep -qx bin/sh $T/exp.list && ! grep -qx bin/ls $T/exp.list &&
 	[ \"\$(tar -xOf $T/exp.tar hello)\" = exported ]"
 $D exec web sh -c 'echo live >/live' >/dev/null
-check export_running sh -c "$D export -o $T/web.tar web && tar -tf $T/web.tar | grep -qx live && ! tar -tf $T/web.tar | grep -q '^proc/.'"
+check export_running sh -c "$D export -o $T/web.tar web && tar -tf $T/web.tar | grep -qx live && ! tar -tf $T/web.tar | grep -q '^proc/.' &&
+	$D ps -a --format '{{.Names}}' | grep -qx exp"
 check export_unknown_404 sh -c "! $D export nosuch >/dev/null 2>$T/err && grep -q 'No such container' $T/err"
 check tug_export sh -c "$TUG export exp >$T/tug.tar && tar -tf $T/tug.tar | grep -qx hello"
-check export_then_serving sh -c "$D ps -a --format '{{.Names}}' | grep -qx exp"
 
 # ---- docker commit
 check commit sh -c "$D commit -c 'CMD [\"cat\", \"/hello\"]' -c 'ENV COMMITTED=yes' -c 'LABEL via=commit' exp committed:1 >$T/cid && grep -q '^sha256:' $T/cid"
@@ -71,7 +71,7 @@ check commit_run sh -c "[ \"\$($D run --rm committed:1)\" = exported ]"
 check commit_deleted sh -c "! $D run --rm committed:1 ls /bin/ls >/dev/null 2>&1 && $D run --rm committed:1 test -e /bin/sh"
 check commit_config sh -c "[ \"\$($D run --rm committed:1 sh -c 'echo \$COMMITTED')\" = yes ] && [ \"\$($D image inspect -f '{{.Config.Labels.via}}' committed:1)\" = commit ]"
 check commit_unknown_404 sh -c "! $D commit nosuch x:1 >/dev/null 2>$T/err && grep -q 'No such container' $T/err"
-check commit_bad_change_400 sh -c "! $D commit -c 'BOGUS x' exp bad:1 >/dev/null 2>$T/err && [ -s $T/err ] && $D version >/dev/null"
+check commit_bad_change_400 sh -c "! $D commit -c 'BOGUS x' exp bad:1 >/dev/null 2>$T/err && grep -q 'not a valid change command' $T/err && $D version >/dev/null"
 check commit_bad_body_400 sh -c "[ \"\$($api -X POST -H 'Content-Type: application/json' -d '{bad' 'http://x/commit?container=exp&repo=x')\" = 400 ] &&
 	[ \"\$($api -X POST 'http://x/commit?container=exp&repo=Bad:Name')\" = 400 ] && $D version >/dev/null"
 check tug_commit sh -c "$TUG commit exp tugcommitted:2 >/dev/null && [ \"\$($D run --rm tugcommitted:2 cat /hello)\" = exported ]"
@@ -84,5 +84,4 @@ check build_prune sh -c "[ \"\$($api -X POST http://x/v1.44/build/prune)\" = 200
 $D run --name stopped1 busybox true >/dev/null
 check container_prune sh -c "$D container prune -f >/dev/null && ! $D ps -a --format '{{.Names}}' | grep -qx stopped1"
 $D run --name stopped2 busybox true >/dev/null
-check system_prune sh -c "$D system prune -f >$T/prune 2>&1 && ! $D ps -a --format '{{.Names}}' | grep -qx stopped2 && $D ps --format '{{.Names}}' | grep -qx web"
-check still_serving sh -c "$D version >/dev/null"
+check system_prune sh -c "$D system prune -f >$T/prune 2>&1 && ! $D ps -a --format '{{.Names}}' | grep -qx stopped2 && $D ps --format '{{.Names}}' | grep -qx web && $D version >/dev/null"
