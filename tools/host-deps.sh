@@ -7,7 +7,7 @@ set -u
 pkgs_build="build-essential musl-tools musl-dev python3-kconfiglib pkg-config file cpio gperf dpkg-dev busybox-static squashfs-tools xz-utils"
 pkgs_cross="gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-mipsel-linux-gnu linux-libc-dev-arm64-cross linux-libc-dev-armhf-cross linux-libc-dev-mipsel-cross musl-dev:arm64 musl-dev:armhf musl-dev:mipsel qemu-user-static"
 pkgs_qemu="qemu-system-x86 qemu-system-arm qemu-system-mips e2fsprogs"
-pkgs_peers="crun runc docker.io podman hyperfine skopeo umoci docker-registry python3-docker tmux apache2-utils openssl nftables iproute2 strace"
+pkgs_peers="crun runc docker.io podman hyperfine skopeo umoci docker-registry python3-docker tmux apache2-utils openssl nftables iproute2 strace curl"
 pkgs_fuzz="clang libclang-rt-14-dev libcjson-dev libarchive-dev libseccomp-dev libmbedtls-dev"
 
 need=""
