@@ -85,3 +85,10 @@ $D run --name stopped1 busybox true >/dev/null
 check container_prune sh -c "$D container prune -f >/dev/null && ! $D ps -a --format '{{.Names}}' | grep -qx stopped1"
 $D run --name stopped2 busybox true >/dev/null
 check system_prune sh -c "$D system prune -f >$T/prune 2>&1 && ! $D ps -a --format '{{.Names}}' | grep -qx stopped2 && $D ps --format '{{.Names}}' | grep -qx web && $D version >/dev/null"
+# 409 while an update transaction holds the container, served again after it.
+$D tag busybox:latest busybox:two >/dev/null 2>&1
+$D run -d --name locked busybox sleep 1000 >/dev/null
+$TUG update --detach --stable 3 locked busybox:two >/dev/null 2>&1
+check update_locked_409 sh -c "! $D update --memory 64m locked 2>$T/err && grep -q 'Conflict' $T/err"
+wait_for 30 sh -c "$D update --pids-limit 30 locked >/dev/null 2>&1"
+check update_after_txn sh -c "[ \"\$($D inspect -f '{{.HostConfig.PidsLimit}}' locked)\" = 30 ]"
