@@ -130,6 +130,13 @@ static pid_t spawn(const struct init *in, const char *path, char *const argv[], 
 	return spawn_main(in, path, NULL, argv, log, session);
 }
 
+/* The engine's first start, in a fork of PID 1: a board's boot (daemon.h). */
+static int engine_main(int argc, char **argv)
+{
+	daemon_board_boot = true;
+	return daemon_main(argc, argv);
+}
+
 /*
  * The engine's keeper (the parent of every container, see core/daemon) is
  * started here, by a fork that runs keeper_main() without an exec, while
@@ -184,7 +191,7 @@ static void engine_start(struct init *in, bool first)
 	}
 	/* The first start forks without exec; a restart gets a fresh image. */
 	if (first)
-		in->engine = spawn_main(in, NULL, daemon_main, argv, in->verbose ? NULL : log, false);
+		in->engine = spawn_main(in, NULL, engine_main, argv, in->verbose ? NULL : log, false);
 	else
 		in->engine = spawn(in, "/proc/self/exe", argv, in->verbose ? NULL : log, false);
 	if (in->engine < 0) {

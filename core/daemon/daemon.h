@@ -149,6 +149,12 @@ cJSON *bundle_process(struct container *c, const cJSON *exec_cfg, struct tug_err
 
 /* keeper.c */
 int keeper_main(const char *run_dir);
+/*
+ * Set by PID 1 in the fork that runs its first daemon_main() (no exec): a
+ * board's boot, whose first container should not wait for start-up chores
+ * that can come later (the network sweep, netvol.h).
+ */
+extern bool daemon_board_boot;
 int keeper_connect(struct daemon *d, struct tug_err *err);
 int keeper_spawn(struct daemon *d, struct container *c, const char *bundle, pid_t *pid,
 		 int *stdin_fd, struct tug_err *err);

@@ -18,6 +18,7 @@
 #include "core/api/api.h"
 #include "core/daemon/daemon.h"
 #include "core/daemon/health.h"
+#include "core/daemon/netvol.h"
 #include "core/update/update.h"
 
 struct watch {
@@ -163,6 +164,7 @@ static void on_tick(struct daemon *d)
 	if (read(d->timer_fd, &exp, sizeof(exp)) < 0)
 		return;
 	ctr_tick(d);
+	netvol_sweep_due(d, false);
 	health_tick(d);
 	update_tick(d);
 	for (struct conn *c = d->conns; c; c = c->next) {

@@ -77,6 +77,8 @@ static int listen_unix(struct daemon *d, struct tug_err *err)
 	return 0;
 }
 
+bool daemon_board_boot;
+
 int daemon_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -163,7 +165,10 @@ int daemon_main(int argc, char **argv)
 	update_replay(&d); /* a transaction a crash cut off */
 	ctr_start_at_daemon_start(&d);
 	boot_trace("tugd: update replay, start at daemon start");
-	netvol_daemon_start(&d);
+	if (daemon_board_boot)
+		netvol_daemon_start_later(&d);
+	else
+		netvol_daemon_start(&d);
 	boot_trace("tugd: netvol started");
 	if (listen_unix(&d, &err))
 		goto fail;

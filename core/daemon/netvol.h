@@ -13,7 +13,8 @@
  *                                  with its network ready
  *   exit:    ctr_net_down()        veth, lease, port rules and netns gone
  *   remove:  ctr_netvol_remove()   the same plus the volume marks
- *   daemon start: netvol_daemon_start() sweeps a crash's leftovers.
+ *   daemon start: netvol_daemon_start() sweeps a crash's leftovers; on a
+ *                 board's boot netvol_daemon_start_later() (network.c).
  *
  * Networks live in core/daemon/network.c (CONFIG_NET_BRIDGE; without it
  * only none and host exist, see the stubs below), volumes in volumes.c.
@@ -59,6 +60,9 @@ void ctr_net_down(struct daemon *d, struct container *c);
  */
 void ctr_net_down_defer(struct daemon *d, struct container *c, char *netns, size_t size);
 void netvol_daemon_start(struct daemon *d);
+/* The same, deferred (a board's boot): done by netvol_sweep_due(now) or at a tick after 1 s. */
+void netvol_daemon_start_later(struct daemon *d);
+void netvol_sweep_due(struct daemon *d, bool now);
 /* NetworkSettings of docker inspect; Ports of docker ps. */
 cJSON *ctr_net_inspect(struct daemon *d, struct container *c);
 cJSON *ctr_net_ports_list(struct daemon *d, struct container *c);
@@ -104,6 +108,15 @@ static inline void ctr_net_down_defer(struct daemon *d, struct container *c, cha
 static inline void netvol_daemon_start(struct daemon *d)
 {
 	(void)d;
+}
+static inline void netvol_daemon_start_later(struct daemon *d)
+{
+	(void)d;
+}
+static inline void netvol_sweep_due(struct daemon *d, bool now)
+{
+	(void)d;
+	(void)now;
 }
 static inline cJSON *ctr_net_inspect(struct daemon *d, struct container *c)
 {
