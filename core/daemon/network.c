@@ -91,6 +91,9 @@ int ctr_net_check(struct daemon *d, struct container *c, struct tug_err *err)
 			return tug_err_set(err, ENOENT, "No such container: %s", mode + 10);
 		return 0;
 	}
+	/* Built in, always there: no store to open (a board's first container). */
+	if ((!strcmp(mode, "none") || !strcmp(mode, "host")) && !cJSON_GetArraySize(endpoints_config(c)))
+		return 0;
 	if (net_store_open(&s, d->cfg.state_dir, err) < 0)
 		return -1;
 	if (!net_find(&s, mode))
