@@ -69,7 +69,7 @@ struct init {
 	char socket[256];
 	char test_path[256];
 	bool verbose, want_shell, trace;
-	bool lo_late;		/* lo comes up in the module loader, after the first container */
+	bool lo_late;		/* lo up in the module loader, after the first container */
 	char *argv0;		/* our command line, for what ps shows of forked faces */
 	unsigned long orphans;
 	char slot;		/* the A/B slot running, 0: the built-in binary */
@@ -191,7 +191,8 @@ static void engine_start(struct init *in, bool first)
 	}
 	/* The first start forks without exec; a restart gets a fresh image. */
 	if (first)
-		in->engine = spawn_main(in, NULL, engine_main, argv, in->verbose ? NULL : log, false);
+		in->engine =
+			spawn_main(in, NULL, engine_main, argv, in->verbose ? NULL : log, false);
 	else
 		in->engine = spawn(in, "/proc/self/exe", argv, in->verbose ? NULL : log, false);
 	if (in->engine < 0) {

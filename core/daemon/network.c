@@ -92,7 +92,8 @@ int ctr_net_check(struct daemon *d, struct container *c, struct tug_err *err)
 		return 0;
 	}
 	/* Built in, always there: no store to open (a board's first container). */
-	if ((!strcmp(mode, "none") || !strcmp(mode, "host")) && !cJSON_GetArraySize(endpoints_config(c)))
+	if ((!strcmp(mode, "none") || !strcmp(mode, "host")) &&
+	    !cJSON_GetArraySize(endpoints_config(c)))
 		return 0;
 	if (net_store_open(&s, d->cfg.state_dir, err) < 0)
 		return -1;
