@@ -93,6 +93,46 @@ static int parse_containers(const cJSON *arr, struct manifest *m, struct tug_err
 	return 0;
 }
 
+bool manifest_container_needs_network(const struct manifest_container *c)
+{
+	const char *net = opt_str(c->json, "network");
+
+	/* No "network": Docker's default, the bridge. */
+	return !net || (strcmp(net, "none") && strcmp(net, "host") &&
+			strncmp(net, "container:", 10));
+}
+
+/*
+ * What a container on a bridge network needs from the kernel: the veth pair,
+ * the bridge, and what platform/nft.c's ruleset uses (table ip tug, nat
+ * chains, masq, dnat, fib for a published host address). The kernel would
+ * ask for them by alias (net-pf-16-proto-12, nft-chain-2-nat, nft-expr-masq)
+ * when tugd first sets up NAT, but a board has no modprobe (docs/init.md):
+ * the module loader loads them, dependencies from modules.dep. Built-in
+ * ones count as loaded.
+ */
+static const char *const network_modules[] = {
+	"veth", "bridge", "nf_tables", "nft_chain_nat", "nft_masq", "nft_nat", "nft_fib_ipv4",
+};
+
+static void add_network_modules(struct manifest *m)
+{
+	size_t i, k;
+
+	for (i = 0; i < m->ncontainers; i++)
+		if (manifest_container_needs_network(&m->containers[i]))
+			break;
+	if (i == m->ncontainers)
+		return;
+	for (i = 0; i < sizeof(network_modules) / sizeof(network_modules[0]); i++) {
+		for (k = 0; k < m->nmodules; k++)
+			if (!strcmp(m->modules[k], network_modules[i]))
+				break;
+		if (k == m->nmodules && m->nmodules < MANIFEST_MAX_MODULES)
+			m->modules[m->nmodules++] = network_modules[i];
+	}
+}
+
 /* Depth-first, dependencies first; list order otherwise. 1 = in progress. */
 static int visit(struct manifest *m, size_t i, char *mark, size_t *n, struct tug_err *err)
 {
@@ -162,6 +202,7 @@ int manifest_parse(cJSON *root, struct manifest *m, struct tug_err *err)
 	for (size_t i = 0; i < m->ncontainers; i++)
 		if (visit(m, i, mark, &n, err) < 0)
 			goto fail;
+	add_network_modules(m);
 	return 0;
 fail:
 	tug_err_wrap(err, "boot manifest");

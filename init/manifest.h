@@ -5,6 +5,8 @@
  *
  *   { "hostname": "board",
  *     "modules": ["overlay", "squashfs", "loop", "veth", "bridge"],
+ *       (when a container needs a network, the bridge and nf_tables
+ *        modules the engine uses are added: manifest_parse)
  *     "watchdog": { "device": "/dev/watchdog", "timeout": 10 },
  *     "stop_timeout": 5,
  *     "images": [ { "archive": "/usr/share/tug/busybox.tar", "ref": "busybox:latest" } ],
@@ -64,6 +66,8 @@ int manifest_load(const char *path, struct manifest *m, struct tug_err *err);
 void manifest_free(struct manifest *m);
 /* The Docker create body (Image, Cmd, Env, HostConfig) for one container. */
 cJSON *manifest_create_body(const struct manifest_container *c, struct tug_err *err);
+/* Not on "none", "host" or "container:X": on a bridge (the default without "network"). */
+bool manifest_container_needs_network(const struct manifest_container *c);
 /* "16m", "1g", "4096": bytes, or -1. */
 int64_t manifest_parse_size(const char *s);
 

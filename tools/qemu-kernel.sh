@@ -14,7 +14,8 @@
 set -eu
 
 # Modules tug may need, as module names (shell patterns); their dependencies
-# are added from each module's own .modinfo "depends=" list. Debian's .deb
+# are added from each module's own .modinfo "depends=" and "softdep=pre:"
+# lists. Debian's .deb
 # carries no modules.dep (its postinst runs depmod), so it is built here.
 # softdog stands in where QEMU emulates no watchdog the kernel drives.
 WANT_MODULES="overlay squashfs loop veth bridge br_netfilter nf_tables nft_* i6300esb softdog virtio*"
@@ -91,7 +92,7 @@ deb=$(ls "$cache"/linux-image-[0-9]*_"$debarch".deb 2>/dev/null | tail -n 1 || t
 tree=$cache/tree
 stamp=$tree/.from
 # The tree is redone when the .deb or the module list changes.
-want="$(basename "$deb") $WANT_MODULES"
+want="$(basename "$deb") $WANT_MODULES softdep-pre"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
 	say "unpacking $(basename "$deb")"
 	rm -rf "$tree" "$cache/unpack"
@@ -145,6 +146,20 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
 			esac
 			deps=$(printf '%s\n' "$modinfo" | sed -n 's/^depends=//p' | head -n 1 |
 				tr ',-' ' _')
+			# "softdep=pre: crc32c": a module, or a crypto algorithm
+			# whose generic implementation is NAME_generic (libcrc32c's
+			# init fails with ENOENT without one, and a board has no
+			# modprobe to ask). Listed as a dependency: loaded first.
+			for s in $(printf '%s\n' "$modinfo" | sed -n 's/^softdep=//p' | head -n 1 |
+				sed 's/post:.*//; s/pre://g' | tr - _); do
+				for c in "$s" "${s}_generic"; do
+					if awk -F '\t' -v n="$c" '$1 == n { f = 1 } END { exit !f }' \
+						"$unpack/index"; then
+						deps="$deps $c"
+						break
+					fi
+				done
+			done
 			printf '%s\t%s\t%s\n' "$name" "$path" "$deps" >>"$unpack/deps"
 			next_queue="$next_queue $deps"
 		done

@@ -10,6 +10,10 @@
 #               137, `tug inspect` says State.OOMKilled=true, and a second
 #               run brings Docker's oom event to `tug events`
 #   pids_max    a fork loop under pids 8 stops at the limit
+#   bridge      a container on the default bridge network (the manifest
+#               lists no nf_tables module: init adds what the engine's NAT
+#               needs) starts at boot and has its eth0 address and a
+#               default route
 #   restart     on-failure:2 restarts an exiting container twice
 #   orphan      an orphaned grandchild of PID 1 is reaped (no zombies)
 #   update_limits `tug update --memory 64m --pids-limit 20` of a running
@@ -37,7 +41,7 @@ SUITE=qemu-pid1
 . "$top/tests/lib.sh"
 . "$top/tests/qemu/lib.sh"
 cd "$top" || exit 1
-names="boot memory_oom pids_max restart orphan update_limits sigterm"
+names="boot bridge memory_oom pids_max restart orphan update_limits sigterm"
 STOP_TIMEOUT=3
 
 skip_all() { for n in $names; do skip "$1/$n" "$2"; done; }
@@ -65,7 +69,9 @@ manifest() {
     { "name": "flaky", "image": "busybox:latest", "network": "none", "restart": "on-failure:2",
       "cmd": ["sh", "-c", "echo flaky run; exit 3"] },
     { "name": "steady", "image": "busybox:latest", "network": "none", "restart": "always",
-      "depends_on": ["first"], "cmd": ["sleep", "3600"] }
+      "depends_on": ["first"], "cmd": ["sleep", "3600"] },
+    { "name": "web", "image": "busybox:latest", "network": "bridge",
+      "cmd": ["sleep", "3600"] }
   ] }
 JSON
 }
@@ -113,6 +119,11 @@ echo "memory.max=$(cat /sys/fs/cgroup/tug/$id/memory.max 2>/dev/null) pids.max=$
 # docker commit freezes a running container while its layer is written, then thaws it.
 tug commit steady snap:1 >/dev/null 2>/tmp/commit.err
 echo "commit=$? freeze=$(cat /sys/fs/cgroup/tug/$id/cgroup.freeze 2>/dev/null) snap=$(tug images | grep -c '^snap ')"
+echo "== bridge"
+# On the default bridge: the manifest lists no nf_tables module, init adds them.
+echo "status=$(field web .State.Status) inspect_ip=$(field web .NetworkSettings.IPAddress)"
+echo "eth0=$(tug exec web ip -4 addr show dev eth0 2>&1 | sed -n 's/.*inet \([0-9.]*\)\/.*/\1/p')"
+echo "default_routes=$(tug exec web ip route 2>&1 | grep -c '^default via')"
 echo "== ps"
 tug ps -a
 echo "running=$(tug ps -q | wc -l)"
@@ -196,7 +207,7 @@ run_board() {
 	con=$(tr -d '\r' <"$work/console.log")
 	val() { section "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1; }
 
-	if printf '%s\n' "$con" | grep -q 'boot: 5 of 5 containers started' &&
+	if printf '%s\n' "$con" | grep -q 'boot: 6 of 6 containers started' &&
 		printf '%s\n' "$con" | grep -q '^\[first\] [0-9]' &&
 		printf '%s\n' "$con" | grep -q '^\[first\] rootfs=read-only'; then
 		pass "$b/boot"
@@ -210,6 +221,14 @@ run_board() {
 		[ "${oe:-0}" -ge 1 ] 2>/dev/null && [ "$o2" = true ]; then
 		pass "$b/memory_oom"
 	else fail "$b/memory_oom" "exit=$e OOMKilled=$o kernel_oom=$ko oom_event=$oe OOMKilled(2nd run)=$o2"; fi
+	# A container on the bridge network started at boot: its eth0 has the
+	# address inspect reports, and a default route through the bridge.
+	ip=$(val bridge eth0)
+	if [ "$(val bridge status)" = running ] && [ -n "$ip" ] &&
+		[ "$ip" = "$(val bridge inspect_ip)" ] && [ "$(val bridge default_routes)" = 1 ]; then
+		pass "$b/bridge"
+		log "$b: bridge container web has eth0 $ip"
+	else fail "$b/bridge" "$(why bridge) $(printf '%s\n' "$con" | grep 'tug-init: .*web' | head -n 2 | tr '\n' ' ')"; fi
 	if [ "$(val pids_max pids.max)" = 8 ] && [ "$(val pids_max events.max)" -gt 0 ] 2>/dev/null; then
 		pass "$b/pids_max"
 	else fail "$b/pids_max" "$(section pids_max | tr '\n' ' ')"; fi

@@ -1,5 +1,6 @@
 /* Boot manifest: parsing, start order by dependencies, Docker create bodies. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "init/manifest.h"
 #include "test.h"
@@ -70,6 +71,43 @@ TEST(board_settings)
 	CHECK(parse("{\"images\":[{\"ref\":\"x\"}]}", &m, &err) < 0);
 }
 
+TEST(network_modules)
+{
+	struct manifest m;
+	struct tug_err err;
+	bool nft = false, veth = false;
+
+	/* Only containers without a network: the list stays as written. */
+	CHECK(parse("{\"modules\":[\"overlay\"],\"containers\":[{\"name\":\"a\",\"image\":\"i\","
+		    "\"network\":\"none\"},{\"name\":\"b\",\"image\":\"i\",\"network\":\"host\"}]}",
+		    &m, &err) == 0);
+	CHECK(m.nmodules == 1);
+	CHECK(!manifest_container_needs_network(&m.containers[0]));
+	manifest_free(&m);
+	/* One on the default bridge: its modules are added once each. */
+	CHECK(parse("{\"modules\":[\"overlay\",\"bridge\"],\"containers\":[{\"name\":\"a\","
+		    "\"image\":\"i\",\"network\":\"none\"},{\"name\":\"b\",\"image\":\"i\"}]}",
+		    &m, &err) == 0);
+	CHECK(manifest_container_needs_network(&m.containers[1]));
+	CHECK_STR(m.modules[0], "overlay");
+	CHECK_STR(m.modules[1], "bridge");
+	for (size_t i = 2; i < m.nmodules; i++) {
+		CHECK(strcmp(m.modules[i], "bridge"));
+		nft |= !strcmp(m.modules[i], "nf_tables");
+		veth |= !strcmp(m.modules[i], "veth");
+	}
+	CHECK(nft && veth);
+	manifest_free(&m);
+	/* A module list already full is not overrun. */
+	CHECK(parse("{\"modules\":[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\",\"10\","
+		    "\"11\",\"12\",\"13\",\"14\",\"15\",\"16\",\"17\",\"18\",\"19\",\"20\",\"21\","
+		    "\"22\",\"23\",\"24\",\"25\",\"26\",\"27\",\"28\",\"29\",\"30\"],"
+		    "\"containers\":[{\"name\":\"b\",\"image\":\"i\",\"network\":\"bridge\"}]}",
+		    &m, &err) == 0);
+	CHECK(m.nmodules == MANIFEST_MAX_MODULES);
+	manifest_free(&m);
+}
+
 TEST(sizes)
 {
 	CHECK(manifest_parse_size("16m") == 16 << 20);
@@ -128,6 +166,7 @@ int main(void)
 	RUN(dependencies_start_first);
 	RUN(cycle_and_unknown_dependency_refused);
 	RUN(board_settings);
+	RUN(network_modules);
 	RUN(sizes);
 	RUN(create_body);
 	return test_done();
