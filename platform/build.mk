@@ -8,6 +8,7 @@ obj-y += platform/boottrace.o
 tests-y += test_err
 tests-y += test_fsutil
 tests-y += test_json
+tests-y += test_pidfd
 
 # Isolation: capabilities, seccomp, cgroup v2.
 obj-$(CONFIG_OCI_RUNTIME) += platform/caps.o

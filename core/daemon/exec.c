@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +13,7 @@
 #include "core/oci/runtime.h"
 #include "platform/cleanup.h"
 #include "platform/json.h"
+#include "platform/pidfd.h"
 
 struct exec_inst *exec_find(struct daemon *d, const char *id)
 {
@@ -109,7 +109,7 @@ int exec_start(struct daemon *d, struct exec_inst *e, struct tug_err *err)
 	}
 	watch_io(d, e, e->out_fd);
 	watch_io(d, e, e->err_fd);
-	e->pidfd = (int)syscall(434 /* pidfd_open */, pid, 0);
+	e->pidfd = pidfd_open_pid(pid);
 	if (e->pidfd >= 0)
 		loop_watch(d, e->pidfd, 0x001, W_EXEC_PIDFD, e);
 	return 0;

@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "core/api/api.h"
@@ -21,23 +20,12 @@
 #include "platform/cgroup.h"
 #include "platform/fsutil.h"
 #include "platform/boottrace.h"
-
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
-
-static int pidfd_open_(pid_t pid)
-{
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-}
+#include "platform/pidfd.h"
 
 static int send_signal(struct container *c, int sig)
 {
 	if (c->pidfd >= 0)
-		return (int)syscall(SYS_pidfd_send_signal, c->pidfd, sig, NULL, 0);
+		return pidfd_signal(c->pidfd, sig);
 	return c->pid > 0 ? kill(c->pid, sig) : -1;
 }
 
@@ -48,7 +36,7 @@ bool ctr_is_running(const struct container *c)
 
 static void watch_pid(struct daemon *d, struct container *c)
 {
-	c->pidfd = pidfd_open_(c->pid);
+	c->pidfd = pidfd_open_pid(c->pid);
 	if (c->pidfd >= 0) {
 		fcntl(c->pidfd, F_SETFD, FD_CLOEXEC);
 		loop_watch(d, c->pidfd, 0x001, W_CTR_PIDFD, c);

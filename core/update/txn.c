@@ -29,7 +29,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,6 +45,7 @@
 #include "platform/cleanup.h"
 #include "platform/fsutil.h"
 #include "platform/json.h"
+#include "platform/pidfd.h"
 
 static struct txn *cur;		/* the running transaction, or the last one */
 
@@ -492,11 +492,11 @@ static void kill_unrecorded(struct daemon *d, struct container *c)
 		return;
 	fprintf(stderr, "tugd: container %.12s: pid %d runs without a record; killing it\n", c->id,
 		(int)pid);
-	fd = (int)syscall(434 /* pidfd_open */, pid, 0);
+	fd = pidfd_open_pid(pid);
 	if (fd >= 0) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 
-		syscall(424 /* pidfd_send_signal */, fd, SIGKILL, NULL, 0);
+		pidfd_signal(fd, SIGKILL);
 		poll(&p, 1, 5000);
 		close(fd);
 	}
