@@ -14,6 +14,9 @@
 #               lists no nf_tables module: init adds what the engine's NAT
 #               needs) starts at boot; on the console it shows its eth0
 #               with the address inspect reports, and a default route
+#   exec        `tug exec` in a running container prints its output and
+#               returns its exit code; the exec process is reaped (no zombie;
+#               on MIPS a pidfd_open by x86's number once left it hanging)
 #   restart     on-failure:2 restarts an exiting container twice
 #   orphan      an orphaned grandchild of PID 1 is reaped (no zombies)
 #   update_limits `tug update --memory 64m --pids-limit 20` of a running
@@ -41,7 +44,7 @@ SUITE=qemu-pid1
 . "$top/tests/lib.sh"
 . "$top/tests/qemu/lib.sh"
 cd "$top" || exit 1
-names="boot bridge memory_oom pids_max restart orphan update_limits sigterm"
+names="boot bridge exec memory_oom pids_max restart orphan update_limits sigterm"
 STOP_TIMEOUT=3
 
 skip_all() { for n in $names; do skip "$1/$n" "$2"; done; }
@@ -119,6 +122,11 @@ echo "memory.max=$(cat /sys/fs/cgroup/tug/$id/memory.max 2>/dev/null) pids.max=$
 # docker commit freezes a running container while its layer is written, then thaws it.
 tug commit steady snap:1 >/dev/null 2>/tmp/commit.err
 echo "commit=$? freeze=$(cat /sys/fs/cgroup/tug/$id/cgroup.freeze 2>/dev/null) snap=$(tug images | grep -c '^snap ')"
+echo "== exec"
+out=$(timeout 30 tug exec steady sh -c 'echo exec-ok; exit 3')
+echo "rc=$? out=$out"
+sleep 1
+echo "zombies=$(initctl zombies)"
 echo "== bridge"
 # On the default bridge: the manifest lists no nf_tables module, init adds them.
 # What the container sees (eth0, its routes) it prints on the console.
@@ -229,6 +237,9 @@ run_board() {
 		pass "$b/bridge"
 		log "$b: bridge container web has eth0 $ip"
 	else fail "$b/bridge" "$(why bridge) $(printf '%s\n' "$con" | grep -E 'tug-init: .*web|^\[web\]' | head -n 4 | tr '\n' ' ')"; fi
+	if [ "$(val exec rc)" = 3 ] && [ "$(val exec out)" = exec-ok ] && [ "$(val exec zombies)" = 0 ]; then
+		pass "$b/exec"
+	else fail "$b/exec" "$(section exec | tr '\n' ' ')"; fi
 	if [ "$(val pids_max pids.max)" = 8 ] && [ "$(val pids_max events.max)" -gt 0 ] 2>/dev/null; then
 		pass "$b/pids_max"
 	else fail "$b/pids_max" "$(section pids_max | tr '\n' ' ')"; fi
