@@ -65,6 +65,15 @@ umount_below() {
 		xargs -r umount -l 2>/dev/null
 }
 
+# kill_rooted_in DIR: SIGKILL every process whose root is below DIR (what a
+# crashed engine's containers left) and detach the mounts below DIR.
+kill_rooted_in() {
+	for _p in $(ls /proc | grep -E '^[0-9]+$'); do
+		case "$(readlink "/proc/$_p/root" 2>/dev/null)" in "$1"/*) kill -9 "$_p" 2>/dev/null ;; esac
+	done
+	umount_below "$1"
+}
+
 # tugd_dir T: the layout of a suite that runs its own tugd: T/state, T/run,
 # T/tugd (a link to $TUG: the multi-call binary runs as the daemon),
 # T/rootfs (busybox) and T/busybox.tar (its image, busybox:latest);
@@ -75,6 +84,14 @@ tugd_dir() {
 	busybox_rootfs "$1/rootfs"
 	/usr/bin/python3 "$TESTS_DIR/integration/mkbusybox_tar.py" "$1/rootfs" "$1/busybox.tar"
 	export TUG_STATE_DIR="$1/state" TUG_RUN_DIR="$1/run"
+}
+
+# tugd_start T: start tugd_dir's T/tugd in the background (log in T/tugd.log)
+# and wait up to 5 s for it to answer.
+tugd_start() {
+	"$1/tugd" >>"$1/tugd.log" 2>&1 &
+	for _i in $(seq 50); do "$TUG" ps -q >/dev/null 2>&1 && return 0; sleep 0.1; done
+	return 1
 }
 
 # tugd_stop RUN_DIR: remove every container of the tugd of RUN_DIR (and its

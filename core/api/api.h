@@ -143,6 +143,7 @@ void api_logs_poll(struct daemon *d, struct conn *c);
 /* The next piece of a logs reply's kept records, when out runs low. */
 void api_logs_pump(struct conn *c);
 void api_container_exited(struct daemon *d, struct container *c);
+int api_ctr_start(struct daemon *d, struct conn *c, struct container *ctr);
 /* Answer the waiters now (all but "restart"), before the exit is saved. */
 void api_container_exit_early(struct daemon *d, struct container *c);
 void api_container_removed(struct daemon *d, struct container *c);

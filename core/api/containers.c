@@ -381,7 +381,6 @@ void h_ctr_inspect(struct daemon *d, struct conn *c)
 void h_ctr_start(struct daemon *d, struct conn *c)
 {
 	FIND_OR_404(d, c, ctr);
-	struct tug_err err;
 
 	if (ctr_is_running(ctr)) {
 		api_reply(c, 304, NULL, NULL, 0);
@@ -394,17 +393,29 @@ void h_ctr_start(struct daemon *d, struct conn *c)
 	ctr->stopped_by_user = false;
 	ctr->restart_count = 0;
 	ctr->backoff_ms = 0;
-	if (ctr_start(d, ctr, &err)) {
-		/* The docker CLI maps these words to 127 and 126. */
-		api_error(c, strstr(err.msg, "not found") || strstr(err.msg, "No such file") ? 404 : 400,
-			  "failed to create task for container: %s", err.msg);
-		if (ctr->auto_remove)
-			ctr_remove(d, ctr, true, &err);
-		else
-			api_container_exited(d, ctr);
+	if (api_ctr_start(d, c, ctr))
 		return;
-	}
 	api_reply(c, 204, NULL, NULL, 0);
+}
+
+/*
+ * Start @ctr; when that fails, answer the request as dockerd does and leave
+ * the container exited (or removed, for AutoRemove). 0 or -1 (answered).
+ */
+int api_ctr_start(struct daemon *d, struct conn *c, struct container *ctr)
+{
+	struct tug_err err;
+
+	if (!ctr_start(d, ctr, &err))
+		return 0;
+	/* The docker CLI maps these words to 127 and 126. */
+	api_error(c, strstr(err.msg, "not found") || strstr(err.msg, "No such file") ? 404 : 400,
+		  "failed to create task for container: %s", err.msg);
+	if (ctr->auto_remove)
+		ctr_remove(d, ctr, true, &err);
+	else
+		api_container_exited(d, ctr);
+	return -1;
 }
 
 /* Reply to a wait once the condition holds; the headers go out at once. */

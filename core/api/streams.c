@@ -186,16 +186,8 @@ void h_tug_run(struct daemon *d, struct conn *c)
 	}
 	c->want_stdout = c->want_stderr = true;
 	log_cursor_open(&c->cursor, ctr->log_path, false);
-	if (ctr_start(d, ctr, &err)) {
-		/* As start answers it: the client maps the words to 127 and 126. */
-		api_error(c, strstr(err.msg, "not found") || strstr(err.msg, "No such file") ? 404 : 400,
-			  "failed to create task for container: %s", err.msg);
-		if (ctr->auto_remove)
-			ctr_remove(d, ctr, true, &err);
-		else
-			api_container_exited(d, ctr);
+	if (api_ctr_start(d, c, ctr))
 		return;
-	}
 	snprintf(hdr, sizeof(hdr), "Tug-Container-Id: %s\r\n", ctr->id);
 	api_hijack_hdr(c, true, hdr);
 	c->ctr = ctr;

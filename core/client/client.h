@@ -141,6 +141,13 @@ int cli_template(const char *fmt, const cJSON *j, struct buf *out);
 /* Truncate to width columns with "..." (ASCII: serial consoles). */
 void cli_truncate(const char *s, size_t width, char *out, size_t size);
 
+/* A body sink writing to an fd (http_client_read_body); failed after a short write. */
+struct cli_fd_sink {
+	int fd;
+	bool failed;
+};
+void cli_to_fd(void *ctx, const char *d, size_t n);
+
 /* A left-aligned text table with 3-space gutters, widths from the content. */
 struct cli_table {
 	size_t ncols, nrows;

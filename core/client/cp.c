@@ -79,19 +79,6 @@ static void to_buf(void *ctx, const char *d, size_t n)
 	buf_add(ctx, d, n);
 }
 
-struct fd_sink {
-	int fd;
-	bool failed;
-};
-
-static void to_fd(void *ctx, const char *d, size_t n)
-{
-	struct fd_sink *s = ctx;
-
-	if (!s->failed && write_all(s->fd, d, n))
-		s->failed = true;
-}
-
 /* An error answer: its body's message, docker's way; returns 1. */
 static int answer_error(struct http_client *c, struct http_response *r)
 {
@@ -156,7 +143,7 @@ static int copy_out(const struct cp_args *a, const char *src, const char *dst)
 	struct cli_path_stat st;
 	_cleanup_close_ int tmp = -1, dirfd = -1;
 	struct http_client c;
-	struct fd_sink sink;
+	struct cli_fd_sink sink;
 	struct tug_err err;
 	struct stat local;
 	struct archive *ar;
@@ -181,15 +168,15 @@ static int copy_out(const struct cp_args *a, const char *src, const char *dst)
 		goto out;
 	}
 	if (!strcmp(dst, "-")) {
-		sink = (struct fd_sink){ .fd = 1 };
-		rc = http_client_read_body(&c, &r, to_fd, &sink, &err) || sink.failed;
+		sink = (struct cli_fd_sink){ .fd = 1 };
+		rc = http_client_read_body(&c, &r, cli_to_fd, &sink, &err) || sink.failed;
 		if (rc)
 			tug_err_print(&err);
 		goto out;
 	}
 	tmp = temp_file(&err);
-	sink = (struct fd_sink){ .fd = tmp };
-	if (tmp < 0 || http_client_read_body(&c, &r, to_fd, &sink, &err) || sink.failed) {
+	sink = (struct cli_fd_sink){ .fd = tmp };
+	if (tmp < 0 || http_client_read_body(&c, &r, cli_to_fd, &sink, &err) || sink.failed) {
 		if (sink.failed)
 			tug_err_sys(&err, "write temporary file");
 		tug_err_print(&err);

@@ -105,19 +105,6 @@ int client_cmd_commit(int argc, char **argv)
 	return EXIT_OK;
 }
 
-struct fd_sink {
-	int fd;
-	bool failed;
-};
-
-static void to_fd(void *ctx, const char *d, size_t n)
-{
-	struct fd_sink *s = ctx;
-
-	if (!s->failed && write_all(s->fd, d, n))
-		s->failed = true;
-}
-
 static void to_buf(void *ctx, const char *d, size_t n)
 {
 	buf_add(ctx, d, n);
@@ -132,7 +119,7 @@ int client_cmd_export(int argc, char **argv)
 				    "Write a container's file system as a tar archive.\n";
 	struct http_response r = { 0 };
 	struct http_client c;
-	struct fd_sink sink = { .fd = 1 };
+	struct cli_fd_sink sink = { .fd = 1 };
 	const char *output = NULL;
 	char esc[260], target[400];
 	struct tug_err err;
@@ -182,7 +169,7 @@ int client_cmd_export(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (http_client_read_body(&c, &r, to_fd, &sink, &err) || sink.failed) {
+	if (http_client_read_body(&c, &r, cli_to_fd, &sink, &err) || sink.failed) {
 		if (sink.failed)
 			tug_err_sys(&err, "write %s", output ? output : "stdout");
 		tug_err_print(&err);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "core/client/client.h"
+#include "platform/fsutil.h"
 
 int cli_parse_bytes(const char *s, int64_t *out)
 {
@@ -424,4 +425,12 @@ void cli_table_free(struct cli_table *t)
 		free(t->cells[i]);
 	free(t->cells);
 	memset(t, 0, sizeof(*t));
+}
+
+void cli_to_fd(void *ctx, const char *d, size_t n)
+{
+	struct cli_fd_sink *s = ctx;
+
+	if (!s->failed && write_all(s->fd, d, n))
+		s->failed = true;
 }

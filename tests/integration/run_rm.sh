@@ -13,10 +13,7 @@ T=$(tmpdir)
 tugd_dir "$T"
 unset DOCKER_HOST TUG_HOST
 "$TUG" load -q -i "$T/busybox.tar"
-start_tugd() {
-	"$T/tugd" >>"$T/tugd.log" 2>&1 &
-	for i in $(seq 50); do "$TUG" ps -q >/dev/null 2>&1 && break; sleep 0.1; done
-}
+start_tugd() { tugd_start "$T"; }
 start_tugd
 trap 'tugd_stop $T/run; umount_below $T; tug_cleanup_tmp' EXIT
 C="timeout -k 5 20 $TUG"

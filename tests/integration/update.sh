@@ -24,11 +24,7 @@ start_tugd() {
 cleanup_daemon() {
 	tugd_stop "$T/run"
 	# Processes, overlays and netns files of containers a crash round may have left.
-	for p in $(ls /proc | grep -E '^[0-9]+$'); do
-		case "$(readlink "/proc/$p/root" 2>/dev/null)" in "$T"/*) kill -9 "$p" 2>/dev/null ;; esac
-	done
-	awk -v t="$T/" 'index($5, t) == 1 {print $5}' /proc/self/mountinfo | sort -r |
-		xargs -r -n1 umount -l 2>/dev/null
+	kill_rooted_in "$T"
 }
 trap 'cleanup_daemon; tug_cleanup_tmp' EXIT
 start_tugd || { fail start "tugd did not come up: $(tail -3 "$T/tugd.log")"; exit 0; }

@@ -45,11 +45,7 @@ sed 's/"name": "web", "image": "app:v1"/"name": "web", "image": "app:bad"/' "$T/
 cleanup() {
 	for d in "$T"/lane*; do [ -d "$d/run" ] && tugd_stop "$d/run"; done
 	# Processes, overlays and netns files of containers a crash round may have left.
-	for p in $(ls /proc | grep -E '^[0-9]+$'); do
-		case "$(readlink "/proc/$p/root" 2>/dev/null)" in "$T"/*) kill -9 "$p" 2>/dev/null ;; esac
-	done
-	awk -v t="$T/" 'index($5, t) == 1 {print $5}' /proc/self/mountinfo | sort -r |
-		xargs -r -n1 umount -l 2>/dev/null
+	kill_rooted_in "$T"
 	tug_cleanup_tmp
 }
 trap cleanup EXIT

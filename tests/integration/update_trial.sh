@@ -56,15 +56,8 @@ stop_tugd() {
 	for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
 }
 cleanup_daemon() {
-	ids=$(timeout 10 $TUG ps -aq 2>/dev/null)
-	[ -n "$ids" ] && timeout 20 $TUG rm -f $ids >/dev/null 2>&1
-	stop_tugd
-	kill "$(cat "$T/run/keeper.pid" 2>/dev/null)" 2>/dev/null
-	for p in $(ls /proc | grep -E '^[0-9]+$'); do
-		case "$(readlink "/proc/$p/root" 2>/dev/null)" in "$T"/*) kill -9 "$p" 2>/dev/null ;; esac
-	done
-	awk -v t="$T/" 'index($5, t) == 1 {print $5}' /proc/self/mountinfo | sort -r |
-		xargs -r -n1 umount -l 2>/dev/null
+	tugd_stop "$T/run"
+	kill_rooted_in "$T"
 }
 trap 'cleanup_daemon; tug_cleanup_tmp' EXIT
 start_tugd || { fail start "tugd did not come up: $(tail -3 "$T/tugd.log")"; exit 0; }

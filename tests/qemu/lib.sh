@@ -45,3 +45,20 @@ boot_payload() {
 section() { printf '%s\n' "$con" | sed -n "/^== $1\$/,/^== /p"; }
 has() { section "$1" | grep -q -- "$2"; }
 why() { section "$1" | grep -v '^== ' | tr '\n' ' ' | head -c 300; }
+
+# qemu_quit MONITOR_SOCKET: "quit" through QEMU's monitor: the VM stops at
+# once, as at a power cut (what reached the disk file stays, the guest's page
+# cache and the virtio queue are gone); returns when QEMU closed the monitor.
+qemu_quit() {
+	/usr/bin/python3 - "$1" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b"quit\n")
+try:
+    while s.recv(4096):
+        pass
+except OSError:
+    pass
+PY
+}

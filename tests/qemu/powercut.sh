@@ -292,19 +292,7 @@ wait_for() {
 }
 # cut_power LANE: `quit` on the monitor: qemu stops at once, the guest's
 # page cache and the virtio queue are gone, what reached the disk file stays.
-cut_power() {
-	/usr/bin/python3 - "$work/mon-$1" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-s.sendall(b"quit\n")
-try:
-    while s.recv(4096):
-        pass
-except OSError:
-    pass
-PY
-}
+cut_power() { qemu_quit "$work/mon-$1"; }
 # ms between two uptime stamps
 ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%d", (b - a) * 1000 }'; }
 
