@@ -33,8 +33,8 @@ TEST(pidfd_polls_readable_when_child_exits)
 
 TEST(pidfd_signal_kills)
 {
-	pid_t pid = fork();
-	int fd, status = 0;
+	pid_t pid = fork(), waited;
+	int fd, rc, status = 0;
 
 	if (pid == 0) {
 		pause();
@@ -42,14 +42,17 @@ TEST(pidfd_signal_kills)
 	}
 	CHECK(pid > 0);
 	fd = pidfd_open_pid(pid);
-	CHECK(fd >= 0);
-	CHECK(fd >= 0 && pidfd_signal(fd, SIGKILL) == 0);
-	if (fd < 0)
+	rc = fd >= 0 ? pidfd_signal(fd, SIGKILL) : -1;
+	/* CHECK returns: never leave the child paused behind a failure. */
+	if (rc)
 		kill(pid, SIGKILL);
-	CHECK(waitpid(pid, &status, 0) == pid);
-	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	waited = waitpid(pid, &status, 0);
 	if (fd >= 0)
 		close(fd);
+	CHECK(fd >= 0);
+	CHECK(rc == 0);
+	CHECK(waited == pid);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 }
 
 int main(void)
