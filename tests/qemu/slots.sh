@@ -339,17 +339,7 @@ cut_boot() {
 		_i=$((_i + 1))
 	done
 	sleep "$(awk -v m="$3" 'BEGIN { print m / 1000 }')"
-	/usr/bin/python3 - "$work/mon" <<'PY' 2>/dev/null
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-s.sendall(b"quit\n")
-try:
-    while s.recv(4096):
-        pass
-except OSError:
-    pass
-PY
+	qemu_quit "$work/mon" 2>/dev/null
 	wait $_pid
 	con=$(tr -d '\r' <"$work/console-$1.log")
 	log "boot $1 ($2): cut $3 ms after the preinit's exec: $(printf '%s\n' "$con" | grep -o 'try [0-9] of 4\|back to slot a' | tr '\n' ' ')"
