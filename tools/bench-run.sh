@@ -31,10 +31,15 @@ DK="/usr/bin/docker -H unix://$W/d/sock"
 stop_all() {
 	$DK rm -f $($DK ps -aq 2>/dev/null) >/dev/null 2>&1 || true
 	kill "$(cat "$W/d/pid" 2>/dev/null)" 2>/dev/null || true
-	kill "$(cat "$W/run/tug/tugd.pid" 2>/dev/null)" 2>/dev/null || true
-	kill "$(cat "$W/run/tug/keeper.pid" 2>/dev/null)" 2>/dev/null || true
-	kill "$(cat "$W/run/before/tugd.pid" 2>/dev/null)" 2>/dev/null || true
-	kill "$(cat "$W/run/before/keeper.pid" 2>/dev/null)" 2>/dev/null || true
+	# tugd first, and only once it is gone its keeper: a tugd that sees its
+	# keeper go starts a new one (tests/lib.sh tugd_stop does the same).
+	for r in tug before; do
+		p=$(cat "$W/run/$r/tugd.pid" 2>/dev/null)
+		if [ -n "$p" ] && kill "$p" 2>/dev/null; then
+			for i in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		fi
+		kill "$(cat "$W/run/$r/keeper.pid" 2>/dev/null)" 2>/dev/null || true
+	done
 	sleep 1
 	awk -v t="$W/" 'index($2, t) == 1 { print $2 }' /proc/mounts | sort -r | xargs -r umount -l
 	rm -rf "$W"
