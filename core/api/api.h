@@ -144,6 +144,8 @@ void api_logs_poll(struct daemon *d, struct conn *c);
 void api_logs_pump(struct conn *c);
 void api_container_exited(struct daemon *d, struct container *c);
 int api_ctr_start(struct daemon *d, struct conn *c, struct container *ctr);
+/* What a wait answers: {"StatusCode":N,"Error":null or {"Message":...}} and a newline (@ctr NULL: 0). */
+void api_exit_status_json(const struct container *ctr, struct buf *out);
 /* Answer the waiters now (all but "restart"), before the exit is saved. */
 void api_container_exit_early(struct daemon *d, struct container *c);
 void api_container_removed(struct daemon *d, struct container *c);

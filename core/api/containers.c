@@ -421,22 +421,11 @@ int api_ctr_start(struct daemon *d, struct conn *c, struct container *ctr)
 /* Reply to a wait once the condition holds; the headers go out at once. */
 static void wait_reply(struct conn *c, struct container *ctr)
 {
-	cJSON *o = cJSON_CreateObject();
-	char *s;
+	struct buf st = { 0 };
 
-	cJSON_AddNumberToObject(o, "StatusCode", ctr ? ctr->exit_code : 0);
-	if (ctr && ctr->error[0]) {
-		cJSON *e = cJSON_AddObjectToObject(o, "Error");
-
-		cJSON_AddStringToObject(e, "Message", ctr->error);
-	} else {
-		cJSON_AddNullToObject(o, "Error");
-	}
-	s = cJSON_PrintUnformatted(o);
-	api_stream_write(c, s, strlen(s));
-	api_stream_write(c, "\n", 1);
-	free(s);
-	cJSON_Delete(o);
+	api_exit_status_json(ctr, &st);
+	api_stream_write(c, buf_head(&st), buf_size(&st));
+	buf_free(&st);
 	api_stream_end(c);
 }
 

@@ -196,13 +196,13 @@ void h_tug_run(struct daemon *d, struct conn *c)
 }
 
 /* What a wait answers: {"StatusCode":N,"Error":null or {"Message":...}}, with a newline. */
-static void exit_status_json(const struct container *ctr, struct buf *out)
+void api_exit_status_json(const struct container *ctr, struct buf *out)
 {
 	cJSON *o = cJSON_CreateObject();
 	char *s;
 
-	cJSON_AddNumberToObject(o, "StatusCode", ctr->exit_code);
-	if (ctr->error[0])
+	cJSON_AddNumberToObject(o, "StatusCode", ctr ? ctr->exit_code : 0);
+	if (ctr && ctr->error[0])
 		cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "Error"), "Message", ctr->error);
 	else
 		cJSON_AddNullToObject(o, "Error");
@@ -236,7 +236,7 @@ static void container_exited(struct daemon *d, struct container *ctr, bool early
 				if (c->run_status) {
 					struct buf st = { 0 };
 
-					exit_status_json(ctr, &st);
+					api_exit_status_json(ctr, &st);
 					api_frame(c, 3, buf_head(&st), buf_size(&st));
 					buf_free(&st);
 					c->run_status = false;
@@ -281,7 +281,7 @@ static void container_exited(struct daemon *d, struct container *ctr, bool early
 			{
 				struct buf st = { 0 };
 
-				exit_status_json(ctr, &st);
+				api_exit_status_json(ctr, &st);
 				api_stream_write(c, buf_head(&st), buf_size(&st));
 				buf_free(&st);
 				c->ctr = NULL;
