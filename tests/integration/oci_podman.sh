@@ -65,7 +65,15 @@ st=$(pm inspect -f '{{.State.Status}}' "$cid" 2>&1)
 [ "$st" = exited ] && pass stop || fail stop "$st"
 pm rm "$cid" >/dev/null 2>&1
 
-out=$(timeout 60 script -qec "podman --root $D/storage --runroot $D/run --tmpdir $D/tmp --storage-driver vfs --cgroup-manager cgroupfs --events-backend file --runtime $D/tug-runc run --rm -it --network none busybox sh -c 'test -t 0 && echo tty-yes'" /dev/null 2>&1 </dev/null | tr -d '\r')
+# script runs its command with $SHELL (pinned: CI may have none). One retry
+# when the first try printed nothing (seen twice in many runs, podman's
+# attach under load; the first try's output goes to the log).
+it_pty() { timeout 60 env SHELL=/bin/sh script -qec "podman --root $D/storage --runroot $D/run --tmpdir $D/tmp --storage-driver vfs --cgroup-manager cgroupfs --events-backend file --runtime $D/tug-runc run --rm -it --network none busybox sh -c 'test -t 0 && echo tty-yes'" /dev/null 2>&1 </dev/null | tr -d '\r'; }
+out=$(it_pty)
+case "$out" in
+*tty-yes*) ;;
+*) echo "# run_it_pty: first try gave '$out', trying again" >&2; out=$(it_pty) ;;
+esac
 case "$out" in
 *tty-yes*) pass run_it_pty ;;
 *) fail run_it_pty "$(echo "$out" | tail -3 | tr '\n' ' ')" ;;
