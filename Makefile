@@ -162,7 +162,14 @@ $(O)/tests/%: tests/unit/%.c tests/unit/test.h $(LIB)
 	@echo "  TEST-CC $<"
 	@$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
-tests: $(O)/tug $(TESTS)
+# Test helpers the integration suites run beside $(TUG): O/helpers/<name>.
+HELPERS := $(O)/helpers/nopidfd
+$(O)/helpers/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	@echo "  HELP-CC $<"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+tests: $(O)/tug $(TESTS) $(HELPERS)
 
 # Unit tests of this board, under qemu-user when cross-built.
 check-unit: tests
