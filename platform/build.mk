@@ -4,6 +4,7 @@ obj-y += platform/fsutil.o
 obj-y += platform/json.o
 obj-y += platform/libversions.o
 obj-y += platform/boottrace.o
+obj-y += platform/pidfd.o
 
 tests-y += test_err
 tests-y += test_fsutil

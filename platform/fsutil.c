@@ -13,8 +13,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/*
+ * The libc's number is the target's own (4436 on MIPS o32, 436 elsewhere);
+ * a libc without it gets ENOSYS from syscall(-1) and the /proc walk.
+ */
 #ifndef SYS_close_range
-#define SYS_close_range 436
+#define SYS_close_range -1
 #endif
 
 #include "platform/cleanup.h"
@@ -292,6 +296,31 @@ static void detach_listed(const char *path, const char *root, const char *const 
 	}
 }
 
+void close_fds_from(int first)
+{
+	DIR *d;
+	struct dirent *e;
+	long max;
+
+	if (syscall(SYS_close_range, (unsigned)first, ~0U, 0) == 0)
+		return;
+	d = opendir("/proc/self/fd");
+	if (d) {
+		/* Closing others' entries while reading is fine; the listing's own fd waits. */
+		while ((e = readdir(d))) {
+			int fd = atoi(e->d_name);
+
+			if (e->d_name[0] != '.' && fd >= first && fd != dirfd(d))
+				close(fd);
+		}
+		closedir(d);
+		return;
+	}
+	max = sysconf(_SC_OPEN_MAX);
+	for (int fd = first; fd < (max > 0 ? max : 1024); fd++)
+		close(fd);
+}
+
 int remove_tree_detached_mounts(const char *path, const char *const *mounts, struct tug_err *err)
 {
 	char dir[PATH_MAX], gone[PATH_MAX];
@@ -312,9 +341,7 @@ int remove_tree_detached_mounts(const char *path, const char *const *mounts, str
 	pid = fork();
 	if (pid == 0) {
 		/* Hold none of the caller's files: a client waits for its socket's close. */
-		if (syscall(SYS_close_range, 3U, ~0U, 0) < 0)
-			for (int fd = 3; fd < 1024; fd++)
-				close(fd);
+		close_fds_from(3);
 		if (fork() == 0) {
 			struct tug_err ignore;
 

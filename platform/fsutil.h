@@ -82,5 +82,11 @@ int sweep_temp_files(const char *dir, struct tug_err *err);
 void dir_hint_top(int dirfd, const char *name);
 /* Write all of buf, retrying on EINTR and short writes. */
 int write_all(int fd, const void *buf, size_t len);
+/*
+ * Close every fd >= first (a forked child that must hold none of its
+ * parent's files): close_range (Linux 5.9), else each fd /proc/self/fd
+ * lists, else every fd below the open-files limit.
+ */
+void close_fds_from(int first);
 
 #endif

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -69,9 +68,7 @@ static int export_detached(int sock, int root)
 		if (dup2(sock, SOCK_FD) < 0 || dup2(root, ROOT_FD) < 0)
 			_exit(1);
 		/* Hold no other file of tugd's (container stdin, the listener...). */
-		if (syscall(SYS_close_range, 5U, ~0U, 0) < 0)
-			for (int fd = 5; fd < 1024; fd++)
-				close(fd);
+		close_fds_from(5);
 		if (fork() == 0) {
 			sigset_t none;
 

@@ -169,6 +169,12 @@ int keeper_forget(struct daemon *d, const char *id);
 pid_t keeper_pid(struct daemon *d, const char *id);
 /* True only when the keeper answered that it keeps nothing for id. */
 bool keeper_forgot(struct daemon *d, const char *id);
+/*
+ * Without pidfds: the keeper (the parent) sends sig to id's run pid if it
+ * has not reaped it. 0 sent, 1 no such run (ESRCH), -1 with errno when
+ * the keeper cannot be asked or kill() failed.
+ */
+int keeper_kill(struct daemon *d, const char *id, pid_t pid, int sig);
 
 /* events.c */
 void event_emit(struct daemon *d, const char *type, const char *action, const char *id,
@@ -189,14 +195,17 @@ int exec_create(struct daemon *d, struct container *c, const cJSON *body, struct
 		struct tug_err *err);
 int exec_start(struct daemon *d, struct exec_inst *e, struct tug_err *err);
 void exec_io(struct daemon *d, struct exec_inst *e, int fd, uint32_t events);
+/* exec's process may have exited: reap it if so (WNOHANG). */
 void exec_pidfd_ready(struct daemon *d, struct exec_inst *e);
+/* SIGCHLD without pidfds (Linux < 5.3): reap every exec process that exited. */
+void exec_sigchld(struct daemon *d);
 void exec_drop_conn(struct daemon *d, struct exec_inst *e);
 void exec_reap_ctr(struct daemon *d, struct container *c);
 void exec_wait_ctr_exit(struct daemon *d, struct container *c, int ms);
 
 /* loop.c: watch kinds for epoll data. */
 enum watch_kind { W_LISTEN, W_SIGNAL, W_TIMER, W_KEEPER, W_CONN, W_CTR_PIDFD, W_EXEC_PIDFD, W_EXEC_IO,
-		  W_REGISTRY_JOB };
+		  W_REGISTRY_JOB, W_COMMIT_JOB };
 int loop_watch(struct daemon *d, int fd, uint32_t events, enum watch_kind kind, void *obj);
 void loop_unwatch(struct daemon *d, int fd);
 int loop_run(struct daemon *d);

@@ -109,6 +109,7 @@ int exec_start(struct daemon *d, struct exec_inst *e, struct tug_err *err)
 	}
 	watch_io(d, e, e->out_fd);
 	watch_io(d, e, e->err_fd);
+	/* Without pidfds (Linux < 5.3) tugd's SIGCHLD brings exec_sigchld(): we are the parent. */
 	e->pidfd = pidfd_open_pid(pid);
 	if (e->pidfd >= 0)
 		loop_watch(d, e->pidfd, 0x001, W_EXEC_PIDFD, e);
@@ -194,6 +195,17 @@ void exec_drop_conn(struct daemon *d, struct exec_inst *e)
 	e->conn = NULL;
 }
 
+void exec_sigchld(struct daemon *d)
+{
+	struct exec_inst *e, *next;
+
+	for (e = d->execs; e; e = next) {
+		next = e->next;
+		if (e->running && e->pidfd < 0)
+			exec_pidfd_ready(d, e); /* may free a probe's e */
+	}
+}
+
 /*
  * The init of a pid namespace does not finish dying until every process in
  * it is reaped, and exec processes (health probes, docker exec) are ours to
@@ -211,16 +223,28 @@ void exec_reap_ctr(struct daemon *d, struct container *c)
 	}
 }
 
-/* Wait up to ms for a container's pidfd, reaping its exec processes meanwhile. */
+/*
+ * Wait up to ms for a container's pidfd, reaping its exec processes
+ * meanwhile. Without one (no pidfds: Linux < 5.3), for the keeper's exit
+ * record.
+ */
 void exec_wait_ctr_exit(struct daemon *d, struct container *c, int ms)
 {
 	struct pollfd p = { .fd = c->pidfd, .events = POLLIN };
 
-	if (c->pidfd < 0)
-		return;
 	for (int waited = 0; waited < ms; waited += 20) {
-		if (poll(&p, 1, 20) > 0)
+		if (c->pidfd >= 0 && poll(&p, 1, 20) > 0)
 			return;
+		if (c->pidfd < 0) {
+			char fin[40];
+			int code;
+			pid_t pid;
+			struct tug_err err;
+
+			if (!keeper_query(d, c->id, &pid, &code, fin, &err))
+				return;
+			poll(NULL, 0, 20);
+		}
 		exec_reap_ctr(d, c);
 	}
 }

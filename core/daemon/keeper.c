@@ -411,6 +411,24 @@ static void close_stdin(const cJSON *req)
 		close_in(k);
 }
 
+/*
+ * Signal a container for an engine without pidfds (Linux < 5.3). We are
+ * its parent: until reap() collects it, its pid cannot be another
+ * process's, so a signal for a run already reaped is refused, never sent
+ * to a stranger that got the pid since.
+ */
+static void kill_kept(int cfd, const cJSON *req)
+{
+	struct kept *k = find_running(req);
+	int sig = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(req, "sig"));
+	cJSON *rep = cJSON_CreateObject();
+	int e = !k ? ESRCH : kill(k->pid, sig) ? errno : 0;
+
+	cJSON_AddNumberToObject(rep, "errno", e);
+	keeper_send_msg(cfd, rep, -1);
+	cJSON_Delete(rep);
+}
+
 static void forget(const cJSON *req)
 {
 	const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(req, "id"));
@@ -487,6 +505,8 @@ static void client_msg(int cfd)
 		give_stdin(cfd, req);
 	else if (!strcmp(op, "close_stdin"))
 		close_stdin(req);
+	else if (!strcmp(op, "kill"))
+		kill_kept(cfd, req);
 	else if (!strcmp(op, "subscribe"))
 		for (size_t i = 0; i < ARRAY_SIZE(k_subs); i++)
 			if (k_subs[i] < 0) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -247,6 +248,34 @@ int keeper_stdin(struct daemon *d, const struct container *c)
 		fd = -1;
 	}
 	return fd;
+}
+
+int keeper_kill(struct daemon *d, const char *id, pid_t pid, int sig)
+{
+	_cleanup_close_ int fd = dial(d);
+	/* A keeper from before this call existed never answers it. */
+	struct timeval tv = { 2, 0 };
+	_cleanup_json_ cJSON *rep = NULL;
+	cJSON *req;
+	int e;
+
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	req = cJSON_CreateObject();
+	cJSON_AddStringToObject(req, "op", "kill");
+	cJSON_AddStringToObject(req, "id", id);
+	cJSON_AddNumberToObject(req, "pid", pid);
+	cJSON_AddNumberToObject(req, "sig", sig);
+	e = keeper_send_msg(fd, req, -1);
+	cJSON_Delete(req);
+	if (e || !(rep = keeper_recv_msg(fd, NULL)))
+		return -1;
+	e = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(rep, "errno"));
+	if (e == ESRCH)
+		return 1;
+	errno = e;
+	return e ? -1 : 0;
 }
 
 /* Stdin is closed for good (StdinOnce): the keeper drops its copy. */

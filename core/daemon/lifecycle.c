@@ -22,11 +22,31 @@
 #include "platform/boottrace.h"
 #include "platform/pidfd.h"
 
-static int send_signal(struct container *c, int sig)
+static bool pid_in_ctr_cgroup(const struct container *c);
+
+static int send_signal(struct daemon *d, struct container *c, int sig)
 {
+	int rc;
+
 	if (c->pidfd >= 0)
 		return pidfd_signal(c->pidfd, sig);
-	return c->pid > 0 ? kill(c->pid, sig) : -1;
+	if (c->pid <= 0) {
+		errno = ESRCH;
+		return -1;
+	}
+	/*
+	 * No pidfd (Linux < 5.3): not kill(c->pid), which may name another
+	 * process once the keeper reaped ours; the keeper, the parent, signals
+	 * only a run it has not reaped.
+	 */
+	rc = keeper_kill(d, c->id, c->pid, sig);
+	if (rc <= 0)
+		return rc;
+	/* The keeper does not hold it (it died): adopted by its cgroup, see ctr_adopt. */
+	if (pid_in_ctr_cgroup(c))
+		return kill(c->pid, sig);
+	errno = ESRCH;
+	return -1;
 }
 
 bool ctr_is_running(const struct container *c)
@@ -34,13 +54,20 @@ bool ctr_is_running(const struct container *c)
 	return c->state == CS_RUNNING || c->state == CS_PAUSED;
 }
 
-static void watch_pid(struct daemon *d, struct container *c)
+/*
+ * Watch c->pid's exit; false when it is gone already. Without pidfds
+ * (Linux < 5.3) the keeper's exit message (keeper_notified) is the only
+ * watch, and kill(pid, 0) says whether it runs.
+ */
+static bool watch_pid(struct daemon *d, struct container *c)
 {
 	c->pidfd = pidfd_open_pid(c->pid);
 	if (c->pidfd >= 0) {
 		fcntl(c->pidfd, F_SETFD, FD_CLOEXEC);
 		loop_watch(d, c->pidfd, 0x001, W_CTR_PIDFD, c);
+		return true;
 	}
+	return !pidfd_supported() && c->pid > 0 && kill(c->pid, 0) == 0;
 }
 
 int ctr_start(struct daemon *d, struct container *c, struct tug_err *err)
@@ -208,7 +235,7 @@ int ctr_kill(struct daemon *d, struct container *c, int sig, struct tug_err *err
 	c->stopped_by_user = true;
 	if (c->state == CS_PAUSED && (sig == SIGKILL || sig == SIGTERM))
 		oci_runtime_resume(d->oci_root, c->id, NULL);
-	if (send_signal(c, sig))
+	if (send_signal(d, c, sig))
 		return tug_err_sys(err, "Cannot kill container %s", c->id);
 	{
 		char s[16];
@@ -234,7 +261,7 @@ int ctr_stop(struct daemon *d, struct container *c, int timeout_s, int sig, stru
 		return -1;
 	c->kill_at_ms = mono_ms() + (uint64_t)timeout_s * 1000;
 	if (!timeout_s)
-		send_signal(c, SIGKILL);
+		send_signal(d, c, SIGKILL);
 	return 0;
 }
 
@@ -269,7 +296,7 @@ int ctr_remove(struct daemon *d, struct container *c, bool force, struct tug_err
 			c->stopped_by_user = true;
 			if (c->state == CS_PAUSED)
 				oci_runtime_resume(d->oci_root, c->id, NULL);
-			send_signal(c, SIGKILL);
+			send_signal(d, c, SIGKILL);
 			/* SIGKILL is quick; the keeper still has to drain and record. */
 			exec_wait_ctr_exit(d, c, 5000);
 			for (int i = 0; i < 100; i++) {
@@ -346,7 +373,7 @@ void ctr_tick(struct daemon *d)
 				tug_err_print(&err);
 		} else if (ctr_is_running(c) && c->kill_at_ms && now >= c->kill_at_ms) {
 			c->kill_at_ms = 0;
-			send_signal(c, SIGKILL);
+			send_signal(d, c, SIGKILL);
 		} else if (ctr_is_running(c) && c->exit_pending) {
 			char fin[40];
 			int code;
@@ -385,6 +412,7 @@ void ctr_adopt(struct daemon *d, struct container *c)
 	int code;
 	pid_t pid;
 	struct tug_err err;
+	bool adopted;
 
 	if (c->state == CS_RESTARTING) {
 		c->restart_at_ms = mono_ms();
@@ -406,9 +434,8 @@ void ctr_adopt(struct daemon *d, struct container *c)
 	 * its old pid may now be another process's: adopt it only when it still
 	 * runs in the container's own cgroup (a keeper that died left it).
 	 */
-	if (!keeper_forgot(d, c->id) || pid_in_ctr_cgroup(c))
-		watch_pid(d, c);
-	if (c->pidfd < 0) {
+	adopted = (!keeper_forgot(d, c->id) || pid_in_ctr_cgroup(c)) && watch_pid(d, c);
+	if (!adopted) {
 		/* Neither running nor recorded: /run was wiped (reboot) or the keeper died. */
 		snprintf(c->error, sizeof(c->error), "lost while tugd was away");
 		ctr_exited(d, c, 255, NULL);

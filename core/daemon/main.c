@@ -19,6 +19,7 @@
 #include "core/daemon/netvol.h"
 #include "core/paths.h"
 #include "platform/fsutil.h"
+#include "platform/pidfd.h"
 #include "platform/boottrace.h"
 
 struct daemon *g_daemon;
@@ -155,6 +156,10 @@ int daemon_main(int argc, char **argv)
 		tug_err_sys(&err, "event loop");
 		goto fail;
 	}
+	/* Decided once, here: pidfds, or SIGCHLD and the keeper (platform/pidfd.h). */
+	if (!pidfd_supported())
+		fprintf(stderr, "tugd: no pidfds (Linux < 5.3): exec processes are reaped on SIGCHLD, "
+				"containers signalled through the keeper\n");
 	boot_trace("tugd: main, dirs, loop fds");
 	if (keeper_connect(&d, &err))
 		goto fail;

@@ -499,6 +499,9 @@ static void kill_unrecorded(struct daemon *d, struct container *c)
 		pidfd_signal(fd, SIGKILL);
 		poll(&p, 1, 5000);
 		close(fd);
+	} else {
+		/* No pidfds (Linux < 5.3): the keeper signals it, if not reaped yet. */
+		keeper_kill(d, c->id, pid, SIGKILL);
 	}
 	for (int i = 0; i < 250; i++) {
 		char fin[40];

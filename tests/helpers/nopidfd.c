@@ -3,7 +3,8 @@
  * A seccomp filter (inherited by every child: tugd's keeper, containers,
  * exec'd processes) makes the calls such kernels lack fail with ENOSYS:
  * pidfd_open (5.3), pidfd_send_signal (5.1), pidfd_getfd (5.6), clone3
- * (5.3), close_range (5.9) and waitid(P_PIDFD) (5.4). The old-kernel suite
+ * (5.3), close_range (5.9), waitid(P_PIDFD) (5.4), and openat2 (5.6), which
+ * has its own fallback. The old-kernel suite
  * (tests/integration/oldkernel.sh) starts tugd under it. A raw BPF filter,
  * so it builds on every board without libseccomp.
  */
@@ -60,6 +61,7 @@ int main(int argc, char **argv)
 		DENY_NR(SYS_pidfd_getfd),
 		DENY_NR(SYS_clone3),
 		DENY_NR(SYS_close_range),
+		DENY_NR(SYS_openat2),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_waitid, 0, 3),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG0_LO),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, P_PIDFD, 0, 1),
