@@ -237,7 +237,7 @@ help:
 	@sed -n '2,/^[^#]/s/^#   //p' Makefile
 
 clean:
-	rm -rf $(O)/obj $(O)/tests $(O)/tug $(O)/tug.debug $(LIB)
+	rm -rf $(O)/obj $(O)/tests $(O)/helpers $(O)/tug $(O)/tug.debug $(LIB)
 distclean:
 	rm -rf build
 
