@@ -300,11 +300,50 @@ void layer_reader_free(struct layer_reader *lr, struct archive *a)
 	free(lr);
 }
 
+/*
+ * Each writer's hard links: a file with more than one link is archived
+ * once, its other names as hardlink entries to the first (as tar and
+ * docker export write them). Writers are few and short-lived: a list.
+ */
+struct tar_links {
+	struct archive *a;
+	struct archive_entry_linkresolver *r;
+	struct tar_links *next;
+};
+
+static struct tar_links *tar_links;
+
+static struct archive_entry_linkresolver *links_of(struct archive *a)
+{
+	for (struct tar_links *l = tar_links; l; l = l->next)
+		if (l->a == a)
+			return l->r;
+	return NULL;
+}
+
+static void links_forget(struct archive *a)
+{
+	for (struct tar_links **pp = &tar_links; *pp; pp = &(*pp)->next) {
+		struct tar_links *l = *pp;
+
+		if (l->a != a)
+			continue;
+		*pp = l->next;
+		archive_entry_linkresolver_free(l->r);
+		free(l);
+		return;
+	}
+}
+
 struct archive *tar_writer_open_fd(int fd, struct tug_err *err)
 {
 	struct archive *a = archive_write_new();
+	struct tar_links *l = calloc(1, sizeof(*l));
 
-	if (!a) {
+	if (!a || !l || !(l->r = archive_entry_linkresolver_new())) {
+		if (a)
+			archive_write_free(a);
+		free(l);
 		tug_err_set(err, ENOMEM, "archive");
 		return NULL;
 	}
@@ -313,8 +352,14 @@ struct archive *tar_writer_open_fd(int fd, struct tug_err *err)
 	if (archive_write_open_fd(a, fd) != ARCHIVE_OK) {
 		archive_fail(a, err, "open archive for writing");
 		archive_write_free(a);
+		archive_entry_linkresolver_free(l->r);
+		free(l);
 		return NULL;
 	}
+	archive_entry_linkresolver_set_strategy(l->r, archive_format(a));
+	l->a = a;
+	l->next = tar_links;
+	tar_links = l;
 	return a;
 }
 
@@ -386,6 +431,7 @@ static int add_tree(struct archive *a, int dirfd, const char *name, const char *
 	struct stat st;
 	_cleanup_close_ int fd = -1;
 	char link[PATH_MAX];
+	bool hardlink = false;
 	int r;
 
 	if (depth > TREE_MAX_DEPTH)
@@ -420,11 +466,22 @@ static int add_tree(struct archive *a, int dirfd, const char *name, const char *
 		link[n] = '\0';
 		archive_entry_set_symlink(e, link);
 	}
+	/* A later name of a file seen before: a hardlink entry, no data. */
+	if (!S_ISDIR(st.st_mode) && st.st_nlink > 1 && links_of(a)) {
+		struct archive_entry *spare = NULL;
+
+		archive_entry_linkify(links_of(a), &e, &spare);
+		archive_entry_free(spare);
+		if (archive_entry_hardlink(e)) {
+			archive_entry_set_size(e, 0);
+			hardlink = true;
+		}
+	}
 	r = archive_write_header(a, e);
 	archive_entry_free(e);
 	if (r != ARCHIVE_OK)
 		return archive_fail(a, err, arcname);
-	if (S_ISREG(st.st_mode))
+	if (S_ISREG(st.st_mode) && !hardlink)
 		return copy_fd_data(a, fd, arcname, err);
 	if (S_ISDIR(st.st_mode)) {
 		int dfd = dup(fd);
@@ -465,6 +522,7 @@ int tar_writer_close(struct archive *a, struct tug_err *err)
 {
 	int r = archive_write_close(a);
 
+	links_forget(a);
 	if (r != ARCHIVE_OK) {
 		archive_fail(a, err, "finish archive");
 		archive_write_free(a);

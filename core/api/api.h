@@ -32,6 +32,7 @@ enum stream_kind { SK_NONE, SK_WAIT, SK_LOGS, SK_EVENTS, SK_ATTACH, SK_EXEC, SK_
 
 struct route;
 struct registry_job;
+struct commit_job;
 
 /* docker stats: one sample of a container's CPU time and the system's. */
 struct stats_sample {
@@ -162,6 +163,12 @@ void api_stats_tick(struct daemon *d, struct conn *c);
 /* registry.c: pull/push/login children and their output. */
 void api_registry_job_io(struct daemon *d, struct registry_job *j);
 void api_registry_job_cancel(struct daemon *d, struct conn *c);
+
+/* commit.c: the commit children (the layer is written beside the loop). */
+void api_commit_job_io(struct daemon *d, struct commit_job *j);
+void api_commit_job_cancel(struct daemon *d, struct conn *c);
+/* A commit is reading the container's upper dir: it cannot be removed. */
+bool api_commit_holds(const struct container *ctr);
 
 /* Handlers. */
 void h_ping(struct daemon *d, struct conn *c);

@@ -479,6 +479,7 @@ void api_conn_close(struct daemon *d, struct conn *c)
 	if (c->exec && c->exec->conn == c)
 		c->exec->conn = NULL;
 	api_registry_job_cancel(d, c);
+	api_commit_job_cancel(d, c);
 	log_cursor_close(&c->cursor);
 	log_backlog_close(&c->backlog);
 	cJSON_Delete(c->filters);

@@ -623,9 +623,16 @@ void h_ctr_delete(struct daemon *d, struct conn *c)
 	FIND_OR_404(d, c, ctr);
 	struct tug_err err;
 	/* docker rm -v: its anonymous volumes go too (named ones stay, as Docker). */
-	_cleanup_json_ cJSON *anon =
-		http_query_bool(c->req.query, "v") ? ctr_volumes_anonymous(d, ctr) : NULL;
+	_cleanup_json_ cJSON *anon = NULL;
 
+	if (api_commit_holds(ctr)) {
+		api_error(c, 409,
+			  "Conflict. The container %s is being committed; try again when it is done",
+			  ctr->name + 1);
+		return;
+	}
+	if (http_query_bool(c->req.query, "v"))
+		anon = ctr_volumes_anonymous(d, ctr);
 	if (ctr_remove(d, ctr, http_query_bool(c->req.query, "force"), &err)) {
 		api_error(c, 409, "%s", err.msg);
 		return;
@@ -664,7 +671,8 @@ void h_ctr_prune(struct daemon *d, struct conn *c)
 		struct tug_err err;
 
 		next = x->next;
-		if (ctr_is_running(x) || x->state == CS_RESTARTING || x->removing)
+		if (ctr_is_running(x) || x->state == CS_RESTARTING || x->removing ||
+		    api_commit_holds(x))
 			continue;
 		snprintf(id, sizeof(id), "%s", x->id);
 		if (ctr_remove(d, x, false, &err)) {

@@ -153,7 +153,9 @@ static void on_signal(struct daemon *d)
 				si.ssi_signo);
 			d->quit = true;
 		}
-		/* SIGCHLD: exec processes are reaped through their pidfds. */
+		/* SIGCHLD: exec processes are reaped through their pidfds, or here without. */
+		if (si.ssi_signo == SIGCHLD)
+			exec_sigchld(d);
 	}
 }
 
@@ -220,6 +222,9 @@ int loop_run(struct daemon *d)
 				break;
 			case W_REGISTRY_JOB:
 				api_registry_job_io(d, w->obj);
+				break;
+			case W_COMMIT_JOB:
+				api_commit_job_io(d, w->obj);
 				break;
 			}
 		}

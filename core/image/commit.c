@@ -370,15 +370,14 @@ static int put_config(struct image_store *s, const struct image *base, const cha
 }
 
 int image_commit(struct image_store *s, const char *base_manifest, int layer_fd,
-		 const struct image_commit_opts *o, char id[SHA256_DIGEST_STR_LEN],
-		 struct tug_err *err)
+		 const struct image_commit_opts *o, char manifest[SHA256_DIGEST_STR_LEN],
+		 char id[SHA256_DIGEST_STR_LEN], struct tug_err *err)
 {
 	struct image base = { 0 };
 	_cleanup_json_ cJSON *m = NULL;
 	_cleanup_free_ char *text = NULL;
 	char layer[SHA256_DIGEST_STR_LEN], cfg[SHA256_DIGEST_STR_LEN], man[SHA256_DIGEST_STR_LEN];
 	char chain[SHA256_DIGEST_STR_LEN];
-	const char *tags[1] = { o->tag_key };
 	const cJSON *it;
 	uint64_t lsize = 0, csize = 0;
 	cJSON *layers;
@@ -421,9 +420,9 @@ int image_commit(struct image_store *s, const char *base_manifest, int layer_fd,
 		tug_err_set(err, ENOMEM, "manifest");
 		goto fail;
 	}
-	if (blob_put(s, text, strlen(text), man, err) < 0 ||
-	    image_register(s, man, cfg, tags, o->tag_key ? 1 : 0, err) < 0)
+	if (blob_put(s, text, strlen(text), man, err) < 0)
 		goto fail;
+	snprintf(manifest, SHA256_DIGEST_STR_LEN, "%s", man);
 	snprintf(id, SHA256_DIGEST_STR_LEN, "%s", cfg);
 	image_free(&base);
 	return 0;

@@ -28,16 +28,18 @@ cJSON *image_commit_config(const cJSON *image_cfg, const cJSON *ctr_cfg);
 struct image_commit_opts {
 	const char *comment, *author;
 	const cJSON *config;	/* the new image's "config" (image_commit_config) */
-	const char *tag_key;	/* "name:tag" or NULL */
 };
 
 /*
- * Store the image: layer_fd (an uncompressed tar, read from its start) as a
- * blob and a layer, the config and an OCI manifest as blobs, each durable
- * before refs.json names the image (image_register). id: the config digest.
+ * Store the image's parts: layer_fd (an uncompressed tar, read from its
+ * start) as a blob and an unpacked layer, the config and an OCI manifest as
+ * blobs, each durable. Nothing names them yet: the caller registers
+ * manifest and id (the config digest) with image_register(), so a commit cut
+ * short leaves unnamed blobs for gc, never half an image. Slow (a whole
+ * layer hashed, written and unpacked): tugd runs it in a child.
  */
 int image_commit(struct image_store *s, const char *base_manifest, int layer_fd,
-		 const struct image_commit_opts *o, char id[SHA256_DIGEST_STR_LEN],
-		 struct tug_err *err);
+		 const struct image_commit_opts *o, char manifest[SHA256_DIGEST_STR_LEN],
+		 char id[SHA256_DIGEST_STR_LEN], struct tug_err *err);
 
 #endif

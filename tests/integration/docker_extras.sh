@@ -76,6 +76,57 @@ check commit_bad_body_400 sh -c "[ \"\$($api -X POST -H 'Content-Type: applicati
 	[ \"\$($api -X POST 'http://x/commit?container=exp&repo=Bad:Name')\" = 400 ] && $D version >/dev/null"
 check tug_commit sh -c "$TUG commit exp tugcommitted:2 >/dev/null && [ \"\$($D run --rm tugcommitted:2 cat /hello)\" = exported ]"
 
+# ---- hard links: one file with two names stays one in export and commit (the
+# data once, the other name a hardlink entry; which name comes first is readdir's)
+$D run --name hl busybox sh -c 'echo linked >/a; ln /a /b' >/dev/null
+check export_hardlink sh -c "$D export hl >$T/hl.tar && tar -tvf $T/hl.tar | grep -Eq '^h.* (b link to a|a link to b)\$' &&
+	mkdir -p $T/hlx && tar -xf $T/hl.tar -C $T/hlx a b && [ \"\$(stat -c %h $T/hlx/a)\" = 2 ] &&
+	[ \"\$(stat -c %i $T/hlx/a)\" = \"\$(stat -c %i $T/hlx/b)\" ] && [ \"\$(cat $T/hlx/b)\" = linked ]"
+check commit_hardlink sh -c "$D commit hl hardlinked:1 >/dev/null &&
+	[ \"\$($D run --rm hardlinked:1 sh -c 'stat -c %h /a; stat -c %i /a /b | uniq | wc -l; cat /b')\" = \"\$(printf '2\n1\nlinked')\" ]"
+
+# ---- commit beside the loop: other clients are answered while a big layer is written
+$D run -d --name big busybox sh -c 'dd if=/dev/urandom of=/big bs=1M count=150 2>/dev/null && touch /ready; exec sleep 1000' >/dev/null
+wait_for 60 $D exec big test -e /ready
+BIGSUM=$($D exec big sha256sum /big | cut -d' ' -f1)
+CG2=$(cgroup2_mount)
+: >"$T/order"
+( $D commit big bigimg:1 >"$T/bigcid" 2>&1; echo commit >>"$T/order" ) &
+CPID=$!
+# The commit is under way once a process holds its layer's temp file.
+commit_running() { ls -l /proc/[0-9]*/fd 2>/dev/null | grep -q "$T/state/tmp/commit-"; }
+wait_for 30 commit_running
+check commit_async_ps sh -c "commit_running() { ls -l /proc/[0-9]*/fd 2>/dev/null | grep -q '$T/state/tmp/commit-'; }; commit_running &&
+	$TUG ps >/dev/null && [ \"\$($api http://x/_ping)\" = 200 ] && echo ps >>$T/order &&
+	[ \"\$($api http://x/images/bigimg:1/json)\" = 404 ]"
+wait "$CPID"
+check commit_async_order sh -c "[ \"\$(cat $T/order | tr '\n' ' ')\" = 'ps commit ' ] && grep -q '^sha256:' $T/bigcid"
+check commit_async_image sh -c "[ \"\$($D run --rm bigimg:1 sha256sum /big | cut -d' ' -f1)\" = '$BIGSUM' ]"
+check commit_async_thawed sh -c "[ \"\$($D inspect -f '{{.State.Status}}' big)\" = running ] && $D exec big true &&
+	cg=$CG2/tug/\$($D inspect -f '{{.Id}}' big) && { [ ! -e \$cg/cgroup.freeze ] || [ \"\$(cat \$cg/cgroup.freeze)\" = 0 ]; }"
+# Two at once, and no removal meanwhile (409), the container thawed after both.
+( $D commit big bigimg:2 >"$T/cid2" 2>&1 ) &
+CPID2=$!
+( $D commit big bigimg:3 >"$T/cid3" 2>&1 ) &
+CPID3=$!
+wait_for 30 commit_running
+check commit_rm_409 sh -c "! $D rm -f big 2>$T/err && grep -q 'being committed' $T/err"
+wait "$CPID2" "$CPID3"
+check commit_two_at_once sh -c "grep -q '^sha256:' $T/cid2 && grep -q '^sha256:' $T/cid3 &&
+	[ \"\$($D run --rm bigimg:3 sha256sum /big | cut -d' ' -f1)\" = '$BIGSUM' ] && $D exec big true &&
+	cg=$CG2/tug/\$($D inspect -f '{{.Id}}' big) && { [ ! -e \$cg/cgroup.freeze ] || [ \"\$(cat \$cg/cgroup.freeze)\" = 0 ]; }"
+# A client that goes away: the commit stops, the container is thawed, no image.
+docker commit big gone:1 >/dev/null 2>&1 &
+GPID=$!
+wait_for 30 commit_running
+kill -9 $GPID 2>/dev/null
+wait $GPID 2>/dev/null
+wait_for 30 sh -c "! ls -l /proc/[0-9]*/fd 2>/dev/null | grep -q '$T/state/tmp/'"
+check commit_client_gone sh -c "[ \"\$($api http://x/images/gone:1/json)\" = 404 ] && $D exec big true &&
+	cg=$CG2/tug/\$($D inspect -f '{{.Id}}' big) && { [ ! -e \$cg/cgroup.freeze ] || [ \"\$(cat \$cg/cgroup.freeze)\" = 0 ]; }"
+$D rm -f big >/dev/null 2>&1
+$D rmi bigimg:1 bigimg:2 bigimg:3 >/dev/null 2>&1
+
 # ---- system df, system prune
 check system_df sh -c "$D system df >$T/df && grep -q '^Images' $T/df && grep -q '^Containers' $T/df && grep -q '^Local Volumes' $T/df && grep -q '^Build Cache' $T/df"
 check system_df_verbose sh -c "$D system df -v >$T/dfv && grep -q committed $T/dfv && grep -q web $T/dfv"
