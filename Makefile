@@ -163,8 +163,8 @@ $(O)/tests/%: tests/unit/%.c tests/unit/test.h $(LIB)
 	@$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 # Test helpers the integration suites run beside $(TUG): O/helpers/<name>.
-HELPERS := $(O)/helpers/nopidfd
-$(O)/helpers/%: tests/helpers/%.c
+HELPERS := $(O)/helpers/nopidfd $(O)/helpers/noentropy
+$(O)/helpers/%: tests/helpers/%.c tests/helpers/seccomp_launch.h
 	@mkdir -p $(dir $@)
 	@echo "  HELP-CC $<"
 	@$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<

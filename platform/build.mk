@@ -5,11 +5,13 @@ obj-y += platform/json.o
 obj-y += platform/libversions.o
 obj-y += platform/boottrace.o
 obj-y += platform/pidfd.o
+obj-y += platform/random.o
 
 tests-y += test_err
 tests-y += test_fsutil
 tests-y += test_json
 tests-y += test_pidfd
+tests-y += test_random
 
 # Isolation: capabilities, seccomp, cgroup v2.
 obj-$(CONFIG_OCI_RUNTIME) += platform/caps.o

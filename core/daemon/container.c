@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,6 +21,7 @@
 #include "platform/cleanup.h"
 #include "platform/fsutil.h"
 #include "platform/json.h"
+#include "platform/random.h"
 
 uint64_t mono_ms(void)
 {
@@ -40,17 +40,6 @@ void rfc3339_now(char out[40])
 	gmtime_r(&ts.tv_sec, &tm);
 	snprintf(out, 40, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
 		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
-}
-
-void random_id(char out[65])
-{
-	unsigned char r[32];
-
-	if (getrandom(r, sizeof(r), 0) != sizeof(r))
-		for (size_t i = 0; i < sizeof(r); i++)
-			r[i] = (unsigned char)(rand() ^ (int)mono_ms());
-	for (int i = 0; i < 32; i++)
-		sprintf(out + 2 * i, "%02x", r[i]);
 }
 
 const char *ctr_dir(struct daemon *d, struct container *c, char *out, size_t size)
@@ -212,7 +201,7 @@ int ctr_create(struct daemon *d, const char *name, const cJSON *body, struct con
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return tug_err_set(err, ENOMEM, "create container");
-	random_id(c->id);
+	random_hex_id(c->id);
 	snprintf(c->name, sizeof(c->name), "/%s", n);
 	rfc3339_now(c->created);
 	snprintf(c->image, sizeof(c->image), "%s", image);

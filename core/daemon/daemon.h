@@ -92,7 +92,6 @@ extern struct daemon *g_daemon;
 
 uint64_t mono_ms(void);
 void rfc3339_now(char out[40]);
-void random_id(char out[65]);
 
 /* container.c */
 struct container *ctr_find(struct daemon *d, const char *ref);

@@ -14,6 +14,7 @@
 #include "platform/cleanup.h"
 #include "platform/json.h"
 #include "platform/pidfd.h"
+#include "platform/random.h"
 
 struct exec_inst *exec_find(struct daemon *d, const char *id)
 {
@@ -37,7 +38,7 @@ int exec_create(struct daemon *d, struct container *c, const cJSON *body, struct
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return tug_err_set(err, ENOMEM, "exec");
-	random_id(e->id);
+	random_hex_id(e->id);
 	e->ctr = c;
 	e->config = cJSON_Duplicate(body, true);
 	e->tty = cJSON_IsTrue(cJSON_GetObjectItem(body, "Tty"));

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,6 +16,7 @@
 #include "platform/cleanup.h"
 #include "platform/fsutil.h"
 #include "platform/json.h"
+#include "platform/random.h"
 
 const char *net_driver_name(enum net_driver d)
 {
@@ -34,17 +34,6 @@ int net_name_validate(const char *name, struct tug_err *err)
 		return tug_err_set(err, EINVAL,
 				   "invalid name '%s': only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed", name);
 	return 0;
-}
-
-static void random_hex_id(char out[65])
-{
-	unsigned char r[32];
-
-	if (getrandom(r, sizeof(r), 0) != sizeof(r))
-		for (size_t i = 0; i < sizeof(r); i++)
-			r[i] = (unsigned char)(rand() ^ (i * 131) ^ time(NULL));
-	for (size_t i = 0; i < sizeof(r); i++)
-		snprintf(out + 2 * i, 3, "%02x", r[i]);
 }
 
 static void now_rfc3339(char out[40])

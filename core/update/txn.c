@@ -45,6 +45,7 @@
 #include "platform/cleanup.h"
 #include "platform/fsutil.h"
 #include "platform/json.h"
+#include "platform/random.h"
 #include "platform/pidfd.h"
 
 static struct txn *cur;		/* the running transaction, or the last one */
@@ -217,7 +218,7 @@ static struct txn *txn_new(enum txn_kind kind)
 	if (!t)
 		return NULL;
 	t->kind = kind;
-	random_id(t->full_id);
+	random_hex_id(t->full_id);
 	snprintf(t->id, sizeof(t->id), "%.12s", t->full_id);
 	t->steps = cJSON_CreateArray();
 	t->journal = cJSON_CreateObject();

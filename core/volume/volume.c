@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,6 +15,7 @@
 #include "platform/cleanup.h"
 #include "platform/fsutil.h"
 #include "platform/json.h"
+#include "platform/random.h"
 
 int volume_name_validate(const char *name, struct tug_err *err)
 {
@@ -110,12 +110,7 @@ int volume_create(struct volume_store *vs, const char *name, char out[65], struc
 	struct tm tm;
 
 	if (!name) {
-		unsigned char r[32];
-
-		if (getrandom(r, sizeof(r), 0) != sizeof(r))
-			return tug_err_sys(err, "volume create: random name");
-		for (size_t i = 0; i < sizeof(r); i++)
-			snprintf(anon + 2 * i, 3, "%02x", r[i]);
+		random_hex_id(anon);
 		name = anon;
 	}
 	if (volume_name_validate(name, err) < 0)
