@@ -105,8 +105,9 @@ static void generate_name(struct daemon *d, char *out, size_t size)
 					    "gull", "hare", "ibis", "jay", "koala", "lynx" };
 
 	for (unsigned i = 0;; i++) {
-		unsigned r = (unsigned)rand();
+		unsigned r;
 
+		random_bytes(&r, sizeof(r)); /* rand() unseeded: the same names at every boot */
 		snprintf(out, size, "%s_%s%s", adj[r % 12], noun[(r / 12) % 12], i > 20 ? "_x" : "");
 		if (i > 20)
 			snprintf(out, size, "%s_%s_%u", adj[r % 12], noun[(r / 12) % 12], r % 10000);
