@@ -82,7 +82,7 @@ static uint64_t clock_ns(clockid_t id)
 
 void random_bytes_mixed(void *buf, size_t n)
 {
-	static uint64_t counter;
+	static uint32_t counter; /* 32 bits: MIPS32 has no 64-bit atomics (libatomic) */
 	const unsigned char *aux = (const unsigned char *)getauxval(AT_RANDOM);
 	unsigned char *p = buf;
 	uint64_t s = 0, a[2] = {0, 0};
