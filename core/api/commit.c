@@ -8,8 +8,10 @@
  * The slow part (the tar of the upper dir, hashing it, writing the blob
  * and unpacking the layer: about a second per 200 MB) runs in a child, so
  * the loop keeps answering everyone else meanwhile. The child tells the
- * loop on a pipe:
- *   "T"                  the upper dir is read: thaw the container
+ * loop on a socket:
+ *   "T"                  the upper dir is read: thaw the container (the
+ *                        loop answers one byte once it did; the child
+ *                        thaws it itself when tugd is gone instead)
  *   "D <manifest> <id>"  the blobs and the layer are durable
  *   "E <status> <msg>"   failure
  * and tugd then names the image in refs.json itself (image_register, the
@@ -36,6 +38,7 @@
 #include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -52,7 +55,7 @@
 #include "platform/json.h"
 #include "platform/layer_tar.h"
 
-#define JOB_FD 3	/* the pipe's write end in the child */
+#define JOB_FD 3	/* the child's end of the socket */
 
 struct commit_job {
 	struct conn *conn;	/* NULL once the client went away */
@@ -98,7 +101,7 @@ static int apply_changes(const char *query, cJSON *cfg, struct tug_err *err)
 }
 
 /* The upper dir as a layer tar in an unlinked file of the store's tmp/. */
-static int layer_of(struct image_store *s, const char *upper, struct tug_err *err)
+static int layer_of(const char *store, const char *upper, struct tug_err *err)
 {
 	static const char *const skip[] = { "etc/hosts", "etc/hostname", "etc/resolv.conf", NULL };
 	char tmpl[700];
@@ -106,7 +109,7 @@ static int layer_of(struct image_store *s, const char *upper, struct tug_err *er
 	struct archive *a;
 	int rc = 0;
 
-	snprintf(tmpl, sizeof(tmpl), "%s/tmp/commit-XXXXXX", s->root);
+	snprintf(tmpl, sizeof(tmpl), "%s/tmp/commit-XXXXXX", store);
 	fd = mkostemp(tmpl, O_CLOEXEC);
 	if (fd < 0)
 		return tug_err_sys(err, "commit: temp file");
@@ -196,6 +199,7 @@ static int tag_key_of(struct conn *c, char *key, size_t size, struct tug_err *er
 
 struct commit_work {
 	const char *name;	/* the container's, for messages */
+	const char *store;	/* the image store's root */
 	const char *upper;
 	const char *frozen;	/* the cgroup tugd froze, or "" */
 	const char *base;	/* the base image's manifest digest */
@@ -231,6 +235,28 @@ static void child_say(const struct commit_work *w, const char *fmt, ...)
 	}
 }
 
+/*
+ * After "T": tugd's byte once it thawed the container. EOF means tugd died
+ * before it could: thaw it here, nobody else will.
+ */
+static void child_wait_thawed(const struct commit_work *w)
+{
+	char ack;
+	ssize_t n;
+
+	do
+		n = read(JOB_FD, &ack, 1);
+	while (n < 0 && errno == EINTR);
+	if (n == 1)
+		return;
+	if (w->frozen[0]) {
+		struct tug_err ignore;
+
+		cgroup_freeze(w->frozen, false, &ignore);
+	}
+	_exit(1);
+}
+
 static void __attribute__((noreturn)) run_commit(const struct commit_work *w, pid_t tugd)
 {
 	char manifest[SHA256_DIGEST_STR_LEN], id[SHA256_DIGEST_STR_LEN];
@@ -238,12 +264,14 @@ static void __attribute__((noreturn)) run_commit(const struct commit_work *w, pi
 	struct tug_err err = { 0 };
 	int layer;
 
-	if (image_store_open(&st, &err) < 0) {
-		child_say(w, "E 500 commit %s: %s", w->name, err.msg);
-		_exit(1);
-	}
-	layer = layer_of(&st, w->upper, &err);
+	/*
+	 * No store lock while frozen: tugd may wait for the exclusive lock
+	 * (gc) and only then read "T". The temp file is unlinked: no sweep
+	 * can take it.
+	 */
+	layer = layer_of(w->store, w->upper, &err);
 	child_say(w, "T");
+	child_wait_thawed(w);
 	if (layer < 0) {
 		child_say(w, "E 500 commit %s: %s", w->name, err.msg);
 		_exit(1);
@@ -252,7 +280,8 @@ static void __attribute__((noreturn)) run_commit(const struct commit_work *w, pi
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != tugd)
 		_exit(1);
-	if (image_commit(&st, w->base, layer, &w->o, manifest, id, &err) < 0) {
+	if (image_store_open(&st, &err) < 0 ||
+	    image_commit(&st, w->base, layer, &w->o, manifest, id, &err) < 0) {
 		child_say(w, "E 500 commit %s: %s", w->name, err.msg);
 		_exit(1);
 	}
@@ -260,7 +289,7 @@ static void __attribute__((noreturn)) run_commit(const struct commit_work *w, pi
 	_exit(0);
 }
 
-/* Only the pipe stays open: the daemon's sockets must close when it closes them. */
+/* Only the socket stays open: the daemon's sockets must close when it closes them. */
 static void child_close_fds(void)
 {
 	DIR *dir = opendir("/proc/self/fd");
@@ -280,13 +309,13 @@ static void child_close_fds(void)
 	closedir(dir);
 }
 
-/* fork; 0 in the child (the pipe on JOB_FD), the pid in the parent, -1 on error. */
+/* fork; 0 in the child (its socket on JOB_FD), the pid in the parent, -1 on error. */
 static pid_t job_fork(int *rfd)
 {
 	int p[2];
 	pid_t pid;
 
-	if (pipe2(p, O_CLOEXEC) < 0)
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p) < 0)
 		return -1;
 	fflush(NULL);
 	pid = fork();
@@ -390,6 +419,7 @@ static void job_line(struct daemon *d, struct commit_job *j, char *line)
 	switch (line[0]) {
 	case 'T':
 		job_thaw(d, j);
+		send(j->fd, "t", 1, MSG_DONTWAIT | MSG_NOSIGNAL);
 		break;
 	case 'D':
 		job_thaw(d, j);
@@ -409,6 +439,9 @@ static void job_line(struct daemon *d, struct commit_job *j, char *line)
 
 static void job_finish(struct daemon *d, struct commit_job *j)
 {
+	struct container *ctr;
+	struct tug_err err;
+
 	loop_unwatch(d, j->fd);
 	close(j->fd);
 	/* The pipe closes when the child exits: this wait is short. */
@@ -423,6 +456,11 @@ static void job_finish(struct daemon *d, struct commit_job *j)
 			*pp = j->next;
 			break;
 		}
+	/* An AutoRemove container that exited meanwhile waited for the commit (ctr_exited). */
+	ctr = ctr_find(d, j->ctr_id);
+	if (ctr && ctr->auto_remove && ctr->removing && !ctr_is_running(ctr) &&
+	    !api_commit_holds(ctr) && ctr_remove(d, ctr, true, &err))
+		tug_err_print(&err);
 	buf_free(&j->in);
 	free(j);
 }
@@ -482,7 +520,7 @@ bool api_commit_holds(const struct container *ctr)
 
 /* Everything checked and the config made: the child does the rest. */
 static void job_start(struct daemon *d, struct conn *c, struct container *ctr,
-		      struct commit_work *w, const char *key)
+		      struct commit_work *w, const char *key, const char *store)
 {
 	struct commit_job *j = calloc(1, sizeof(*j));
 	char dir[600], upper[700];
@@ -497,6 +535,7 @@ static void job_start(struct daemon *d, struct conn *c, struct container *ctr,
 	snprintf(j->tag_key, sizeof(j->tag_key), "%s", key);
 	snprintf(upper, sizeof(upper), "%s/upper", ctr_dir(d, ctr, dir, sizeof(dir)));
 	w->upper = upper;
+	w->store = store;
 	freeze(d, c, ctr, j->frozen, sizeof(j->frozen));
 	w->frozen = j->frozen;
 	j->pid = job_fork(&fd);
@@ -524,7 +563,7 @@ static void job_start(struct daemon *d, struct conn *c, struct container *ctr,
 void h_commit(struct daemon *d, struct conn *c)
 {
 	char ref[256] = "", key[400], comment[1024] = "", author[256] = "";
-	char manifest[SHA256_DIGEST_STR_LEN];
+	char manifest[SHA256_DIGEST_STR_LEN], store[sizeof(((struct image_store *)0)->root)];
 	_cleanup_json_ cJSON *body = NULL, *cfg = NULL, *refs = NULL;
 	struct commit_work w = { 0 };
 	struct image_store st;
@@ -572,6 +611,7 @@ void h_commit(struct daemon *d, struct conn *c)
 			  ctr->image, err.msg);
 		return;
 	}
+	snprintf(store, sizeof(store), "%s", st.root);
 	image_store_close(&st);
 	cfg = image_commit_config(cJSON_GetObjectItem(img.config, "config"), ctr->config);
 	image_free(&img);
@@ -590,5 +630,5 @@ void h_commit(struct daemon *d, struct conn *c)
 	w.o.comment = comment;
 	w.o.author = author;
 	w.o.config = cfg;
-	job_start(d, c, ctr, &w, key);
+	job_start(d, c, ctr, &w, key, store);
 }

@@ -203,6 +203,9 @@ void ctr_exited(struct daemon *d, struct container *c, int code, const char *fin
 	if (auto_rm) {
 		struct tug_err err;
 
+		/* A commit still reads its upper dir: it removes it when done. */
+		if (api_commit_holds(c))
+			return;
 		/* ctr_remove tears down the runtime state and the network itself. */
 		if (ctr_remove(d, c, true, &err))
 			tug_err_print(&err);

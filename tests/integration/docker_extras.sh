@@ -124,8 +124,39 @@ wait $GPID 2>/dev/null
 wait_for 30 sh -c "! ls -l /proc/[0-9]*/fd 2>/dev/null | grep -q '$T/state/tmp/'"
 check commit_client_gone sh -c "[ \"\$($api http://x/images/gone:1/json)\" = 404 ] && $D exec big true &&
 	cg=$CG2/tug/\$($D inspect -f '{{.Id}}' big) && { [ ! -e \$cg/cgroup.freeze ] || [ \"\$(cat \$cg/cgroup.freeze)\" = 0 ]; }"
+# An AutoRemove container killed while committed: removed after the commit, the image whole.
+$D run -d --rm --name rmbig busybox sh -c 'dd if=/dev/urandom of=/big bs=1M count=100 2>/dev/null && touch /ready; exec sleep 1000' >/dev/null
+wait_for 60 $D exec rmbig test -e /ready
+RMSUM=$($D exec rmbig sha256sum /big | cut -d' ' -f1)
+( $D commit rmbig rmbig:1 >"$T/rmcid" 2>&1 ) &
+RPID=$!
+wait_for 30 commit_running
+$D kill rmbig >/dev/null 2>&1
+wait "$RPID"
+check commit_autoremove sh -c "grep -q '^sha256:' $T/rmcid && [ \"\$($D run --rm rmbig:1 sha256sum /big | cut -d' ' -f1)\" = '$RMSUM' ] &&
+	wait_for() { n=100; while [ \$n -gt 0 ]; do \"\$@\" >/dev/null 2>&1 && return 0; sleep 0.1; n=\$((n - 1)); done; return 1; } &&
+	wait_for sh -c '! $D inspect rmbig'"
+$D rmi rmbig:1 >/dev/null 2>&1
+# tugd killed mid-commit: no image (whole or half) once it is back, the
+# store's tmp/ swept, the container running and thawed.
+NIMG=$($D images -aq --no-trunc | wc -l)
+docker commit big killed:1 >/dev/null 2>&1 &
+KPID=$!
+TPID=$(cat "$T/run/tugd.pid")
+wait_for 30 commit_running
+KCHILD=$(cat "/proc/$TPID/task/$TPID/children" 2>/dev/null)
+kill -9 "$TPID"
+wait "$KPID" 2>/dev/null
+# Its temp files are swept once the commit process is gone (reaped by init).
+for p in $KCHILD; do wait_for 30 sh -c "! kill -0 $p"; done
+"$T/tugd" >>"$T/tugd.log" 2>&1 &
+for i in $(seq 50); do $D version >/dev/null 2>&1 && break; sleep 0.1; done
+# (Or, when the commit won the race with the kill, a whole image.)
+check commit_tugd_killed sh -c "{ { [ \"\$($api http://x/images/killed:1/json)\" = 404 ] && [ \"\$($D images -aq --no-trunc | wc -l)\" = $NIMG ]; } ||
+	[ \"\$($D run --rm killed:1 sha256sum /big | cut -d' ' -f1)\" = '$BIGSUM' ]; } && [ -z \"\$(ls -A $T/state/tmp)\" ] && $D exec big true &&
+	cg=$CG2/tug/\$($D inspect -f '{{.Id}}' big) && { [ ! -e \$cg/cgroup.freeze ] || [ \"\$(cat \$cg/cgroup.freeze)\" = 0 ]; }"
 $D rm -f big >/dev/null 2>&1
-$D rmi bigimg:1 bigimg:2 bigimg:3 >/dev/null 2>&1
+$D rmi bigimg:1 bigimg:2 bigimg:3 killed:1 >/dev/null 2>&1
 
 # ---- system df, system prune
 check system_df sh -c "$D system df >$T/df && grep -q '^Images' $T/df && grep -q '^Containers' $T/df && grep -q '^Local Volumes' $T/df && grep -q '^Build Cache' $T/df"
