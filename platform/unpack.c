@@ -420,6 +420,22 @@ static int unpack_special(struct unpacker *u, struct archive_entry *e, int paren
 	return 0;
 }
 
+/* docker cp's rename of the top entry: "a/x" -> "b/x" when from is "a". */
+static int rebase(const struct unpack_opts *o, char *path, size_t size, struct tug_err *err)
+{
+	char tmp[PATH_MAX];
+	size_t n;
+
+	if (!o->rebase_from || !o->rebase_to)
+		return 0;
+	n = strlen(o->rebase_from);
+	if (strncmp(path, o->rebase_from, n) || (path[n] && path[n] != '/'))
+		return 0;
+	if (snprintf(tmp, sizeof(tmp), "%s%s", o->rebase_to, path + n) >= (int)size)
+		return tug_err_set(err, ENAMETOOLONG, "refused: %s: name too long", path);
+	return unpack_clean_path(tmp, path, size, err);
+}
+
 static int unpack_hardlink(struct unpacker *u, struct archive_entry *e, int parent,
 			   const char *base, const char *path, struct tug_err *err)
 {
@@ -428,7 +444,9 @@ static int unpack_hardlink(struct unpacker *u, struct archive_entry *e, int pare
 	_cleanup_close_ int tparent = -1;
 	struct stat st;
 
-	if (unpack_clean_path(archive_entry_hardlink(e), target, sizeof(target), err) < 0)
+	/* The target is renamed as every entry is (docker cp's a -> b). */
+	if (unpack_clean_path(archive_entry_hardlink(e), target, sizeof(target), err) < 0 ||
+	    rebase(u->o, target, sizeof(target), err) < 0)
 		return tug_err_wrap(err, "hardlink %s", path);
 	tparent = open_parent(u->rootfd, target, false, &tbase, err);
 	if (tparent < 0)
@@ -471,22 +489,6 @@ static int unpack_whiteout(struct unpacker *u, enum whiteout_kind kind, const ch
 	if (mknodat(fd, base, S_IFCHR | 0, makedev(0, 0)) < 0)
 		return tug_err_sys(err, "%s: whiteout (needs root)", target);
 	return 0;
-}
-
-/* docker cp's rename of the top entry: "a/x" -> "b/x" when from is "a". */
-static int rebase(const struct unpack_opts *o, char *path, size_t size, struct tug_err *err)
-{
-	char tmp[PATH_MAX];
-	size_t n;
-
-	if (!o->rebase_from || !o->rebase_to)
-		return 0;
-	n = strlen(o->rebase_from);
-	if (strncmp(path, o->rebase_from, n) || (path[n] && path[n] != '/'))
-		return 0;
-	if (snprintf(tmp, sizeof(tmp), "%s%s", o->rebase_to, path + n) >= (int)size)
-		return tug_err_set(err, ENAMETOOLONG, "refused: %s: name too long", path);
-	return unpack_clean_path(tmp, path, size, err);
 }
 
 static int unpack_entry(struct unpacker *u, struct archive *a, struct archive_entry *e,

@@ -9,7 +9,8 @@ names="cp_out_file cp_in_file cp_in_rename cp_dir_roundtrip cp_stopped_persists 
  cp_missing cp_symlink_stays_inside cp_tar_escape_refused cp_readonly port env_file stats_cpu \
  tug_cp_out_file tug_cp_in_file tug_cp_dir_roundtrip tug_cp_stdout tug_cp_missing \
  tug_cp_symlink_stays_inside tug_cp_tar_escape_refused tug_cp_readonly tug_port tug_env_file \
- tug_stats_cpu diff diff_fresh_is_empty tug_diff cp_big_file tug_cp_big_file save_big_image"
+ tug_stats_cpu diff diff_fresh_is_empty tug_diff cp_big_file tug_cp_big_file save_big_image \
+ cp_hardlinks tug_cp_hardlinks"
 require_root $names
 command -v docker >/dev/null || { for n in $names; do skip "$n" "docker CLI not installed"; done; exit 0; }
 command -v unshare >/dev/null || { for n in $names; do skip "$n" "no unshare(1)"; done; exit 0; }
@@ -123,6 +124,13 @@ check tug_cp_dir_roundtrip sh -c "$G cp d c1:/tmp/td && [ \"\$($D exec c1 readli
 	mkdir -p into && $G cp c1:/tmp/td into && [ -f into/td/sub/a ]"
 check tug_cp_big_file sh -c "$G cp big.bin c1:/root/ && $G cp c1:/root/big.bin big3.bin && cmp big.bin big3.bin"
 check tug_cp_stdout sh -c "$G cp c1:/tmp/td/sub/a - | tar -xO | grep -qx a"
+# A hard-linked pair stays one file (a tar hardlink entry), also under a new top name.
+$D exec c1 sh -c 'mkdir /tmp/hl && echo x >/tmp/hl/a && ln /tmp/hl/a /tmp/hl/b'
+check cp_hardlinks sh -c "$D cp c1:/tmp/hl hlout && [ \"\$(stat -c %h hlout/a)\" = 2 ] &&
+	[ \"\$(stat -c %i hlout/a)\" = \"\$(stat -c %i hlout/b)\" ]"
+check tug_cp_hardlinks sh -c "$G cp c1:/tmp/hl thlout && [ \"\$(stat -c %h thlout/a)\" = 2 ] &&
+	[ \"\$(stat -c %i thlout/a)\" = \"\$(stat -c %i thlout/b)\" ] && $G cp thlout c1:/tmp/hl2 &&
+	[ \"\$($D exec c1 stat -c %h /tmp/hl2/a)\" = 2 ]"
 out=$($G cp c1:/nope x 2>&1)
 [ $? = 1 ] && echo "$out" | grep -q "Could not find the file /nope in container c1" &&
 	pass tug_cp_missing || fail tug_cp_missing "$out"
