@@ -334,6 +334,16 @@ static const struct cgroup_ops *cgroup_backend(void)
 
 /* ---- the interface ----------------------------------------------------- */
 
+bool cgroup_controller_usable(const char *controller)
+{
+	char ctls[1024];
+
+	if (cgroup_backend() != &v2_ops || cg_read(cgroup2_mount(), "cgroup.controllers", ctls,
+						   sizeof(ctls)) < 0)
+		return false;
+	return word_in(ctls, controller);
+}
+
 int cgroup_validate_oci(const cJSON *resources, struct tug_err *err)
 {
 	_cleanup_writes_ struct cgroup_writes w = {0};

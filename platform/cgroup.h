@@ -18,6 +18,12 @@
 
 int cgroup_validate_oci(const cJSON *resources, struct tug_err *err);
 /*
+ * Whether a container's cgroup can get this v2 controller ("memory",
+ * "pids", "cpu", "cpuset", "io"): the cgroup2 root lists it (tug enables
+ * every listed one down its tree). False without a cgroup2 mount.
+ */
+bool cgroup_controller_usable(const char *controller);
+/*
  * Creates the cgroup for id at cgroups_path (absolute or relative to tug's
  * root, default "/tug/<id>"), applies linux.resources, returns its full path
  * in out (empty when the host has no usable v2 tree and no limits were

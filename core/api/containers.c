@@ -290,7 +290,9 @@ void h_ctr_create(struct daemon *d, struct conn *c)
 		return;
 	rep = cJSON_CreateObject();
 	cJSON_AddStringToObject(rep, "Id", ctr->id);
-	cJSON_AddArrayToObject(rep, "Warnings");
+	cJSON_AddItemToObject(rep, "Warnings",
+			      ctr->create_warnings ? ctr->create_warnings : cJSON_CreateArray());
+	ctr->create_warnings = NULL;
 	api_reply_json(c, 201, rep);
 }
 

@@ -173,7 +173,7 @@ void h_ctr_attach(struct daemon *d, struct conn *c)
 void h_tug_run(struct daemon *d, struct conn *c)
 {
 	struct container *ctr = api_ctr_create_from_request(d, c);
-	char hdr[128];
+	char hdr[1200];
 	struct tug_err err;
 
 	if (!ctr)
@@ -188,7 +188,17 @@ void h_tug_run(struct daemon *d, struct conn *c)
 	log_cursor_open(&c->cursor, ctr->log_path, false);
 	if (api_ctr_start(d, c, ctr))
 		return;
-	snprintf(hdr, sizeof(hdr), "Tug-Container-Id: %s\r\n", ctr->id);
+	{
+		/* Create's Warnings (limits discarded), as one JSON header. */
+		_cleanup_free_ char *w = cJSON_GetArraySize(ctr->create_warnings)
+						 ? cJSON_PrintUnformatted(ctr->create_warnings)
+						 : NULL;
+
+		snprintf(hdr, sizeof(hdr), "Tug-Container-Id: %s\r\n%s%.1000s%s", ctr->id,
+			 w ? "Tug-Warnings: " : "", w ? w : "", w ? "\r\n" : "");
+		cJSON_Delete(ctr->create_warnings);
+		ctr->create_warnings = NULL;
+	}
 	api_hijack_hdr(c, true, hdr);
 	c->ctr = ctr;
 	c->stream = SK_ATTACH;

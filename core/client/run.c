@@ -375,6 +375,15 @@ static int run_one_request(struct cli_run_opts *o, int *code)
 		goto out;
 	}
 	id = http_response_header(&r, "Tug-Container-Id");
+	{
+		const char *wh = http_response_header(&r, "Tug-Warnings");
+		_cleanup_json_ cJSON *warn = wh ? cJSON_Parse(wh) : NULL;
+		const cJSON *w;
+
+		cJSON_ArrayForEach (w, warn)
+			if (cJSON_IsString(w) && *w->valuestring)
+				fprintf(stderr, "WARNING: %s\n", w->valuestring);
+	}
 	snprintf(kill, sizeof(kill), "/containers/%s/kill", id ? id : "");
 	s.conn = &conn;
 	s.mux = true;

@@ -19,6 +19,7 @@
 #include "core/image/store.h"
 #include "core/daemon/resources.h"
 #include "platform/cleanup.h"
+#include "platform/cgroup.h"
 #include "platform/fsutil.h"
 #include "platform/json.h"
 
@@ -259,8 +260,21 @@ static cJSON *make_spec(struct container *c, struct tug_err *err)
 		snprintf(cg, sizeof(cg), "/tug/%s", c->id);
 		cJSON_AddStringToObject(linux_, "cgroupsPath", cg);
 	}
-	/* HostConfig limits, docker update's included (core/daemon/resources.c). */
-	cJSON_AddItemToObject(linux_, "resources", hostconfig_resources(c->host_config));
+	/*
+	 * HostConfig limits, docker update's included (core/daemon/resources.c),
+	 * but for those no controller here would enforce (saved by an update):
+	 * the container starts without them, as dockerd's does.
+	 */
+	{
+		_cleanup_json_ cJSON *hc = cJSON_Duplicate(c->host_config, true);
+		_cleanup_json_ cJSON *warn = cJSON_CreateArray();
+		const cJSON *w;
+
+		hostconfig_discard_unusable(hc, warn, cgroup_controller_usable);
+		cJSON_ArrayForEach (w, warn)
+			fprintf(stderr, "tugd: %s: %s\n", c->name + 1, w->valuestring);
+		cJSON_AddItemToObject(linux_, "resources", hostconfig_resources(hc));
+	}
 	cJSON_AddItemToObject(linux_, "maskedPaths",
 			      strv((const char *const[]){ "/proc/kcore", "/proc/keys", "/proc/timer_list",
 							  "/sys/firmware" }, 4));

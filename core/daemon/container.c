@@ -14,10 +14,12 @@
 
 #include "core/daemon/daemon.h"
 #include "core/daemon/health.h"
+#include "core/daemon/resources.h"
 #include "core/image/store.h"
 #include "core/names.h"
 #include "core/oci/runtime.h"
 #include "core/oci/state.h"
+#include "platform/cgroup.h"
 #include "platform/cleanup.h"
 #include "platform/fsutil.h"
 #include "platform/json.h"
@@ -216,6 +218,14 @@ int ctr_create(struct daemon *d, const char *name, const cJSON *body, struct con
 			cJSON_AddItemToObject(c->config, "__NetworkingConfig", nc);
 	}
 	c->host_config = hc ? cJSON_Duplicate(hc, true) : cJSON_CreateObject();
+	{
+		cJSON *warn = cJSON_CreateArray();
+
+		if (hostconfig_discard_unusable(c->host_config, warn, cgroup_controller_usable))
+			c->create_warnings = warn;
+		else
+			cJSON_Delete(warn);
+	}
 	c->policy = pol;
 	c->auto_remove = cJSON_IsTrue(cJSON_GetObjectItem(c->host_config, "AutoRemove"));
 	c->tty = cJSON_IsTrue(cJSON_GetObjectItem(c->config, "Tty"));
@@ -480,6 +490,7 @@ void ctr_free(struct container *c)
 		return;
 	cJSON_Delete(c->config);
 	cJSON_Delete(c->host_config);
+	cJSON_Delete(c->create_warnings);
 	health_free(c->health);
 	if (c->pidfd >= 0)
 		close(c->pidfd);

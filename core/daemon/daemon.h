@@ -25,6 +25,7 @@ struct container {
 	char image_id[80];
 	cJSON *config;		/* Docker "Config" */
 	cJSON *host_config;	/* Docker "HostConfig" */
+	cJSON *create_warnings;	/* create's answer: limits discarded (not saved) */
 	enum ctr_state state;
 	pid_t pid;
 	int pidfd;
