@@ -52,7 +52,13 @@ else
 		stage "unit tests"
 		unit qemu-x86_64
 		stage "fuzz (libFuzzer, ${FUZZ_SECONDS:-10} s each)"
-		run_suite make --no-print-directory check-fuzz
+		# A fuzzer that does not build is a FAIL, not a silent stage.
+		if make --no-print-directory fuzz >>"$log" 2>&1; then
+			run_suite make --no-print-directory check-fuzz
+		else
+			say "FAIL fuzz/build: make fuzz failed (see $log)"
+			tail -40 "$log" | grep -E 'undefined reference|error:' | tail -5 | sed 's/^/    /'
+		fi
 		stage "integration tests"
 		for t in tests/integration/*.sh; do
 			[ -f "$t" ] || continue

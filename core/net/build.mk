@@ -12,4 +12,5 @@ tests-$(CONFIG_NET_BRIDGE) += test_net
 tests-$(CONFIG_NET_BRIDGE) += test_netlink_msg
 fuzz-$(CONFIG_NET_BRIDGE) += fuzz_net
 fuzz_net-objs := core/net/store.o core/net/ipam.o core/net/etcfiles.o core/volume/mounts.o \
-	core/volume/volume.o core/paths.o platform/json.o platform/err.o platform/fsutil.o
+	core/volume/volume.o core/paths.o core/names.o platform/json.o platform/err.o platform/fsutil.o \
+	platform/random.o

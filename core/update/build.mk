@@ -5,4 +5,4 @@ tests-y += test_update_state
 obj-y += core/update/slot.o
 tests-y += test_slot
 fuzz-y += fuzz_update_state
-fuzz_update_state-objs := core/update/state.o platform/err.o
+fuzz_update_state-objs := core/update/state.o core/names.o platform/err.o
