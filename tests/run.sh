@@ -17,13 +17,21 @@ say() { printf '%s\n' "$*" | tee -a "$results"; }
 stage() { printf '\n== %s\n' "$*"; }
 
 # run_suite CMD...: stream a suite, keep its result lines.
+# A suite that ends without one result line (a syntax error, a crash
+# before its first case) is a FAIL named after its last argument.
 run_suite() {
+	_seen=$(mktemp)
 	"$@" 2>>"$log" | while IFS= read -r line; do
 		case "$line" in
-		PASS\ * | FAIL\ * | SKIP\ *) say "$line" ;;
+		PASS\ * | FAIL\ * | SKIP\ *) say "$line"; echo >>"$_seen" ;;
 		*) printf '%s\n' "$line" >>"$log" ;;
 		esac
 	done
+	if [ ! -s "$_seen" ]; then
+		eval "_last=\${$#}"
+		say "FAIL $(basename "$_last" .sh)/ran: no PASS, FAIL or SKIP line (see $log)"
+	fi
+	rm -f "$_seen"
 }
 
 build_board() {
@@ -62,6 +70,7 @@ else
 		stage "integration tests"
 		for t in tests/integration/*.sh; do
 			[ -f "$t" ] || continue
+			case "$t" in *lib.sh) continue ;; esac # sourced by the suites
 			run_suite env TUG="$top/build/qemu-x86_64/tug" sh "$t"
 		done
 	fi
@@ -72,6 +81,7 @@ else
 	stage "qemu boots"
 	for t in tests/qemu/*.sh; do
 		[ -f "$t" ] || continue
+		case "$t" in *lib.sh) continue ;; esac
 		run_suite sh "$t"
 	done
 fi
