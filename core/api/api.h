@@ -136,6 +136,12 @@ struct container *api_ctr_create_from_request(struct daemon *d, struct conn *c);
 void api_conn_input(struct daemon *d, struct conn *c);
 void api_conn_closed_input(struct daemon *d, struct conn *c);
 void api_conn_flush(struct daemon *d, struct conn *c);
+/*
+ * A job child's pipe (fd, non-blocking) read into in, line(ctx, l) called
+ * for each whole line. 1 at EOF or an error (the job is over), 0 when the
+ * pipe is drained for now.
+ */
+int api_job_read_lines(int fd, struct buf *in, void (*line)(void *ctx, char *line), void *ctx);
 void api_conn_close(struct daemon *d, struct conn *c);
 void api_conn_tick(struct daemon *d, struct conn *c);
 

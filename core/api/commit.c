@@ -465,34 +465,25 @@ static void job_finish(struct daemon *d, struct commit_job *j)
 	free(j);
 }
 
+struct commit_job_line_ctx {
+	struct daemon *d;
+	struct commit_job *j;
+};
+
+static void commit_job_line(void *ctx, char *line)
+{
+	struct commit_job_line_ctx *x = ctx;
+
+	job_line(x->d, x->j, line);
+}
+
 void api_commit_job_io(struct daemon *d, struct commit_job *j)
 {
-	for (;;) {
-		ssize_t n;
-		char *nl;
+	struct commit_job_line_ctx x = {d, j};
 
-		if (buf_reserve(&j->in, 4096)) {
-			n = 0;
-		} else {
-			n = read(j->fd, j->in.data + j->in.len, 4096);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0 && errno == EAGAIN)
-				break;
-		}
-		if (n <= 0) {
-			job_finish(d, j);
-			return;
-		}
-		j->in.len += (size_t)n;
-		j->in.data[j->in.len] = '\0';
-		while ((nl = memchr(buf_head(&j->in), '\n', buf_size(&j->in)))) {
-			char *line = (char *)buf_head(&j->in);
-
-			*nl = '\0';
-			job_line(d, j, line);
-			buf_consume(&j->in, (size_t)(nl + 1 - line));
-		}
+	if (api_job_read_lines(j->fd, &j->in, commit_job_line, &x)) {
+		job_finish(d, j);
+		return;
 	}
 	if (j->conn)
 		api_conn_flush(d, j->conn);

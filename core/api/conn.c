@@ -1,4 +1,5 @@
 /* Connection plumbing: read requests, dispatch, buffer replies, streams. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -518,5 +519,34 @@ void api_conn_tick(struct daemon *d, struct conn *c)
 		else
 			c->dead = true;
 		c->close_after = true;
+	}
+}
+
+int api_job_read_lines(int fd, struct buf *in, void (*line)(void *ctx, char *line), void *ctx)
+{
+	for (;;) {
+		ssize_t n;
+		char *nl;
+
+		if (buf_reserve(in, 4096)) {
+			n = 0;
+		} else {
+			n = read(fd, in->data + in->len, 4096);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && errno == EAGAIN)
+				return 0;
+		}
+		if (n <= 0)
+			return 1;
+		in->len += (size_t)n;
+		in->data[in->len] = '\0';
+		while ((nl = memchr(buf_head(in), '\n', buf_size(in)))) {
+			char *l = (char *)buf_head(in);
+
+			*nl = '\0';
+			line(ctx, l);
+			buf_consume(in, (size_t)(nl + 1 - l));
+		}
 	}
 }
