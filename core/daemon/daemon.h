@@ -41,6 +41,8 @@ struct container {
 	bool exit_pending;	/* pidfd fired, waiting for the keeper's code */
 	bool removing;
 	bool oom_killed;	/* the cgroup's memory.events counted an oom_kill this run */
+	bool keeper_lost;	/* its keeper died: no exit record will come (ctr_keeper_lost) */
+	uint64_t pid_start;	/* when keeper_lost: pid's start time, against pid reuse */
 	uint64_t backoff_ms;
 	uint64_t started_ms;	/* monotonic, for the backoff reset */
 	uint64_t restart_at_ms;	/* when RESTARTING: next start */
@@ -133,6 +135,14 @@ void ctr_exited(struct daemon *d, struct container *c, int code, const char *fin
 void ctr_pidfd_ready(struct daemon *d, struct container *c);
 void ctr_tick(struct daemon *d);
 void ctr_adopt(struct daemon *d, struct container *c);
+/* The keeper died: its running containers are orphans tugd watches itself. */
+void ctr_keeper_lost(struct daemon *d);
+/*
+ * tugd is a subreaper: reap the children it did not start itself (a dead
+ * keeper, its orphaned containers with their codes, grandchildren of
+ * tugd's own helpers); exec processes stay their owners' to reap.
+ */
+void ctr_reap_orphans(struct daemon *d);
 void ctr_start_at_daemon_start(struct daemon *d);
 bool ctr_is_running(const struct container *c);
 void ctr_release(struct daemon *d, struct container *c);

@@ -210,6 +210,7 @@ void keeper_notified(struct daemon *d)
 		struct tug_err err;
 
 		fprintf(stderr, "tugd: lost the keeper; reconnecting\n");
+		ctr_keeper_lost(d);
 		loop_unwatch(d, d->keeper_fd);
 		close(d->keeper_fd);
 		d->keeper_fd = -1;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/api/api.h"
@@ -21,6 +22,7 @@
 #include "platform/fsutil.h"
 #include "platform/boottrace.h"
 #include "platform/pidfd.h"
+#include "platform/process.h"
 
 static bool pid_in_ctr_cgroup(const struct container *c);
 
@@ -31,6 +33,13 @@ static int send_signal(struct daemon *d, struct container *c, int sig)
 	if (c->pidfd >= 0)
 		return pidfd_signal(c->pidfd, sig);
 	if (c->pid <= 0) {
+		errno = ESRCH;
+		return -1;
+	}
+	/* No keeper holds it: the pid, as long as it is the same process. */
+	if (c->keeper_lost) {
+		if (process_alive(c->pid, c->pid_start))
+			return kill(c->pid, sig);
 		errno = ESRCH;
 		return -1;
 	}
@@ -92,6 +101,7 @@ int ctr_start(struct daemon *d, struct container *c, struct tug_err *err)
 	c->error[0] = '\0';
 	c->exit_pending = false;
 	c->oom_killed = false;
+	c->keeper_lost = false;
 	c->kill_at_ms = 0;
 	c->started_ms = mono_ms();
 	rfc3339_now(c->started_at);
@@ -172,6 +182,7 @@ void ctr_exited(struct daemon *d, struct container *c, int code, const char *fin
 	ctr_release(d, c);
 	c->exit_code = code;
 	c->exit_pending = false;
+	c->keeper_lost = false;
 	c->kill_at_ms = 0;
 	c->pid = 0;
 	if (finished && *finished)
@@ -217,6 +228,96 @@ void ctr_exited(struct daemon *d, struct container *c, int code, const char *fin
 	api_container_exited(d, c);
 }
 
+/*
+ * The keeper that held c died, so no exit record comes (docs/daemon.md,
+ * "When the keeper dies"). When tugd is the orphan's parent now (it is the
+ * keeper's subreaper) it reaps it and knows the real code; otherwise the
+ * code is lost, and tugd says so as Docker does for a lost shim: 255.
+ */
+static void ctr_orphan_exited(struct daemon *d, struct container *c)
+{
+	siginfo_t si = { 0 };
+	char fin[40];
+	int code;
+	pid_t pid;
+	struct tug_err err;
+
+	/* A record the old keeper wrote before it died. */
+	if (!keeper_query(d, c->id, &pid, &code, fin, &err) && (pid <= 0 || pid == c->pid)) {
+		ctr_exited(d, c, code, fin);
+		return;
+	}
+	if (c->pid > 0 && !waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOHANG) &&
+	    si.si_pid == c->pid) {
+		code = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+		fprintf(stderr, "tugd: container %.12s exited (%d) after its keeper died; reaped by tugd\n",
+			c->id, code);
+		ctr_exited(d, c, code, NULL);
+		return;
+	}
+	fprintf(stderr, "tugd: container %.12s ended after its keeper died: exit status unknown\n",
+		c->id);
+	snprintf(c->error, sizeof(c->error), "keeper lost: exit status unknown");
+	ctr_exited(d, c, 255, NULL);
+}
+
+/* Whether an orphan (keeper_lost) has ended: its pidfd, else its pid and start time. */
+static bool orphan_ended(struct container *c)
+{
+	struct pollfd p = { .fd = c->pidfd, .events = POLLIN };
+
+	if (c->exit_pending)
+		return true;
+	if (c->pidfd >= 0)
+		return poll(&p, 1, 0) > 0;
+	return !process_alive(c->pid, c->pid_start);
+}
+
+static void mark_keeper_lost(struct container *c)
+{
+	c->keeper_lost = true;
+	c->pid_start = process_start_time(c->pid);
+	/* Gone (and reaped) already: nothing left to watch. */
+	if (!c->pid_start && c->pidfd < 0)
+		c->exit_pending = true;
+}
+
+void ctr_keeper_lost(struct daemon *d)
+{
+	for (struct container *c = d->containers; c; c = c->next) {
+		if (!ctr_is_running(c) || c->pid <= 0 || c->keeper_lost)
+			continue;
+		mark_keeper_lost(c);
+		fprintf(stderr, "tugd: container %.12s (pid %d): its keeper died; tugd watches it\n",
+			c->id, (int)c->pid);
+	}
+}
+
+void ctr_reap_orphans(struct daemon *d)
+{
+	for (;;) {
+		siginfo_t si = { 0 };
+		struct container *c;
+		struct exec_inst *e;
+
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) || si.si_pid <= 0)
+			return;
+		for (e = d->execs; e && e->pid != si.si_pid; e = e->next)
+			;
+		if (e)
+			return; /* exec.c reaps it, with its code; the next tick sees the rest */
+		for (c = d->containers; c && !(c->keeper_lost && c->pid == si.si_pid); c = c->next)
+			;
+		if (c && ctr_is_running(c)) {
+			ctr_orphan_exited(d, c);
+			continue;
+		}
+		fprintf(stderr, "tugd: reaped orphan pid %d (%s %d)\n", (int)si.si_pid,
+			si.si_code == CLD_EXITED ? "exit" : "signal", si.si_status);
+		waitpid(si.si_pid, NULL, WNOHANG);
+	}
+}
+
 void ctr_pidfd_ready(struct daemon *d, struct container *c)
 {
 	char fin[40];
@@ -228,6 +329,8 @@ void ctr_pidfd_ready(struct daemon *d, struct container *c)
 	c->exit_pending = true;
 	if (!keeper_query(d, c->id, &pid, &code, fin, &err))
 		ctr_exited(d, c, code, fin);
+	else if (c->keeper_lost)
+		ctr_orphan_exited(d, c);
 	/* else the keeper's message (or the tick) brings the code */
 }
 
@@ -300,9 +403,19 @@ int ctr_remove(struct daemon *d, struct container *c, bool force, struct tug_err
 			if (c->state == CS_PAUSED)
 				oci_runtime_resume(d->oci_root, c->id, NULL);
 			send_signal(d, c, SIGKILL);
+			/* No keeper to record it: reap the exec processes until it is gone. */
+			for (int i = 0; c->keeper_lost && i < 250; i++) {
+				if (orphan_ended(c)) {
+					ctr_orphan_exited(d, c);
+					break;
+				}
+				exec_reap_ctr(d, c);
+				poll(NULL, 0, 20);
+			}
 			/* SIGKILL is quick; the keeper still has to drain and record. */
-			exec_wait_ctr_exit(d, c, 5000);
-			for (int i = 0; i < 100; i++) {
+			if (ctr_is_running(c))
+				exec_wait_ctr_exit(d, c, 5000);
+			for (int i = 0; ctr_is_running(c) && i < 100; i++) {
 				char fin[40];
 				int code;
 				pid_t pid;
@@ -365,6 +478,7 @@ void ctr_tick(struct daemon *d)
 	uint64_t now = mono_ms();
 	struct container *next;
 
+	ctr_reap_orphans(d);
 	for (struct container *c = d->containers; c; c = next) {
 		next = c->next;
 		if (c->state == CS_RESTARTING && now >= c->restart_at_ms) {
@@ -377,6 +491,8 @@ void ctr_tick(struct daemon *d)
 		} else if (ctr_is_running(c) && c->kill_at_ms && now >= c->kill_at_ms) {
 			c->kill_at_ms = 0;
 			send_signal(d, c, SIGKILL);
+		} else if (ctr_is_running(c) && c->keeper_lost && orphan_ended(c)) {
+			ctr_orphan_exited(d, c);
 		} else if (ctr_is_running(c) && c->exit_pending) {
 			char fin[40];
 			int code;
@@ -444,6 +560,9 @@ void ctr_adopt(struct daemon *d, struct container *c)
 		ctr_exited(d, c, 255, NULL);
 		return;
 	}
+	/* Still running, but the keeper that held it died: tugd watches it. */
+	if (keeper_forgot(d, c->id))
+		mark_keeper_lost(c);
 	c->started_ms = mono_ms();
 	health_on_adopt(d, c);
 	/* The keeper kept stdin (or the pty master): attach and resize work again. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -160,6 +161,12 @@ int daemon_main(int argc, char **argv)
 	if (!pidfd_supported())
 		fprintf(stderr, "tugd: no pidfds (Linux < 5.3): exec processes are reaped on SIGCHLD, "
 				"containers signalled through the keeper\n");
+	/*
+	 * The keeper it starts becomes its child, and so do that keeper's
+	 * containers if it dies: tugd reaps them with their real exit codes
+	 * (ctr_reap_orphans; docs/daemon.md "When the keeper dies").
+	 */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	boot_trace("tugd: main, dirs, loop fds");
 	if (keeper_connect(&d, &err))
 		goto fail;
