@@ -16,6 +16,7 @@
 
 struct conn;
 struct health;
+struct log_writer;
 
 struct container {
 	char id[65];
@@ -43,6 +44,7 @@ struct container {
 	bool oom_killed;	/* the cgroup's memory.events counted an oom_kill this run */
 	bool keeper_lost;	/* its keeper died: no exit record will come (ctr_keeper_lost) */
 	uint64_t pid_start;	/* when keeper_lost: pid's start time, against pid reuse */
+	struct log_writer *orphan_log;	/* keeper_lost with a tty: tugd logs the pty master */
 	uint64_t backoff_ms;
 	uint64_t started_ms;	/* monotonic, for the backoff reset */
 	uint64_t restart_at_ms;	/* when RESTARTING: next start */

@@ -15,6 +15,7 @@
 #include "core/daemon/daemon.h"
 #include "core/daemon/netvol.h"
 #include "core/daemon/health.h"
+#include "core/daemon/logfile.h"
 #include "core/image/store.h"
 #include "core/oci/runtime.h"
 #include "core/oci/state.h"
@@ -25,6 +26,7 @@
 #include "platform/process.h"
 
 static bool pid_in_ctr_cgroup(const struct container *c);
+static void orphan_tty_drain(struct container *c);
 
 static int send_signal(struct daemon *d, struct container *c, int sig)
 {
@@ -124,6 +126,11 @@ fail:
 
 void ctr_release(struct daemon *d, struct container *c)
 {
+	if (c->orphan_log) {
+		log_writer_close(c->orphan_log);
+		free(c->orphan_log);
+		c->orphan_log = NULL;
+	}
 	if (c->pidfd >= 0) {
 		loop_unwatch(d, c->pidfd);
 		close(c->pidfd);
@@ -242,6 +249,7 @@ static void ctr_orphan_exited(struct daemon *d, struct container *c)
 	pid_t pid;
 	struct tug_err err;
 
+	orphan_tty_drain(c);
 	/* A record the old keeper wrote before it died. */
 	if (!keeper_query(d, c->id, &pid, &code, fin, &err) && (pid <= 0 || pid == c->pid)) {
 		ctr_exited(d, c, code, fin);
@@ -273,13 +281,50 @@ static bool orphan_ended(struct container *c)
 	return !process_alive(c->pid, c->pid_start);
 }
 
-static void mark_keeper_lost(struct container *c)
+/*
+ * The old keeper held the output's read end: what the container writes from
+ * now on is lost, and its log says so. A pty master is also ours (the stdin
+ * copy): tugd reads it on the tick (orphan_tty_drain), or a full pty
+ * buffer would block the container's next write for good.
+ */
+static void mark_keeper_lost(struct daemon *d, struct container *c)
 {
+	struct log_writer *w = calloc(1, sizeof(*w));
+	struct tug_err err;
+
 	c->keeper_lost = true;
 	c->pid_start = process_start_time(c->pid);
 	/* Gone (and reaped) already: nothing left to watch. */
 	if (!c->pid_start && c->pidfd < 0)
 		c->exit_pending = true;
+	if (!w || log_writer_open(w, c->log_path, d->cfg.log_max_size, d->cfg.log_max_files, &err)) {
+		free(w);
+		return;
+	}
+	if (c->tty && c->stdin_fd >= 0) {
+		log_writer_note(w, "tug: the keeper died: tugd logs this tty from here on");
+		fcntl(c->stdin_fd, F_SETFL, fcntl(c->stdin_fd, F_GETFL) | O_NONBLOCK);
+		c->orphan_log = w;
+		return;
+	}
+	log_writer_note(w, "tug: the keeper that held this container's output died: "
+			   "its output is lost until it starts again");
+	log_writer_close(w);
+	free(w);
+}
+
+static void orphan_tty_drain(struct container *c)
+{
+	char buf[16384];
+	ssize_t n;
+
+	/* At most 256 KB a tick: the loop serves others meanwhile. */
+	for (int i = 0; c->orphan_log && c->stdin_fd >= 0 && i < 16; i++) {
+		n = read(c->stdin_fd, buf, sizeof(buf));
+		if (n <= 0)
+			return;
+		log_writer_write(c->orphan_log, 1, buf, (size_t)n);
+	}
 }
 
 void ctr_keeper_lost(struct daemon *d)
@@ -287,7 +332,7 @@ void ctr_keeper_lost(struct daemon *d)
 	for (struct container *c = d->containers; c; c = c->next) {
 		if (!ctr_is_running(c) || c->pid <= 0 || c->keeper_lost)
 			continue;
-		mark_keeper_lost(c);
+		mark_keeper_lost(d, c);
 		fprintf(stderr, "tugd: container %.12s (pid %d): its keeper died; tugd watches it\n",
 			c->id, (int)c->pid);
 	}
@@ -302,18 +347,19 @@ void ctr_reap_orphans(struct daemon *d)
 
 		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) || si.si_pid <= 0)
 			return;
-		for (e = d->execs; e && e->pid != si.si_pid; e = e->next)
+		for (e = d->execs; e && !(e->running && e->pid == si.si_pid); e = e->next)
 			;
 		if (e)
 			return; /* exec.c reaps it, with its code; the next tick sees the rest */
-		for (c = d->containers; c && !(c->keeper_lost && c->pid == si.si_pid); c = c->next)
+		for (c = d->containers; c && !(ctr_is_running(c) && c->pid == si.si_pid); c = c->next)
 			;
-		if (c && ctr_is_running(c)) {
+		/* Ours to reap: its keeper died (maybe not seen on the socket yet). */
+		if (c) {
+			c->keeper_lost = true;
 			ctr_orphan_exited(d, c);
 			continue;
 		}
-		fprintf(stderr, "tugd: reaped orphan pid %d (%s %d)\n", (int)si.si_pid,
-			si.si_code == CLD_EXITED ? "exit" : "signal", si.si_status);
+		/* A dead keeper, or a helper's detached grandchild (export, rm's unlink). */
 		waitpid(si.si_pid, NULL, WNOHANG);
 	}
 }
@@ -481,6 +527,8 @@ void ctr_tick(struct daemon *d)
 	ctr_reap_orphans(d);
 	for (struct container *c = d->containers; c; c = next) {
 		next = c->next;
+		if (c->orphan_log)
+			orphan_tty_drain(c);
 		if (c->state == CS_RESTARTING && now >= c->restart_at_ms) {
 			struct tug_err err;
 
@@ -562,7 +610,7 @@ void ctr_adopt(struct daemon *d, struct container *c)
 	}
 	/* Still running, but the keeper that held it died: tugd watches it. */
 	if (keeper_forgot(d, c->id))
-		mark_keeper_lost(c);
+		mark_keeper_lost(d, c);
 	c->started_ms = mono_ms();
 	health_on_adopt(d, c);
 	/* The keeper kept stdin (or the pty master): attach and resize work again. */

@@ -10,7 +10,7 @@
 # start time on its tick). docs/daemon.md, "When the keeper dies".
 SUITE=keeper_lost
 . "$(dirname "$0")/../lib.sh"
-CASES="orphan_running orphan_exec orphan_logs orphan_exit_seen orphan_exits_itself orphan_kill
+CASES="orphan_running orphan_exec orphan_logs orphan_tty_logs orphan_exit_seen orphan_exits_itself orphan_kill
 	orphan_stop orphan_rm_f tugd_restart_adopts tugd_restart_exit_seen no_leftovers"
 NAMES=
 for n in $CASES; do NAMES="$NAMES $n ${n}_nopidfd"; done
@@ -65,10 +65,12 @@ suite() {
 	$C run -d --name trap busybox sh -c 'trap "exit 42" USR1; while :; do sleep 0.1; done' >/dev/null
 	$C run -d --name stopme busybox sleep 1000 >/dev/null
 	$C run -d --name gone busybox sleep 1000 >/dev/null
+	$C run -dt --name tt busybox sh -c 'while [ ! -e /tmp/go ]; do sleep 0.1; done
+		head -c 300000 /dev/zero | tr "\0" x; echo; echo after; exec sleep 1000' >/dev/null
 	wait_for 5 sh -c "$C logs svc 2>/dev/null | grep -q before"
 	svc_pid=$(pid_of svc)
 	gone_pid=$(pid_of gone)
-	PIDS="$svc_pid $gone_pid $(pid_of self) $(pid_of trap) $(pid_of stopme)"
+	PIDS="$svc_pid $gone_pid $(pid_of self) $(pid_of trap) $(pid_of stopme) $(pid_of tt)"
 	kill_keeper
 
 	# Still running, the same process, shown so.
@@ -79,10 +81,19 @@ suite() {
 	out=$($C exec svc echo hi 2>&1)
 	[ "$out" = hi ] && pass orphan_exec$M || fail orphan_exec$M "'$out'"
 
-	# What was logged before stays readable (output after the loss is lost:
-	# the old keeper held the pipes' read ends).
-	out=$($C logs svc 2>&1)
-	[ "$out" = before ] && pass orphan_logs$M || fail orphan_logs$M "'$out'"
+	# What was logged before stays readable; output after the loss is lost
+	# (the old keeper held the pipes' read ends), and the log says so.
+	out=$($C logs svc 2>/dev/null)
+	err=$($C logs svc 2>&1 >/dev/null)
+	[ "$out" = before ] && [ "${err#*keeper*died}" != "$err" ] && pass orphan_logs$M ||
+		fail orphan_logs$M "stdout '$out', stderr '$err'"
+
+	# A tty's pty master is tugd's too: tugd logs it, and 300 KB (more than
+	# a pty buffer) do not block the container.
+	$C exec tt touch /tmp/go >/dev/null 2>&1
+	tt_after() { $C logs tt 2>/dev/null | grep -q after; }
+	wait_for 10 tt_after && [ "$(st tt)" = 'running 0' ] && pass orphan_tty_logs$M ||
+		fail orphan_tty_logs$M "state '$(st tt)', log $($C logs tt 2>&1 | wc -c) bytes, tail '$($C logs tt 2>&1 | tail -c 100)'"
 
 	# The process dies: tugd records it and restart=always brings it back.
 	kill -9 "$svc_pid"
@@ -145,7 +156,7 @@ suite() {
 	fi
 
 	# rm -f of everything leaves no container process and no zombie.
-	$C rm -f svc svc2 plain self trap stopme >/dev/null 2>&1
+	$C rm -f svc svc2 plain self trap stopme tt >/dev/null 2>&1
 	leftovers() {
 		for _p in $PIDS; do
 			[ -e "/proc/$_p" ] && echo "$_p $(awk '/^State:/ { print $2 }' "/proc/$_p/status" 2>/dev/null)"
