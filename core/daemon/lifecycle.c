@@ -258,7 +258,8 @@ static void ctr_orphan_exited(struct daemon *d, struct container *c)
 	if (c->pid > 0 && !waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOHANG) &&
 	    si.si_pid == c->pid) {
 		code = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
-		fprintf(stderr, "tugd: container %.12s exited (%d) after its keeper died; reaped by tugd\n",
+		fprintf(stderr,
+			"tugd: container %.12s exited (%d) after its keeper died; reaped by tugd\n",
 			c->id, code);
 		ctr_exited(d, c, code, NULL);
 		return;
@@ -297,7 +298,8 @@ static void mark_keeper_lost(struct daemon *d, struct container *c)
 	/* Gone (and reaped) already: nothing left to watch. */
 	if (!c->pid_start && c->pidfd < 0)
 		c->exit_pending = true;
-	if (!w || log_writer_open(w, c->log_path, d->cfg.log_max_size, d->cfg.log_max_files, &err)) {
+	if (!w ||
+	    log_writer_open(w, c->log_path, d->cfg.log_max_size, d->cfg.log_max_files, &err)) {
 		free(w);
 		return;
 	}
@@ -333,7 +335,7 @@ void ctr_keeper_lost(struct daemon *d)
 		if (!ctr_is_running(c) || c->pid <= 0 || c->keeper_lost)
 			continue;
 		mark_keeper_lost(d, c);
-		fprintf(stderr, "tugd: container %.12s (pid %d): its keeper died; tugd watches it\n",
+		fprintf(stderr, "tugd: container %.12s (pid %d): keeper died, tugd watches it\n",
 			c->id, (int)c->pid);
 	}
 }
@@ -351,8 +353,9 @@ void ctr_reap_orphans(struct daemon *d)
 			;
 		if (e)
 			return; /* exec.c reaps it, with its code; the next tick sees the rest */
-		for (c = d->containers; c && !(ctr_is_running(c) && c->pid == si.si_pid); c = c->next)
-			;
+		for (c = d->containers; c; c = c->next)
+			if (ctr_is_running(c) && c->pid == si.si_pid)
+				break;
 		/* Ours to reap: its keeper died (maybe not seen on the socket yet). */
 		if (c) {
 			c->keeper_lost = true;
