@@ -216,6 +216,7 @@ void h_img_list(struct daemon *d, struct conn *c);
 void h_img_load(struct daemon *d, struct conn *c);
 void h_img_get(struct daemon *d, struct conn *c);
 void h_img_inspect(struct daemon *d, struct conn *c);
+void h_img_history(struct daemon *d, struct conn *c);
 void h_img_tag(struct daemon *d, struct conn *c);
 void h_img_delete(struct daemon *d, struct conn *c);
 void h_img_prune(struct daemon *d, struct conn *c);

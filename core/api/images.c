@@ -15,6 +15,7 @@
 #include "core/image/load.h"
 #include "core/image/ref.h"
 #include "core/image/save.h"
+#include "core/image/layers.h"
 #include "core/image/store.h"
 #include "platform/cleanup.h"
 #include "platform/json.h"
@@ -170,6 +171,31 @@ void h_img_get(struct daemon *d, struct conn *c)
 	api_reply_file(c, 200, "application/x-tar", NULL, fd);
 }
 
+/* The store opened, refs read, NAME resolved and read: 0, or -1 with the store closed. */
+static int image_open_named(struct image_store *st, cJSON **refs, const char *name,
+			    char digest[SHA256_DIGEST_STR_LEN], struct image *img, struct tug_err *err)
+{
+	*refs = NULL;
+	if (image_store_open(st, err))
+		return -1;
+	if (refs_read(st, refs, err) || image_resolve(st, *refs, name, digest, err) ||
+	    image_read(st, digest, img, err)) {
+		cJSON_Delete(*refs);
+		*refs = NULL;
+		image_store_close(st);
+		return -1;
+	}
+	return 0;
+}
+
+static void reply_image_error(struct conn *c, const struct tug_err *err, const char *name)
+{
+	if (err->code == ENOENT)
+		api_error(c, 404, "No such image: %s", name);
+	else
+		api_error(c, 500, "%s", err->msg);
+}
+
 void h_img_inspect(struct daemon *d, struct conn *c)
 {
 	struct image_store st;
@@ -179,12 +205,9 @@ void h_img_inspect(struct daemon *d, struct conn *c)
 	struct image img = { 0 };
 	cJSON *o, *rootfs, *layers;
 
-	if (image_store_open(&st, &err))
-		goto fail;
-	if (refs_read(&st, &refs, &err) || image_resolve(&st, refs, c->params[0], digest, &err) ||
-	    image_read(&st, digest, &img, &err)) {
-		image_store_close(&st);
-		goto fail;
+	if (image_open_named(&st, &refs, c->params[0], digest, &img, &err)) {
+		reply_image_error(c, &err, c->params[0]);
+		return;
 	}
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "Id", img.config_digest);
@@ -206,13 +229,68 @@ void h_img_inspect(struct daemon *d, struct conn *c)
 	image_free(&img);
 	image_store_close(&st);
 	api_reply_json(c, 200, o);
-	return;
-fail:
-	api_error(c, err.code == ENOENT ? 404 : 500, "%s", err.code == ENOENT ? "No such image" : err.msg);
-	if (err.code == ENOENT) {
-		buf_free(&c->out);
-		api_error(c, 404, "No such image: %s", c->params[0]);
+}
+
+/*
+ * GET /images/{name}/history: the config's history, newest first, as
+ * dockerd answers it: the newest entry carries the image ID and its tags,
+ * the others "<missing>" (their intermediate images are not in the store,
+ * as with any pulled image); an entry that made a layer has that layer's
+ * size, an empty_layer one 0. An image without history answers [].
+ */
+void h_img_history(struct daemon *d, struct conn *c)
+{
+	struct image_store st;
+	struct tug_err err;
+	_cleanup_json_ cJSON *refs = NULL;
+	char digest[SHA256_DIGEST_STR_LEN];
+	struct image img = { 0 };
+	const cJSON *hist, *h;
+	size_t layer = 0;
+	cJSON *arr;
+
+	if (image_open_named(&st, &refs, c->params[0], digest, &img, &err)) {
+		reply_image_error(c, &err, c->params[0]);
+		return;
 	}
+	arr = cJSON_CreateArray();
+	hist = cJSON_GetObjectItem(img.config, "history");
+	/*
+	 * History entries that made a layer match the layers in order, the
+	 * last with the top one: a base image without history (a commit on
+	 * it adds one entry) leaves the first layers without an entry.
+	 */
+	cJSON_ArrayForEach (h, hist)
+		if (!cJSON_IsTrue(cJSON_GetObjectItem(h, "empty_layer")))
+			layer++;
+	layer = layer < img.nlayers ? img.nlayers - layer : 0;
+	cJSON_ArrayForEach (h, hist) {
+		bool empty = cJSON_IsTrue(cJSON_GetObjectItem(h, "empty_layer"));
+		cJSON *o = cJSON_CreateObject();
+		uint64_t size = 0;
+
+		if (!empty && layer < img.nlayers)
+			size = layer_size(&st, img.chain_ids[layer++]);
+		cJSON_AddStringToObject(o, "Id", h->next ? "<missing>" : img.config_digest);
+		cJSON_AddNumberToObject(o, "Created", (double)created_of(h));
+		cJSON_AddStringToObject(o, "CreatedBy",
+					cJSON_GetStringValue(cJSON_GetObjectItem(h, "created_by")) ?: "");
+		if (h->next)
+			cJSON_AddNullToObject(o, "Tags");
+		else
+			cJSON_AddItemToObject(o, "Tags", tags_of(refs, digest));
+		cJSON_AddNumberToObject(o, "Size", (double)size);
+		cJSON_AddStringToObject(o, "Comment",
+					cJSON_GetStringValue(cJSON_GetObjectItem(h, "comment")) ?: "");
+		/* Newest first. */
+		if (arr->child)
+			cJSON_InsertItemInArray(arr, 0, o);
+		else
+			cJSON_AddItemToArray(arr, o);
+	}
+	image_free(&img);
+	image_store_close(&st);
+	api_reply_json(c, 200, arr);
 }
 
 void h_img_tag(struct daemon *d, struct conn *c)

@@ -51,6 +51,7 @@ const struct route api_routes[] = {
 	{ "POST", "/images/prune", h_img_prune },
 	{ "GET", "/images/get", h_img_get },
 	{ "GET", "/images/{}/get", h_img_get },
+	{ "GET", "/images/{*}/history", h_img_history },
 	{ "GET", "/images/{*}/json", h_img_inspect },
 	{ "POST", "/images/{*}/tag", h_img_tag },
 	{ "DELETE", "/images/{*}", h_img_delete },

@@ -5,6 +5,10 @@
 #include <unistd.h>
 
 #include "core/api/api.h"
+#include "core/image/store.h"
+#include "platform/cgroup.h"
+#include "platform/cleanup.h"
+#include "platform/json.h"
 
 void h_ping(struct daemon *d, struct conn *c)
 {
@@ -44,6 +48,22 @@ void h_version(struct daemon *d, struct conn *c)
 	api_reply_json(c, 200, o);
 }
 
+/* Images in the store (one per manifest, whatever its tags), 0 if it cannot be read. */
+static int image_count(void)
+{
+	struct image_store st;
+	struct tug_err err;
+	_cleanup_json_ cJSON *refs = NULL;
+	int n = 0;
+
+	if (image_store_open(&st, &err))
+		return 0;
+	if (refs_read(&st, &refs, &err) == 0)
+		n = cJSON_GetArraySize(cJSON_GetObjectItem(refs, "images"));
+	image_store_close(&st);
+	return n;
+}
+
 void h_info(struct daemon *d, struct conn *c)
 {
 	struct utsname u;
@@ -68,13 +88,18 @@ void h_info(struct daemon *d, struct conn *c)
 	cJSON_AddNumberToObject(o, "ContainersRunning", run);
 	cJSON_AddNumberToObject(o, "ContainersPaused", paused);
 	cJSON_AddNumberToObject(o, "ContainersStopped", stopped);
-	cJSON_AddNumberToObject(o, "Images", 0);
+	cJSON_AddNumberToObject(o, "Images", image_count());
 	cJSON_AddStringToObject(o, "Driver", "overlay2");
 	cJSON_AddArrayToObject(o, "DriverStatus");
-	cJSON_AddBoolToObject(o, "MemoryLimit", true);
+	/* What the kernel lets tug enforce (the docker CLI warns on each false). */
+	cJSON_AddBoolToObject(o, "MemoryLimit", cgroup_controller_usable("memory"));
 	cJSON_AddBoolToObject(o, "SwapLimit", false);
-	cJSON_AddBoolToObject(o, "CpuCfsPeriod", true);
-	cJSON_AddBoolToObject(o, "CpuCfsQuota", true);
+	cJSON_AddBoolToObject(o, "KernelMemory", false);
+	cJSON_AddBoolToObject(o, "CpuCfsPeriod", cgroup_controller_usable("cpu"));
+	cJSON_AddBoolToObject(o, "CpuCfsQuota", cgroup_controller_usable("cpu"));
+	cJSON_AddBoolToObject(o, "CPUShares", cgroup_controller_usable("cpu"));
+	cJSON_AddBoolToObject(o, "CPUSet", cgroup_controller_usable("cpuset"));
+	cJSON_AddBoolToObject(o, "PidsLimit", cgroup_controller_usable("pids"));
 	cJSON_AddBoolToObject(o, "IPv4Forwarding", false);
 	cJSON_AddBoolToObject(o, "Debug", false);
 	cJSON_AddNumberToObject(o, "NFd", 0);
