@@ -11,7 +11,7 @@
 SUITE=keeper_lost
 . "$(dirname "$0")/../lib.sh"
 CASES="orphan_running orphan_exec orphan_logs orphan_tty_logs orphan_exit_seen orphan_exits_itself orphan_kill
-	orphan_stop orphan_rm_f tugd_restart_adopts tugd_restart_exit_seen no_leftovers"
+	orphan_stop orphan_rm_f orphan_run_rm tugd_restart_adopts tugd_restart_exit_seen no_leftovers"
 NAMES=
 for n in $CASES; do NAMES="$NAMES $n ${n}_nopidfd"; done
 require_root $NAMES
@@ -67,10 +67,15 @@ suite() {
 	$C run -d --name gone busybox sleep 1000 >/dev/null
 	$C run -dt --name tt busybox sh -c 'while [ ! -e /tmp/go ]; do sleep 0.1; done
 		head -c 300000 /dev/zero | tr "\0" x; echo; echo after; exec sleep 1000' >/dev/null
+	# An attached run --rm: its client waits for the exit code.
+	$C run --rm --name fg busybox sh -c 'while [ ! -e /tmp/go ]; do sleep 0.1; done; exit 5' \
+		>"$T/fg.out" 2>&1 &
+	fg=$!
+	wait_for 5 state_is fg running
 	wait_for 5 sh -c "$C logs svc 2>/dev/null | grep -q before"
 	svc_pid=$(pid_of svc)
 	gone_pid=$(pid_of gone)
-	PIDS="$svc_pid $gone_pid $(pid_of self) $(pid_of trap) $(pid_of stopme) $(pid_of tt)"
+	PIDS="$svc_pid $gone_pid $(pid_of self) $(pid_of trap) $(pid_of stopme) $(pid_of tt) $(pid_of fg)"
 	kill_keeper
 
 	# Still running, the same process, shown so.
@@ -126,6 +131,13 @@ suite() {
 	gone_dead() { ! kill -0 "$gone_pid" 2>/dev/null; }
 	[ $rc = 0 ] && ! $C inspect gone >/dev/null 2>&1 && wait_for 5 gone_dead && pass orphan_rm_f$M ||
 		fail orphan_rm_f$M "rc $rc (124: hung) '$out', process $gone_pid alive: $(gone_dead || echo yes)"
+
+	$C exec fg touch /tmp/go >/dev/null 2>&1
+	wait "$fg"
+	rc=$?
+	fg_gone() { ! $C inspect fg >/dev/null 2>&1; }
+	[ $rc = 5 ] && wait_for 5 fg_gone && pass orphan_run_rm$M ||
+		fail orphan_run_rm$M "rc $rc (124, 137: the client hung) '$(cat "$T/fg.out")', removed: $(fg_gone && echo yes || echo no)"
 
 	# Keeper dead, then tugd killed -9 too: the new tugd adopts the orphans
 	# (the new keeper knows nothing of them) and still sees their end. This
