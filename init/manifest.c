@@ -283,6 +283,8 @@ cJSON *manifest_create_body(const struct manifest_container *c, struct tug_err *
 		cJSON_AddStringToObject(hc, "NetworkMode", s);
 	if (c->read_only)
 		cJSON_AddBoolToObject(hc, "ReadonlyRootfs", true);
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "init")))
+		cJSON_AddBoolToObject(hc, "Init", true);
 	v = cJSON_GetObjectItemCaseSensitive(j, "binds");
 	if (v)
 		cJSON_AddItemToObject(hc, "Binds", cJSON_Duplicate(v, 1));

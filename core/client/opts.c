@@ -89,6 +89,7 @@ static void usage(FILE *out, bool is_run)
 		"  -w, --workdir DIR        Working directory\n"
 		"  -u, --user USER[:GROUP]  User\n"
 		"      --read-only          Read-only root filesystem\n"
+		"      --init               Run an init (docker-init) as PID 1: signals, reaping\n"
 		"      --tmpfs DIR[:OPTS]   tmpfs mount\n"
 		"  -l, --label K=V          Label\n"
 		"  -h, --hostname NAME      Hostname\n"
@@ -262,8 +263,10 @@ int cli_parse_run(int argc, char **argv, bool is_run, struct cli_run_opts *o)
 			break;
 		case 'a':
 		case O_PLATFORM:
-		case O_INIT:
 			break; /* accepted for compatibility */
+		case O_INIT:
+			cJSON_AddBoolToObject(hc, "Init", true);
+			break;
 		case O_PULL:
 			if (!strcmp(optarg, "missing"))
 				o->pull = PULL_MISSING;

@@ -215,6 +215,23 @@ static cJSON *mount_entry(const char *dst, const char *type, const char *src, co
 	return m;
 }
 
+/*
+ * --init (HostConfig.Init): this binary, read-only at /sbin/docker-init as
+ * dockerd mounts tini there, runs first: docker-init -- ARGS
+ * (init/docker_init.c). Exec processes are not under it.
+ */
+#define DOCKER_INIT_PATH "/sbin/docker-init" /* init/main.c dispatches on the name */
+
+static void add_docker_init(cJSON *proc, cJSON *mounts)
+{
+	cJSON *args = cJSON_GetObjectItem(proc, "args");
+
+	cJSON_AddItemToArray(mounts, mount_entry(DOCKER_INIT_PATH, "bind", g_daemon->self_exe,
+						 "bind,ro,nosuid,nodev"));
+	cJSON_InsertItemInArray(args, 0, cJSON_CreateString("--"));
+	cJSON_InsertItemInArray(args, 0, cJSON_CreateString(DOCKER_INIT_PATH));
+}
+
 static cJSON *make_spec(struct container *c, struct tug_err *err)
 {
 	cJSON *s = cJSON_CreateObject(), *root, *mounts, *linux_, *ns, *proc;
@@ -246,6 +263,8 @@ static cJSON *make_spec(struct container *c, struct tug_err *err)
 	cJSON_AddItemToArray(mounts, mount_entry("/dev/shm", "tmpfs", "shm", "nosuid,noexec,nodev,mode=1777,size=65536k"));
 	cJSON_AddItemToArray(mounts, mount_entry("/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev"));
 	cJSON_AddItemToArray(mounts, mount_entry("/sys", "sysfs", "sysfs", "nosuid,noexec,nodev,ro"));
+	if (cJSON_IsTrue(cJSON_GetObjectItem(c->host_config, "Init")))
+		add_docker_init(proc, mounts);
 	linux_ = cJSON_AddObjectToObject(s, "linux");
 	ns = cJSON_AddArrayToObject(linux_, "namespaces");
 	for (size_t i = 0; i < ARRAY_SIZE(nss); i++) {

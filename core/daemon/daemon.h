@@ -91,6 +91,7 @@ struct daemon {
 	bool quit;
 	uint64_t now_ms;
 	char oci_root[600];
+	char self_exe[512];	/* this binary, resolved at start: --init's docker-init */
 };
 
 extern struct daemon *g_daemon;

@@ -140,6 +140,14 @@ int daemon_main(int argc, char **argv)
 	if (!d.cfg.host[0])
 		snprintf(d.cfg.host, sizeof(d.cfg.host), "%s/tug.sock", d.cfg.run_dir);
 	snprintf(d.oci_root, sizeof(d.oci_root), "%s/oci", d.cfg.run_dir);
+	{
+		/* Bind-mounted as /sbin/docker-init into --init containers. */
+		ssize_t n = readlink("/proc/self/exe", d.self_exe, sizeof(d.self_exe) - 1);
+
+		d.self_exe[n > 0 ? n : 0] = '\0';
+		if (n <= 0 || strstr(d.self_exe, " (deleted)"))
+			snprintf(d.self_exe, sizeof(d.self_exe), "/proc/self/exe");
+	}
 	if (mkdir_p(d.cfg.state_dir, 0711, &err) || mkdir_p(d.cfg.run_dir, 0711, &err) ||
 	    mkdir_p(d.oci_root, 0700, &err))
 		goto fail;

@@ -145,14 +145,16 @@ TEST(create_body)
 		      ->valueint == 3);
 	cJSON_Delete(b);
 	manifest_free(&m);
-	CHECK(parse("{\"containers\":[{\"name\":\"w\",\"image\":\"b\",\"read_only\":true},"
-		    "{\"name\":\"v\",\"image\":\"b\"}]}", &m, &err) == 0);
+	CHECK(parse("{\"containers\":[{\"name\":\"w\",\"image\":\"b\",\"read_only\":true,"
+		    "\"init\":true},{\"name\":\"v\",\"image\":\"b\"}]}", &m, &err) == 0);
 	CHECK(m.containers[0].read_only && !m.containers[1].read_only);
 	b = manifest_create_body(&m.containers[0], &err);
 	CHECK(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(b, "HostConfig"), "ReadonlyRootfs")));
+	CHECK(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(b, "HostConfig"), "Init")));
 	cJSON_Delete(b);
 	b = manifest_create_body(&m.containers[1], &err);
 	CHECK(!cJSON_GetObjectItem(cJSON_GetObjectItem(b, "HostConfig"), "ReadonlyRootfs"));
+	CHECK(!cJSON_GetObjectItem(cJSON_GetObjectItem(b, "HostConfig"), "Init"));
 	cJSON_Delete(b);
 	manifest_free(&m);
 	CHECK(parse("{\"containers\":[{\"name\":\"w\",\"image\":\"b\",\"memory\":\"lots\"}]}", &m,
