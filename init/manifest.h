@@ -13,7 +13,8 @@
  *     "containers": [
  *       { "name": "web", "image": "busybox:latest", "cmd": ["httpd", "-f"],
  *         "env": ["A=b"], "restart": "always", "memory": "16m", "pids": 64,
- *         "depends_on": ["db"], "console": true, "read_only": false } ] }
+ *         "depends_on": ["db"], "console": true, "read_only": false,
+ *         "init": true } ] }
  *
  * Parsing and ordering are pure logic; init/boot.c acts on the result.
  */
