@@ -18,6 +18,7 @@
 #include "core/image/rootfs.h"
 #include "core/image/store.h"
 #include "core/daemon/resources.h"
+#include "core/daemon/hostspec.h"
 #include "platform/cleanup.h"
 #include "platform/cgroup.h"
 #include "platform/fsutil.h"
@@ -300,6 +301,8 @@ static cJSON *make_spec(struct container *c, struct tug_err *err)
 	cJSON_AddItemToObject(linux_, "readonlyPaths",
 			      strv((const char *const[]){ "/proc/bus", "/proc/fs", "/proc/irq",
 							  "/proc/sys", "/proc/sysrq-trigger" }, 5));
+	if (hostconfig_spec(c, s, err) < 0) /* core/daemon/hostspec.c */
+		return cJSON_Delete(s), NULL;
 	return s;
 }
 
