@@ -10,6 +10,7 @@
 #include "core/api/api.h"
 #include "core/daemon/daemon.h"
 #include "core/daemon/health.h"
+#include "core/daemon/hostspec.h"
 #include "core/oci/runtime.h"
 #include "platform/cleanup.h"
 #include "platform/json.h"
@@ -69,7 +70,8 @@ int exec_start(struct daemon *d, struct exec_inst *e, struct tug_err *err)
 	if (!e->ctr || e->ctr->state != CS_RUNNING)
 		return tug_err_set(err, EBUSY, "container is not running");
 	proc = bundle_process(e->ctr, e->config, err);
-	if (!proc)
+	/* As dockerd: the container's rlimits, oom score and GroupAdd (core/daemon/hostspec.c). */
+	if (!proc || hostconfig_process(e->ctr, proc, err) < 0)
 		return -1;
 	oci_create_opts_init(&opts);
 	if (e->tty) {

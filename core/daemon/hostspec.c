@@ -370,7 +370,12 @@ static cJSON *bind_mount(const char *src, const char *dst)
 	return m;
 }
 
-/* What share="ipc" also shares: /dev/shm, as dockerd binds it. */
+/*
+ * The host's /dev/shm for IpcMode host, as dockerd binds it. IpcMode
+ * container:X joins X's ipc namespace only: X's /dev/shm is a mount of its
+ * own mount namespace, which cannot be bound from here (dockerd keeps a
+ * host-side shm mount per container; tug does not).
+ */
 static void share_shm(cJSON *spec, const char *src)
 {
 	cJSON *mounts = cJSON_GetObjectItem(spec, "mounts"), *m;
@@ -420,10 +425,6 @@ static int set_ns_mode(const struct container *c, cJSON *spec, const char *field
 		if (n) {
 			cJSON_DeleteItemFromObject(n, "path");
 			cJSON_AddStringToObject(n, "path", path);
-		}
-		if (!strcmp(type, "ipc")) {
-			snprintf(path, sizeof(path), "/proc/%d/root/dev/shm", (int)o->pid);
-			share_shm(spec, path);
 		}
 	}
 	return 0;
