@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/daemon/hostspec.h"
 #include "core/daemon/daemon.h"
 #include "core/daemon/health.h"
 #include "core/daemon/resources.h"
@@ -171,7 +172,7 @@ int ctr_create(struct daemon *d, const char *name, const cJSON *body, struct con
 	struct restart_policy pol;
 
 	*status = 400;
-	if (check_types(body, hc, err))
+	if (check_types(body, hc, err) || (hc && hostconfig_check(hc, err) < 0)) /* hostspec.c */
 		return -1;
 	if (!image || !*image)
 		return tug_err_set(err, EINVAL, "config: Image is required");

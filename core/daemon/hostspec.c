@@ -20,8 +20,8 @@
 #include "platform/json.h"
 
 static const char *const ulimit_names[] = {
-	"as",	  "core",   "cpu",    "data",	"fsize",  "locks",	"memlock",    "msgqueue",
-	"nice",	  "nofile", "nproc",  "rss",	"rtprio", "rttime", "sigpending", "stack",
+    "as",   "core",   "cpu",   "data", "fsize",	 "locks",  "memlock",	 "msgqueue",
+    "nice", "nofile", "nproc", "rss",  "rtprio", "rttime", "sigpending", "stack",
 };
 
 static const cJSON *hc_get(const struct container *c, const char *key)
@@ -35,6 +35,31 @@ static double ulimit_value(const cJSON *v)
 	return v->valuedouble < 0 ? 18446744073709551615.0 : v->valuedouble;
 }
 
+static int check_ulimit(const cJSON *it, int i, struct tug_err *err)
+{
+	const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(it, "Name"));
+	const cJSON *soft = cJSON_GetObjectItem(it, "Soft");
+	const cJSON *hard = cJSON_GetObjectItem(it, "Hard");
+	size_t k;
+
+	for (k = 0; name && k < ARRAY_SIZE(ulimit_names); k++)
+		if (!strcmp(name, ulimit_names[k]))
+			break;
+	if (!name || k == ARRAY_SIZE(ulimit_names))
+		return tug_err_set(err, EINVAL,
+				   "HostConfig.Ulimits[%d].Name: invalid ulimit type: %s", i,
+				   name ? name : "(none)");
+	if (!cJSON_IsNumber(soft) || !cJSON_IsNumber(hard))
+		return tug_err_set(err, EINVAL,
+				   "HostConfig.Ulimits[%d]: Soft and Hard must be numbers", i);
+	if (ulimit_value(soft) > ulimit_value(hard))
+		return tug_err_set(err, EINVAL,
+				   "HostConfig.Ulimits[%d]: ulimit soft limit must be less than or "
+				   "equal to hard limit",
+				   i);
+	return 0;
+}
+
 static int set_rlimits(const struct container *c, cJSON *proc, struct tug_err *err)
 {
 	const cJSON *ul = hc_get(c, "Ulimits"), *it;
@@ -45,27 +70,16 @@ static int set_rlimits(const struct container *c, cJSON *proc, struct tug_err *e
 		return 0;
 	cJSON_DeleteItemFromObject(proc, "rlimits");
 	arr = cJSON_AddArrayToObject(proc, "rlimits");
-	cJSON_ArrayForEach (it, ul) {
+	cJSON_ArrayForEach(it, ul)
+	{
 		const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(it, "Name"));
 		const cJSON *soft = cJSON_GetObjectItem(it, "Soft");
 		const cJSON *hard = cJSON_GetObjectItem(it, "Hard");
 		char type[32];
-		size_t k;
 		cJSON *r;
 
-		for (k = 0; name && k < ARRAY_SIZE(ulimit_names); k++)
-			if (!strcmp(name, ulimit_names[k]))
-				break;
-		if (!name || k == ARRAY_SIZE(ulimit_names))
-			return tug_err_set(err, EINVAL, "HostConfig.Ulimits[%d].Name: invalid ulimit type: %s",
-					   i, name ? name : "(none)");
-		if (!cJSON_IsNumber(soft) || !cJSON_IsNumber(hard))
-			return tug_err_set(err, EINVAL,
-					   "HostConfig.Ulimits[%d]: Soft and Hard must be numbers", i);
-		if (ulimit_value(soft) > ulimit_value(hard))
-			return tug_err_set(err, EINVAL,
-					   "HostConfig.Ulimits[%d]: ulimit soft limit must be less than or equal to hard limit",
-					   i);
+		if (check_ulimit(it, i, err) < 0)
+			return -1;
 		snprintf(type, sizeof(type), "RLIMIT_%s", name);
 		for (char *p = type; *p; p++)
 			*p = (char)toupper((unsigned char)*p);
@@ -104,8 +118,8 @@ static int resolve_group(const char *rootfs, const char *g, long *gid, struct tu
 	}
 	if (f)
 		fclose(f);
-	return tug_err_set(err, ENOENT, "Unable to find group %s: no matching entries in group file",
-			   g);
+	return tug_err_set(err, ENOENT,
+			   "Unable to find group %s: no matching entries in group file", g);
 }
 
 static int set_groups(const struct container *c, cJSON *proc, struct tug_err *err)
@@ -119,7 +133,8 @@ static int set_groups(const struct container *c, cJSON *proc, struct tug_err *er
 	snprintf(rootfs, sizeof(rootfs), "%s/containers/%s/rootfs", g_daemon->cfg.state_dir, c->id);
 	cJSON_DeleteItemFromObject(user, "additionalGids");
 	arr = cJSON_AddArrayToObject(user, "additionalGids");
-	cJSON_ArrayForEach (it, ga) {
+	cJSON_ArrayForEach(it, ga)
+	{
 		long gid;
 
 		if (!cJSON_IsString(it))
@@ -131,6 +146,16 @@ static int set_groups(const struct container *c, cJSON *proc, struct tug_err *er
 	return 0;
 }
 
+static int check_oom(const cJSON *oom, struct tug_err *err)
+{
+	if (cJSON_IsNumber(oom) && (oom->valuedouble < -1000 || oom->valuedouble > 1000))
+		return tug_err_set(err, EINVAL,
+				   "HostConfig.OomScoreAdj: Invalid value %.0f, range for oom "
+				   "score adj is [-1000, 1000]",
+				   oom->valuedouble);
+	return 0;
+}
+
 int hostconfig_process(const struct container *c, cJSON *proc, struct tug_err *err)
 {
 	const cJSON *oom = hc_get(c, "OomScoreAdj");
@@ -138,10 +163,8 @@ int hostconfig_process(const struct container *c, cJSON *proc, struct tug_err *e
 	if (set_rlimits(c, proc, err) < 0 || set_groups(c, proc, err) < 0)
 		return -1;
 	if (cJSON_IsNumber(oom)) {
-		if (oom->valueint < -1000 || oom->valueint > 1000)
-			return tug_err_set(err, EINVAL,
-					   "HostConfig.OomScoreAdj: Invalid value %d, range for oom score adj is [-1000, 1000]",
-					   oom->valueint);
+		if (check_oom(oom, err) < 0)
+			return -1;
 		cJSON_DeleteItemFromObject(proc, "oomScoreAdj");
 		cJSON_AddNumberToObject(proc, "oomScoreAdj", oom->valueint);
 	}
@@ -152,9 +175,13 @@ static cJSON *find_mount(cJSON *spec, const char *dst)
 {
 	cJSON *m;
 
-	cJSON_ArrayForEach (m, cJSON_GetObjectItem(spec, "mounts"))
-		if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(m, "destination")) ?: "", dst))
-			return m;
+	cJSON_ArrayForEach(
+	    m,
+	    cJSON_GetObjectItem(
+		spec,
+		"mounts")) if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(m, "destination"))
+					   ?: "",
+				       dst)) return m;
 	return NULL;
 }
 
@@ -169,7 +196,8 @@ static void set_shm_size(const struct container *c, cJSON *spec)
 		return;
 	opts = cJSON_GetObjectItem(m, "options");
 	snprintf(buf, sizeof(buf), "size=%.0f", sz->valuedouble);
-	cJSON_ArrayForEach (o, opts) {
+	cJSON_ArrayForEach(o, opts)
+	{
 		if (cJSON_IsString(o) && !strncmp(o->valuestring, "size=", 5)) {
 			cJSON_ReplaceItemInArray(opts, i, cJSON_CreateString(buf));
 			return;
@@ -181,14 +209,28 @@ static void set_shm_size(const struct container *c, cJSON *spec)
 
 static bool ipc_sysctl(const char *k)
 {
-	static const char *const names[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",
-					      "kernel.sem",    "kernel.shmall", "kernel.shmmax",
-					      "kernel.shmmni", "kernel.shm_rmid_forced" };
+	static const char *const names[] = {
+	    "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+	    "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		if (!strcmp(k, names[i]))
 			return true;
 	return !strncmp(k, "fs.mqueue.", 10);
+}
+
+static int check_sysctl(const cJSON *it, bool host_net, bool host_ipc, struct tug_err *err)
+{
+	if (!cJSON_IsString(it))
+		return tug_err_set(err, EINVAL, "HostConfig.Sysctls.%s: expected a string",
+				   it->string);
+	if (!strncmp(it->string, "net.", 4) && host_net)
+		return tug_err_set(
+		    err, EINVAL, "sysctl \"%s\" not allowed in host network namespace", it->string);
+	if (ipc_sysctl(it->string) && host_ipc)
+		return tug_err_set(err, EINVAL, "sysctl \"%s\" not allowed in host ipc namespace",
+				   it->string);
+	return 0;
 }
 
 static int set_sysctls(const struct container *c, cJSON *linux_, struct tug_err *err)
@@ -201,17 +243,11 @@ static int set_sysctls(const struct container *c, cJSON *linux_, struct tug_err 
 		return 0;
 	cJSON_DeleteItemFromObject(linux_, "sysctl");
 	out = cJSON_AddObjectToObject(linux_, "sysctl");
-	cJSON_ArrayForEach (it, sc) {
-		if (!cJSON_IsString(it))
-			return tug_err_set(err, EINVAL, "HostConfig.Sysctls.%s: expected a string",
-					   it->string);
-		if (!strncmp(it->string, "net.", 4) && !strcmp(ctr_net_mode(c), "host"))
-			return tug_err_set(err, EINVAL,
-					   "sysctl \"%s\" not allowed in host network namespace",
-					   it->string);
-		if (ipc_sysctl(it->string) && ipc && !strcmp(ipc, "host"))
-			return tug_err_set(err, EINVAL,
-					   "sysctl \"%s\" not allowed in host ipc namespace", it->string);
+	cJSON_ArrayForEach(it, sc)
+	{
+		if (check_sysctl(it, !strcmp(ctr_net_mode(c), "host"), ipc && !strcmp(ipc, "host"),
+				 err) < 0)
+			return -1;
 		cJSON_AddStringToObject(out, it->string, it->valuestring);
 	}
 	return 0;
@@ -232,7 +268,7 @@ static cJSON *dev_rules(cJSON *linux_)
 static void add_rule(cJSON *rules, char type, long major, long minor, const char *access)
 {
 	cJSON *r = cJSON_CreateObject();
-	char t[2] = { type, 0 };
+	char t[2] = {type, 0};
 
 	cJSON_AddBoolToObject(r, "allow", true);
 	cJSON_AddStringToObject(r, "type", t);
@@ -253,7 +289,7 @@ static void add_device(cJSON *linux_, const char *path, const struct stat *st, c
 {
 	cJSON *devs = cJSON_GetObjectItem(linux_, "devices"), *d = cJSON_CreateObject();
 	char type = S_ISBLK(st->st_mode) ? 'b' : 'c';
-	char t[2] = { type, 0 };
+	char t[2] = {type, 0};
 
 	if (!devs)
 		devs = cJSON_AddArrayToObject(linux_, "devices");
@@ -265,7 +301,8 @@ static void add_device(cJSON *linux_, const char *path, const struct stat *st, c
 	cJSON_AddNumberToObject(d, "uid", 0);
 	cJSON_AddNumberToObject(d, "gid", 0);
 	cJSON_AddItemToArray(devs, d);
-	add_rule(dev_rules(linux_), type, (long)major(st->st_rdev), (long)minor(st->st_rdev), perms);
+	add_rule(dev_rules(linux_), type, (long)major(st->st_rdev), (long)minor(st->st_rdev),
+		 perms);
 }
 
 /* nftw has no user pointer: one directory walk at a time (tugd is one thread). */
@@ -290,14 +327,17 @@ static int set_devices(const struct container *c, cJSON *linux_, struct tug_err 
 {
 	const cJSON *it;
 
-	cJSON_ArrayForEach (it, hc_get(c, "Devices")) {
+	cJSON_ArrayForEach(it, hc_get(c, "Devices"))
+	{
 		const char *host = cJSON_GetStringValue(cJSON_GetObjectItem(it, "PathOnHost"));
 		const char *ctr = cJSON_GetStringValue(cJSON_GetObjectItem(it, "PathInContainer"));
-		const char *perms = cJSON_GetStringValue(cJSON_GetObjectItem(it, "CgroupPermissions"));
+		const char *perms =
+		    cJSON_GetStringValue(cJSON_GetObjectItem(it, "CgroupPermissions"));
 		struct stat st;
 
 		if (!host || !*host)
-			return tug_err_set(err, EINVAL, "HostConfig.Devices: PathOnHost is required");
+			return tug_err_set(err, EINVAL,
+					   "HostConfig.Devices: PathOnHost is required");
 		if (!ctr || !*ctr)
 			ctr = host;
 		if (!perms || !*perms)
@@ -305,39 +345,54 @@ static int set_devices(const struct container *c, cJSON *linux_, struct tug_err 
 		if (!access_ok(perms))
 			return tug_err_set(err, EINVAL, "invalid device mode: %s", perms);
 		if (stat(host, &st) < 0)
-			return tug_err_set(err, errno,
-					   "error gathering device information while adding custom device \"%s\": %s",
-					   host, errno == ENOENT ? "no such file or directory" : strerror(errno));
+			return tug_err_set(
+			    err, errno,
+			    "error gathering device information while adding custom device \"%s\": "
+			    "%s",
+			    host, errno == ENOENT ? "no such file or directory" : strerror(errno));
 		if (S_ISDIR(st.st_mode)) {
-			walk = (typeof(walk)){ linux_, host, ctr, perms };
+			walk = (typeof(walk)){linux_, host, ctr, perms};
 			nftw(host, walk_one, 16, FTW_PHYS);
 			continue;
 		}
 		if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
 			return tug_err_set(err, EINVAL,
-					   "error gathering device information while adding custom device \"%s\": not a device node",
+					   "error gathering device information while adding custom "
+					   "device \"%s\": not a device node",
 					   host);
 		add_device(linux_, ctr, &st, perms);
 	}
 	return 0;
 }
 
-/* "c 1:3 rwm", "a *:* rwm", "b 8:* r" */
+/* "c 1:3 rwm", "a *:* rwm", "b 8:* r"; -1 for '*' */
+static int parse_cgroup_rule(const cJSON *it, char *type, long *ma, long *mi, char acc[8],
+			     struct tug_err *err)
+{
+	const char *s = cJSON_GetStringValue(it);
+	char maj[16], min[16], end;
+
+	if (!s || sscanf(s, "%c %15[0-9*]:%15[0-9*] %7s %c", type, maj, min, acc, &end) != 4 ||
+	    !strchr("abc", *type) || !access_ok(acc) || (strchr(maj, '*') && strcmp(maj, "*")) ||
+	    (strchr(min, '*') && strcmp(min, "*")))
+		return tug_err_set(err, EINVAL, "invalid device cgroup rule format: '%s'",
+				   s ? s : "");
+	*ma = strcmp(maj, "*") ? atol(maj) : -1;
+	*mi = strcmp(min, "*") ? atol(min) : -1;
+	return 0;
+}
+
 static int set_cgroup_rules(const struct container *c, cJSON *linux_, struct tug_err *err)
 {
 	const cJSON *it;
 
-	cJSON_ArrayForEach (it, hc_get(c, "DeviceCgroupRules")) {
-		const char *s = cJSON_GetStringValue(it);
-		char type, maj[16], min[16], acc[8];
+	cJSON_ArrayForEach(it, hc_get(c, "DeviceCgroupRules"))
+	{
+		char type, acc[8];
 		long ma, mi;
 
-		if (!s || sscanf(s, "%c %15[0-9*]:%15[0-9*] %7s", &type, maj, min, acc) != 4 ||
-		    !strchr("abc", type) || !access_ok(acc))
-			return tug_err_set(err, EINVAL, "invalid device cgroup rule format: '%s'",
-					   s ? s : "");
-		ma = strcmp(maj, "*") ? atol(maj) : -1;
-		mi = strcmp(min, "*") ? atol(min) : -1;
+		if (parse_cgroup_rule(it, &type, &ma, &mi, acc, err) < 0)
+			return -1;
 		add_rule(dev_rules(linux_), type, ma, mi, acc);
 	}
 	return 0;
@@ -350,7 +405,8 @@ static cJSON *ns_entry(cJSON *linux_, const char *type, int *idx)
 	cJSON *n;
 
 	*idx = 0;
-	cJSON_ArrayForEach (n, cJSON_GetObjectItem(linux_, "namespaces")) {
+	cJSON_ArrayForEach(n, cJSON_GetObjectItem(linux_, "namespaces"))
+	{
 		if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(n, "type")) ?: "", type))
 			return n;
 		(*idx)++;
@@ -381,7 +437,8 @@ static void share_shm(cJSON *spec, const char *src)
 	cJSON *mounts = cJSON_GetObjectItem(spec, "mounts"), *m;
 	int i = 0;
 
-	cJSON_ArrayForEach (m, mounts) {
+	cJSON_ArrayForEach(m, mounts)
+	{
 		if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(m, "destination")) ?: "",
 			    "/dev/shm")) {
 			cJSON_ReplaceItemInArray(mounts, i, bind_mount(src, "/dev/shm"));
@@ -391,14 +448,25 @@ static void share_shm(cJSON *spec, const char *src)
 	}
 }
 
-static int set_ns_mode(const struct container *c, cJSON *spec, const char *field,
-		       const char *type, const char *what, struct tug_err *err)
+static int check_ns_mode(const char *mode, const char *field, const char *type, struct tug_err *err)
+{
+	if (!mode || !*mode || !strcmp(mode, "host") ||
+	    (!strcmp(type, "ipc") && (!strcmp(mode, "private") || !strcmp(mode, "shareable"))) ||
+	    (strcmp(type, "uts") && !strncmp(mode, "container:", 10) && mode[10]))
+		return 0;
+	return tug_err_set(err, EINVAL, "HostConfig.%s: invalid %s mode: %s", field, type, mode);
+}
+
+static int set_ns_mode(const struct container *c, cJSON *spec, const char *field, const char *type,
+		       const char *what, struct tug_err *err)
 {
 	const char *mode = cJSON_GetStringValue(hc_get(c, field));
 	cJSON *linux_ = cJSON_GetObjectItem(spec, "linux"), *n;
 	char path[64];
 	int idx;
 
+	if (check_ns_mode(mode, field, type, err) < 0)
+		return -1;
 	if (!mode || !*mode || !strcmp(mode, "private") || !strcmp(mode, "shareable"))
 		return 0;
 	n = ns_entry(linux_, type, &idx);
@@ -411,16 +479,17 @@ static int set_ns_mode(const struct container *c, cJSON *spec, const char *field
 			share_shm(spec, "/dev/shm");
 		return 0;
 	}
-	if (strncmp(mode, "container:", 10) || !strcmp(type, "uts"))
-		return tug_err_set(err, EINVAL, "HostConfig.%s: invalid mode %s", field, mode);
+	if (check_ns_mode(mode, field, type, err) < 0)
+		return -1;
 	{
 		struct container *o = ctr_find(g_daemon, mode + 10);
 
 		if (!o)
 			return tug_err_set(err, ENOENT, "No such container: %s", mode + 10);
 		if (!ctr_is_running(o) || o->pid <= 0)
-			return tug_err_set(err, EINVAL, "cannot join %s of a non running container: %s",
-					   what, mode + 10);
+			return tug_err_set(err, EINVAL,
+					   "cannot join %s of a non running container: %s", what,
+					   mode + 10);
 		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)o->pid, type);
 		if (n) {
 			cJSON_DeleteItemFromObject(n, "path");
@@ -445,5 +514,37 @@ int hostconfig_spec(const struct container *c, cJSON *spec, struct tug_err *err)
 	    set_ns_mode(c, spec, "IpcMode", "ipc", "IPC", err) < 0 ||
 	    set_ns_mode(c, spec, "UTSMode", "uts", "UTS", err) < 0)
 		return -1;
+	return 0;
+}
+
+int hostconfig_check(const cJSON *hc, struct tug_err *err)
+{
+	const char *net = cJSON_GetStringValue(cJSON_GetObjectItem(hc, "NetworkMode"));
+	const char *ipc = cJSON_GetStringValue(cJSON_GetObjectItem(hc, "IpcMode"));
+	static const char *const ns[][2] = {
+	    {"PidMode", "pid"}, {"IpcMode", "ipc"}, {"UTSMode", "uts"}};
+	const cJSON *it;
+	int i = 0;
+
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(hc, "Ulimits")) if (check_ulimit(it, i++, err) <
+								       0) return -1;
+	if (check_oom(cJSON_GetObjectItem(hc, "OomScoreAdj"), err) < 0)
+		return -1;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(
+				   hc, "Sysctls")) if (check_sysctl(it, net && !strcmp(net, "host"),
+								    ipc && !strcmp(ipc, "host"),
+								    err) < 0) return -1;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItem(hc, "DeviceCgroupRules"))
+	{
+		char type, acc[8];
+		long ma, mi;
+
+		if (parse_cgroup_rule(it, &type, &ma, &mi, acc, err) < 0)
+			return -1;
+	}
+	for (size_t k = 0; k < ARRAY_SIZE(ns); k++)
+		if (check_ns_mode(cJSON_GetStringValue(cJSON_GetObjectItem(hc, ns[k][0])), ns[k][0],
+				  ns[k][1], err) < 0)
+			return -1;
 	return 0;
 }
