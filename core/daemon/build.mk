@@ -3,7 +3,7 @@ obj-y += core/daemon/state.o core/daemon/restart.o core/daemon/logfile.o core/da
 obj-$(CONFIG_DAEMON) += core/daemon/main.o core/daemon/loop.o core/daemon/container.o \
 	core/daemon/lifecycle.o core/daemon/keeper.o core/daemon/keeper_client.o \
 	core/daemon/bundle.o core/daemon/events.o core/daemon/exec.o \
-	core/daemon/health_probe.o core/daemon/hostspec.o
+	core/daemon/health_probe.o core/daemon/hostspec.o core/daemon/security.o
 tests-y += test_daemon_state test_logfile test_health
 # HostConfig limits -> linux.resources (start and docker update).
 obj-y += core/daemon/resources.o

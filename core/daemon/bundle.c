@@ -19,16 +19,11 @@
 #include "core/image/store.h"
 #include "core/daemon/resources.h"
 #include "core/daemon/hostspec.h"
+#include "core/daemon/security.h"
 #include "platform/cleanup.h"
 #include "platform/cgroup.h"
 #include "platform/fsutil.h"
 #include "platform/json.h"
-
-static const char *const default_caps[] = {
-	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD",
-	"CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
-	"CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
-};
 
 static const char *const default_env[] = {
 	"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -125,7 +120,7 @@ cJSON *bundle_process(struct container *c, const cJSON *exec_cfg, struct tug_err
 {
 	const cJSON *icfg = cJSON_GetObjectItem(c->config, "__ImageConfig");
 	const cJSON *src = exec_cfg ? exec_cfg : c->config;
-	cJSON *p = cJSON_CreateObject(), *args, *env, *user, *caps;
+	cJSON *p = cJSON_CreateObject(), *args, *env, *user;
 	const cJSON *ep, *cmd, *it;
 	const char *cwd = NULL, *u;
 	char rootfs[700];
@@ -194,11 +189,13 @@ cJSON *bundle_process(struct container *c, const cJSON *exec_cfg, struct tug_err
 	user = cJSON_AddObjectToObject(p, "user");
 	cJSON_AddNumberToObject(user, "uid", (double)uid);
 	cJSON_AddNumberToObject(user, "gid", (double)gid);
-	caps = cJSON_AddObjectToObject(p, "capabilities");
-	cJSON_AddItemToObject(caps, "bounding", strv(default_caps, ARRAY_SIZE(default_caps)));
-	cJSON_AddItemToObject(caps, "effective", strv(default_caps, ARRAY_SIZE(default_caps)));
-	cJSON_AddItemToObject(caps, "permitted", strv(default_caps, ARRAY_SIZE(default_caps)));
-	cJSON_AddBoolToObject(p, "noNewPrivileges", true);
+	/* Capabilities and noNewPrivileges (core/daemon/security.c); an exec's own Privileged. */
+	if (security_process(c->host_config,
+			     exec_cfg && cJSON_IsTrue(cJSON_GetObjectItem(exec_cfg, "Privileged")), p,
+			     err) < 0) {
+		cJSON_Delete(p);
+		return NULL;
+	}
 	return p;
 }
 
@@ -303,6 +300,11 @@ static cJSON *make_spec(struct container *c, struct tug_err *err)
 							  "/proc/sys", "/proc/sysrq-trigger" }, 5));
 	if (hostconfig_spec(c, s, err) < 0) /* core/daemon/hostspec.c */
 		return cJSON_Delete(s), NULL;
+	/* Privileged's devices and paths, a seccomp profile (core/daemon/security.c). */
+	if (security_spec(c->host_config, s, err) < 0) {
+		cJSON_Delete(s);
+		return NULL;
+	}
 	return s;
 }
 

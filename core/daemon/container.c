@@ -16,6 +16,7 @@
 #include "core/daemon/daemon.h"
 #include "core/daemon/health.h"
 #include "core/daemon/resources.h"
+#include "core/daemon/security.h"
 #include "core/image/store.h"
 #include "core/names.h"
 #include "core/oci/runtime.h"
@@ -177,6 +178,8 @@ int ctr_create(struct daemon *d, const char *name, const cJSON *body, struct con
 	if (!image || !*image)
 		return tug_err_set(err, EINVAL, "config: Image is required");
 	if (restart_policy_parse(rpname ? rpname : "", rpmax ? (int)rpmax->valuedouble : 0, &pol, err))
+		return -1;
+	if (security_validate(hc, err))
 		return -1;
 	{
 		struct health_config hcfg;
