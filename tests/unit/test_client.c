@@ -136,11 +136,11 @@ TEST(run_options_make_the_create_body)
 			 "--cpus", "0.5", "--pids-limit", "10", "--read-only", "--tmpfs",
 			 "/tmp:size=1m", "-v", "/data:/data:ro", "--restart", "no", "-w", "/srv",
 			 "-u", "nobody", "--entrypoint", "/bin/sh", "--health-cmd", "true",
-			 "--health-interval", "2s", "busybox", "-c", "echo hi", NULL };
+			 "--health-interval", "2s", "--init", "busybox", "-c", "echo hi", NULL };
 	struct cli_run_opts o;
 	const cJSON *hc;
 
-	CHECK(cli_parse_run(33, argv, true, &o) == 0);
+	CHECK(cli_parse_run(34, argv, true, &o) == 0);
 	CHECK(o.detach && o.rm && o.nargs == 3);
 	hc = cJSON_GetObjectItem(o.body, "HostConfig");
 	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(o.body, "Image")), "busybox");
@@ -150,6 +150,7 @@ TEST(run_options_make_the_create_body)
 	CHECK(cJSON_GetNumberValue(cJSON_GetObjectItem(hc, "PidsLimit")) == 10);
 	CHECK(cJSON_IsTrue(cJSON_GetObjectItem(hc, "ReadonlyRootfs")));
 	CHECK(cJSON_IsTrue(cJSON_GetObjectItem(hc, "AutoRemove")));
+	CHECK(cJSON_IsTrue(cJSON_GetObjectItem(hc, "Init")));
 	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(hc, "Tmpfs"), "/tmp")),
 		  "size=1m");
 	CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(hc, "PortBindings"), "80/tcp"));
