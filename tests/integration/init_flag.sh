@@ -6,7 +6,7 @@
 SUITE=init_flag
 . "$(dirname "$0")/../lib.sh"
 require_root pid1_is_docker_init exit_code signal_128_plus zombies_reaped stop_term_143 \
-	not_found_127 read_only_user inspect_init no_init_unchanged docker_cli_init direct_call
+	not_found_127 read_only_user inspect_init no_init_unchanged docker_cli_init confined direct_call
 T=$(tmpdir)
 tugd_dir "$T"
 unset DOCKER_HOST TUG_HOST
@@ -85,8 +85,23 @@ if command -v docker >/dev/null; then
 	"/sbin/docker-init -- sh -c "*) pass docker_cli_init ;;
 	*) fail docker_cli_init "'$out'" ;;
 	esac
+	# No capabilities, no_new_privs, a user, and a seccomp filter refusing
+	# mount, namespace, ptrace, keyring and bpf calls (as Docker's default
+	# profile does without CAP_SYS_ADMIN): docker-init needs none of them.
+	printf '%s\n' '{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mount","umount2",
+"unshare","setns","pivot_root","ptrace","reboot","keyctl","bpf","personality"],
+"action":"SCMP_ACT_ERRNO","errnoRet":1}]}' | tr -d '\n' >"$T/profile.json"
+	out=$(timeout -k 5 20 docker -H "unix://$T/run/tug.sock" run --rm --init --cap-drop ALL -u 65534 \
+		--security-opt no-new-privileges --security-opt seccomp="$T/profile.json" busybox \
+		sh -c 'head -c 17 /proc/1/cmdline; echo; grep -E "^(CapEff|Seccomp):" /proc/1/status |
+			tr -d "\t" | tr "\n" " "; exit 6' 2>&1
+		echo "rc $?")
+	out=$(printf '%s' "$out" | tr '\n' ' ')
+	[ "$out" = "/sbin/docker-init CapEff:0000000000000000 Seccomp:2 rc 6" ] && pass confined ||
+		fail confined "$out"
 else
 	skip docker_cli_init "docker CLI not installed"
+	skip confined "docker CLI not installed"
 fi
 
 # Called as docker-init outside a container (not PID 1): the same status
