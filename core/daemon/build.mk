@@ -11,3 +11,8 @@ tests-y += test_resources
 # Networks and volumes of containers (issue 7).
 obj-$(CONFIG_DAEMON) += core/daemon/volumes.o core/daemon/netmode.o
 obj-$(CONFIG_NET_BRIDGE) += core/daemon/network.o
+# HostConfig -> OCI spec beyond resources (Ulimits, Devices, namespaces...); its pure checks.
+obj-y += core/daemon/hostconfig_check.o
+tests-y += test_hostconfig_check
+fuzz-y += fuzz_hostconfig_check
+fuzz_hostconfig_check-objs := core/daemon/hostconfig_check.o platform/err.o

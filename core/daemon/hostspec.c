@@ -14,50 +14,15 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "core/daemon/hostconfig_check.h"
 #include "core/daemon/hostspec.h"
 #include "core/daemon/netvol.h"
 #include "platform/cleanup.h"
 #include "platform/json.h"
 
-static const char *const ulimit_names[] = {
-    "as",   "core",   "cpu",   "data", "fsize",	 "locks",  "memlock",	 "msgqueue",
-    "nice", "nofile", "nproc", "rss",  "rtprio", "rttime", "sigpending", "stack",
-};
-
 static const cJSON *hc_get(const struct container *c, const char *key)
 {
 	return cJSON_GetObjectItemCaseSensitive(c->host_config, key);
-}
-
-static double ulimit_value(const cJSON *v)
-{
-	/* -1 is unlimited; 2^64 rounds to what the runtime reads as RLIM_INFINITY. */
-	return v->valuedouble < 0 ? 18446744073709551615.0 : v->valuedouble;
-}
-
-static int check_ulimit(const cJSON *it, int i, struct tug_err *err)
-{
-	const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(it, "Name"));
-	const cJSON *soft = cJSON_GetObjectItem(it, "Soft");
-	const cJSON *hard = cJSON_GetObjectItem(it, "Hard");
-	size_t k;
-
-	for (k = 0; name && k < ARRAY_SIZE(ulimit_names); k++)
-		if (!strcmp(name, ulimit_names[k]))
-			break;
-	if (!name || k == ARRAY_SIZE(ulimit_names))
-		return tug_err_set(err, EINVAL,
-				   "HostConfig.Ulimits[%d].Name: invalid ulimit type: %s", i,
-				   name ? name : "(none)");
-	if (!cJSON_IsNumber(soft) || !cJSON_IsNumber(hard))
-		return tug_err_set(err, EINVAL,
-				   "HostConfig.Ulimits[%d]: Soft and Hard must be numbers", i);
-	if (ulimit_value(soft) > ulimit_value(hard))
-		return tug_err_set(err, EINVAL,
-				   "HostConfig.Ulimits[%d]: ulimit soft limit must be less than or "
-				   "equal to hard limit",
-				   i);
-	return 0;
 }
 
 static int set_rlimits(const struct container *c, cJSON *proc, struct tug_err *err)
@@ -78,15 +43,15 @@ static int set_rlimits(const struct container *c, cJSON *proc, struct tug_err *e
 		char type[32];
 		cJSON *r;
 
-		if (check_ulimit(it, i, err) < 0)
+		if (hostconfig_check_ulimit(it, i, err) < 0)
 			return -1;
 		snprintf(type, sizeof(type), "RLIMIT_%s", name);
 		for (char *p = type; *p; p++)
 			*p = (char)toupper((unsigned char)*p);
 		r = cJSON_CreateObject();
 		cJSON_AddStringToObject(r, "type", type);
-		cJSON_AddNumberToObject(r, "hard", ulimit_value(hard));
-		cJSON_AddNumberToObject(r, "soft", ulimit_value(soft));
+		cJSON_AddNumberToObject(r, "hard", hostconfig_ulimit_value(hard));
+		cJSON_AddNumberToObject(r, "soft", hostconfig_ulimit_value(soft));
 		cJSON_AddItemToArray(arr, r);
 		i++;
 	}
@@ -146,16 +111,6 @@ static int set_groups(const struct container *c, cJSON *proc, struct tug_err *er
 	return 0;
 }
 
-static int check_oom(const cJSON *oom, struct tug_err *err)
-{
-	if (cJSON_IsNumber(oom) && (oom->valuedouble < -1000 || oom->valuedouble > 1000))
-		return tug_err_set(err, EINVAL,
-				   "HostConfig.OomScoreAdj: Invalid value %.0f, range for oom "
-				   "score adj is [-1000, 1000]",
-				   oom->valuedouble);
-	return 0;
-}
-
 int hostconfig_process(const struct container *c, cJSON *proc, struct tug_err *err)
 {
 	const cJSON *oom = hc_get(c, "OomScoreAdj");
@@ -163,7 +118,7 @@ int hostconfig_process(const struct container *c, cJSON *proc, struct tug_err *e
 	if (set_rlimits(c, proc, err) < 0 || set_groups(c, proc, err) < 0)
 		return -1;
 	if (cJSON_IsNumber(oom)) {
-		if (check_oom(oom, err) < 0)
+		if (hostconfig_check_oom(oom, err) < 0)
 			return -1;
 		cJSON_DeleteItemFromObject(proc, "oomScoreAdj");
 		cJSON_AddNumberToObject(proc, "oomScoreAdj", oom->valueint);
@@ -207,32 +162,6 @@ static void set_shm_size(const struct container *c, cJSON *spec)
 	cJSON_AddItemToArray(opts, cJSON_CreateString(buf));
 }
 
-static bool ipc_sysctl(const char *k)
-{
-	static const char *const names[] = {
-	    "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
-	    "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced"};
-
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (!strcmp(k, names[i]))
-			return true;
-	return !strncmp(k, "fs.mqueue.", 10);
-}
-
-static int check_sysctl(const cJSON *it, bool host_net, bool host_ipc, struct tug_err *err)
-{
-	if (!cJSON_IsString(it))
-		return tug_err_set(err, EINVAL, "HostConfig.Sysctls.%s: expected a string",
-				   it->string);
-	if (!strncmp(it->string, "net.", 4) && host_net)
-		return tug_err_set(
-		    err, EINVAL, "sysctl \"%s\" not allowed in host network namespace", it->string);
-	if (ipc_sysctl(it->string) && host_ipc)
-		return tug_err_set(err, EINVAL, "sysctl \"%s\" not allowed in host ipc namespace",
-				   it->string);
-	return 0;
-}
-
 static int set_sysctls(const struct container *c, cJSON *linux_, struct tug_err *err)
 {
 	const cJSON *sc = hc_get(c, "Sysctls"), *it;
@@ -245,8 +174,8 @@ static int set_sysctls(const struct container *c, cJSON *linux_, struct tug_err 
 	out = cJSON_AddObjectToObject(linux_, "sysctl");
 	cJSON_ArrayForEach(it, sc)
 	{
-		if (check_sysctl(it, !strcmp(ctr_net_mode(c), "host"), ipc && !strcmp(ipc, "host"),
-				 err) < 0)
+		if (hostconfig_check_sysctl(it, !strcmp(ctr_net_mode(c), "host"),
+					    ipc && !strcmp(ipc, "host"), err) < 0)
 			return -1;
 		cJSON_AddStringToObject(out, it->string, it->valuestring);
 	}
@@ -278,11 +207,6 @@ static void add_rule(cJSON *rules, char type, long major, long minor, const char
 		cJSON_AddNumberToObject(r, "minor", minor);
 	cJSON_AddStringToObject(r, "access", access);
 	cJSON_AddItemToArray(rules, r);
-}
-
-static bool access_ok(const char *a)
-{
-	return *a && strspn(a, "rwm") == strlen(a) && strlen(a) <= 3;
 }
 
 static void add_device(cJSON *linux_, const char *path, const struct stat *st, const char *perms)
@@ -342,7 +266,7 @@ static int set_devices(const struct container *c, cJSON *linux_, struct tug_err 
 			ctr = host;
 		if (!perms || !*perms)
 			perms = "rwm";
-		if (!access_ok(perms))
+		if (!hostconfig_access_ok(perms))
 			return tug_err_set(err, EINVAL, "invalid device mode: %s", perms);
 		if (stat(host, &st) < 0)
 			return tug_err_set(
@@ -365,23 +289,6 @@ static int set_devices(const struct container *c, cJSON *linux_, struct tug_err 
 	return 0;
 }
 
-/* "c 1:3 rwm", "a *:* rwm", "b 8:* r"; -1 for '*' */
-static int parse_cgroup_rule(const cJSON *it, char *type, long *ma, long *mi, char acc[8],
-			     struct tug_err *err)
-{
-	const char *s = cJSON_GetStringValue(it);
-	char maj[16], min[16], end;
-
-	if (!s || sscanf(s, "%c %15[0-9*]:%15[0-9*] %7s %c", type, maj, min, acc, &end) != 4 ||
-	    !strchr("abc", *type) || !access_ok(acc) || (strchr(maj, '*') && strcmp(maj, "*")) ||
-	    (strchr(min, '*') && strcmp(min, "*")))
-		return tug_err_set(err, EINVAL, "invalid device cgroup rule format: '%s'",
-				   s ? s : "");
-	*ma = strcmp(maj, "*") ? atol(maj) : -1;
-	*mi = strcmp(min, "*") ? atol(min) : -1;
-	return 0;
-}
-
 static int set_cgroup_rules(const struct container *c, cJSON *linux_, struct tug_err *err)
 {
 	const cJSON *it;
@@ -391,7 +298,7 @@ static int set_cgroup_rules(const struct container *c, cJSON *linux_, struct tug
 		char type, acc[8];
 		long ma, mi;
 
-		if (parse_cgroup_rule(it, &type, &ma, &mi, acc, err) < 0)
+		if (hostconfig_parse_cgroup_rule(it, &type, &ma, &mi, acc, err) < 0)
 			return -1;
 		add_rule(dev_rules(linux_), type, ma, mi, acc);
 	}
@@ -448,15 +355,6 @@ static void share_shm(cJSON *spec, const char *src)
 	}
 }
 
-static int check_ns_mode(const char *mode, const char *field, const char *type, struct tug_err *err)
-{
-	if (!mode || !*mode || !strcmp(mode, "host") ||
-	    (!strcmp(type, "ipc") && (!strcmp(mode, "private") || !strcmp(mode, "shareable"))) ||
-	    (strcmp(type, "uts") && !strncmp(mode, "container:", 10) && mode[10]))
-		return 0;
-	return tug_err_set(err, EINVAL, "HostConfig.%s: invalid %s mode: %s", field, type, mode);
-}
-
 static int set_ns_mode(const struct container *c, cJSON *spec, const char *field, const char *type,
 		       const char *what, struct tug_err *err)
 {
@@ -465,7 +363,7 @@ static int set_ns_mode(const struct container *c, cJSON *spec, const char *field
 	char path[64];
 	int idx;
 
-	if (check_ns_mode(mode, field, type, err) < 0)
+	if (hostconfig_check_ns_mode(mode, field, type, err) < 0)
 		return -1;
 	if (!mode || !*mode || !strcmp(mode, "private") || !strcmp(mode, "shareable"))
 		return 0;
@@ -479,7 +377,7 @@ static int set_ns_mode(const struct container *c, cJSON *spec, const char *field
 			share_shm(spec, "/dev/shm");
 		return 0;
 	}
-	if (check_ns_mode(mode, field, type, err) < 0)
+	if (hostconfig_check_ns_mode(mode, field, type, err) < 0)
 		return -1;
 	{
 		struct container *o = ctr_find(g_daemon, mode + 10);
@@ -514,37 +412,5 @@ int hostconfig_spec(const struct container *c, cJSON *spec, struct tug_err *err)
 	    set_ns_mode(c, spec, "IpcMode", "ipc", "IPC", err) < 0 ||
 	    set_ns_mode(c, spec, "UTSMode", "uts", "UTS", err) < 0)
 		return -1;
-	return 0;
-}
-
-int hostconfig_check(const cJSON *hc, struct tug_err *err)
-{
-	const char *net = cJSON_GetStringValue(cJSON_GetObjectItem(hc, "NetworkMode"));
-	const char *ipc = cJSON_GetStringValue(cJSON_GetObjectItem(hc, "IpcMode"));
-	static const char *const ns[][2] = {
-	    {"PidMode", "pid"}, {"IpcMode", "ipc"}, {"UTSMode", "uts"}};
-	const cJSON *it;
-	int i = 0;
-
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(hc, "Ulimits")) if (check_ulimit(it, i++, err) <
-								       0) return -1;
-	if (check_oom(cJSON_GetObjectItem(hc, "OomScoreAdj"), err) < 0)
-		return -1;
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(
-				   hc, "Sysctls")) if (check_sysctl(it, net && !strcmp(net, "host"),
-								    ipc && !strcmp(ipc, "host"),
-								    err) < 0) return -1;
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(hc, "DeviceCgroupRules"))
-	{
-		char type, acc[8];
-		long ma, mi;
-
-		if (parse_cgroup_rule(it, &type, &ma, &mi, acc, err) < 0)
-			return -1;
-	}
-	for (size_t k = 0; k < ARRAY_SIZE(ns); k++)
-		if (check_ns_mode(cJSON_GetStringValue(cJSON_GetObjectItem(hc, ns[k][0])), ns[k][0],
-				  ns[k][1], err) < 0)
-			return -1;
 	return 0;
 }

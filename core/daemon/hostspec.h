@@ -9,15 +9,9 @@
 #include <cjson/cJSON.h>
 
 #include "core/daemon/daemon.h"
+#include "core/daemon/hostconfig_check.h" /* hostconfig_check() for create */
 #include "platform/err.h"
 
-/*
- * At create (400): what can be checked without the host or other
- * containers: Ulimits names and values, OomScoreAdj's range, Sysctls that
- * would reach the host (net.* with NetworkMode host, ipc ones with IpcMode
- * host), DeviceCgroupRules' format, the namespace modes.
- */
-int hostconfig_check(const cJSON *hc, struct tug_err *err);
 /* Apply them to spec (make_spec's, before the network and volumes). */
 int hostconfig_spec(const struct container *c, cJSON *spec, struct tug_err *err);
 /* The part an exec process shares with the container's: rlimits, oom score, GroupAdd. */
