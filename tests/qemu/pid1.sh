@@ -44,7 +44,7 @@ SUITE=qemu-pid1
 . "$top/tests/lib.sh"
 . "$top/tests/qemu/lib.sh"
 cd "$top" || exit 1
-names="boot bridge exec memory_oom pids_max restart orphan update_limits sigterm"
+names="boot bridge exec devices memory_oom pids_max restart orphan update_limits sigterm"
 STOP_TIMEOUT=3
 
 skip_all() { for n in $names; do skip "$1/$n" "$2"; done; }
@@ -127,6 +127,11 @@ out=$(timeout 30 tug exec steady sh -c 'echo exec-ok; exit 3')
 echo "rc=$? out=$out"
 sleep 1
 echo "zombies=$(initctl zombies)"
+echo "== devices"
+# dockerd's device policy in cgroup v2 alone: mknod is allowed, opening
+# /dev/kmsg's node (no capability needed to write it) is not; /dev/null still works.
+out=$(tug run --rm --network none busybox sh -c 'mknod /dev/m c 1 11 && echo made; echo tug-devtest 2>/dev/null >/dev/m && echo WROTE; echo x >/dev/null && echo nullok' 2>&1 | tr '\n' '-')
+echo "devices=$out"
 echo "== bridge"
 # On the default bridge: the manifest lists no nf_tables module, init adds them.
 # What the container sees (eth0, its routes) it prints on the console.
@@ -240,6 +245,9 @@ run_board() {
 	if [ "$(val exec rc)" = 3 ] && [ "$(val exec out)" = exec-ok ] && [ "$(val exec zombies)" = 0 ]; then
 		pass "$b/exec"
 	else fail "$b/exec" "$(section exec | tr '\n' ' ')"; fi
+	if [ "$(val devices devices)" = made-nullok- ]; then
+		pass "$b/devices"
+	else fail "$b/devices" "$(section devices | tr '\n' ' ')"; fi
 	if [ "$(val pids_max pids.max)" = 8 ] && [ "$(val pids_max events.max)" -gt 0 ] 2>/dev/null; then
 		pass "$b/pids_max"
 	else fail "$b/pids_max" "$(section pids_max | tr '\n' ' ')"; fi
