@@ -1,3 +1,5 @@
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,10 +221,59 @@ static int query_attached(int cgroup_fd, uint32_t *ids, uint32_t *n)
 	return 0;
 }
 
+/*
+ * Load the program: without the verifier's log (it writes a line per
+ * instruction), and only when it failed again with the log, for its reason.
+ * The last program loaded is kept: a keeper starts container after
+ * container with the same rules, and attaching one loaded program to many
+ * cgroups is what BPF_F_ALLOW_MULTI allows; its fd is close-on-exec.
+ */
+static int load_program(const struct bpf_insn *insns, size_t n, struct tug_err *err)
+{
+	static struct bpf_insn *last;
+	static size_t last_n;
+	static int last_fd = -1;
+	char log[4096];
+	union bpf_attr a;
+	int prog;
+
+	if (last_fd >= 0 && last_n == n && !memcmp(last, insns, n * sizeof(*insns)))
+		return fcntl(last_fd, F_DUPFD_CLOEXEC, 0);
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+	a.insns = (uint64_t)(uintptr_t)insns;
+	a.insn_cnt = (uint32_t)n;
+	a.license = (uint64_t)(uintptr_t) "Apache";
+	prog = (int)sys_bpf(BPF_PROG_LOAD, &a);
+	if (prog < 0 && errno != ENOSYS && errno != EPERM) {
+		a.log_buf = (uint64_t)(uintptr_t)log;
+		a.log_size = sizeof(log);
+		a.log_level = 1;
+		log[0] = '\0';
+		prog = (int)sys_bpf(BPF_PROG_LOAD, &a);
+		if (prog < 0) {
+			log[strcspn(log, "\n")] = '\0'; /* the verifier's first line says why */
+			return tug_err_sys(err, "linux.resources.devices: load the device program%s%.200s",
+					   log[0] ? ": " : "", log);
+		}
+	}
+	if (prog < 0)
+		return tug_err_sys(err, "linux.resources.devices: load the device program");
+	free(last);
+	last = malloc(n * sizeof(*insns));
+	if (last) {
+		memcpy(last, insns, n * sizeof(*insns));
+		last_n = n;
+		if (last_fd >= 0)
+			close(last_fd);
+		last_fd = fcntl(prog, F_DUPFD_CLOEXEC, 0);
+	}
+	return prog;
+}
+
 int cgroup_devices_attach(int cgroup_fd, const struct bpf_insn *insns, size_t n,
 			  struct tug_err *err)
 {
-	char log[4096];
 	union bpf_attr a;
 	uint32_t old[64], nold = ARRAY_SIZE(old), i;
 	_cleanup_close_ int prog = -1;
@@ -231,28 +282,9 @@ int cgroup_devices_attach(int cgroup_fd, const struct bpf_insn *insns, size_t n,
 		return 0;
 	if (query_attached(cgroup_fd, old, &nold) < 0)
 		nold = 0;
-	memset(&a, 0, sizeof(a));
-	a.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
-	a.insns = (uint64_t)(uintptr_t)insns;
-	a.insn_cnt = (uint32_t)n;
-	a.license = (uint64_t)(uintptr_t) "Apache";
-	a.log_buf = (uint64_t)(uintptr_t)log;
-	a.log_size = sizeof(log);
-	a.log_level = 1;
-	log[0] = '\0';
-	prog = (int)sys_bpf(BPF_PROG_LOAD, &a);
-	if (prog < 0 && errno == ENOSPC) {
-		/* The verifier log did not fit; load again without it. */
-		a.log_buf = 0;
-		a.log_size = 0;
-		a.log_level = 0;
-		prog = (int)sys_bpf(BPF_PROG_LOAD, &a);
-	}
-	if (prog < 0) {
-		log[strcspn(log, "\n")] = '\0'; /* the verifier's first line says why */
-		return tug_err_sys(err, "linux.resources.devices: load the device program%s%.200s",
-				   log[0] ? ": " : "", log);
-	}
+	prog = load_program(insns, n, err);
+	if (prog < 0)
+		return -1;
 	memset(&a, 0, sizeof(a));
 	a.target_fd = (uint32_t)cgroup_fd;
 	a.attach_bpf_fd = (uint32_t)prog;
