@@ -72,12 +72,13 @@ static uint64_t cap_set(const cJSON *hc, bool privileged)
 	char name[72];
 	int n;
 
-	/* "All" is what tugd itself may hand out: its bounding set (as dockerd). */
-	for (int i = 0; i <= caps_last_known() && i < 64; i++)
-		if (caps_name(i) && prctl(PR_CAPBSET_READ, i, 0, 0, 0) == 1)
-			all |= 1ULL << i;
-	if (privileged || cJSON_IsTrue(cJSON_GetObjectItem(hc, "Privileged")) || has_all(add))
+	if (privileged || cJSON_IsTrue(cJSON_GetObjectItem(hc, "Privileged")) || has_all(add)) {
+		/* "All" is what tugd itself may hand out: its bounding set (as dockerd). */
+		for (int i = 0; i <= caps_last_known() && i < 64; i++)
+			if (caps_name(i) && prctl(PR_CAPBSET_READ, i, 0, 0, 0) == 1)
+				all |= 1ULL << i;
 		return all;
+	}
 	if (!has_all(drop))
 		for (size_t i = 0; i < ARRAY_SIZE(default_caps); i++)
 			if ((n = caps_from_name(default_caps[i])) >= 0)
