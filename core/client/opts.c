@@ -15,7 +15,8 @@ enum {
 	O_HEALTH_TIMEOUT, O_HEALTH_RETRIES, O_HEALTH_START, O_NO_HEALTH, O_PIDS, O_CPUS,
 	O_ENTRYPOINT, O_READ_ONLY, O_TMPFS, O_STOP_SIGNAL, O_STOP_TIMEOUT, O_PRIVILEGED,
 	O_CAP_ADD, O_CAP_DROP, O_PLATFORM, O_MEMORY_SWAP, O_HELP, O_INIT, O_SIG_PROXY,
-	O_PULL, O_ENV_FILE,
+	O_PULL, O_ENV_FILE, O_SECURITY_OPT, O_DEVICE, O_DEVICE_RULE, O_ULIMIT, O_SHM_SIZE, O_SYSCTL,
+	O_OOM_SCORE_ADJ, O_GROUP_ADD, O_PID, O_IPC, O_UTS,
 };
 
 static const struct option run_options[] = {
@@ -55,6 +56,17 @@ static const struct option run_options[] = {
 	{ "privileged", no_argument, NULL, O_PRIVILEGED },
 	{ "cap-add", required_argument, NULL, O_CAP_ADD },
 	{ "cap-drop", required_argument, NULL, O_CAP_DROP },
+	{ "security-opt", required_argument, NULL, O_SECURITY_OPT },
+	{ "device", required_argument, NULL, O_DEVICE },
+	{ "device-cgroup-rule", required_argument, NULL, O_DEVICE_RULE },
+	{ "ulimit", required_argument, NULL, O_ULIMIT },
+	{ "shm-size", required_argument, NULL, O_SHM_SIZE },
+	{ "sysctl", required_argument, NULL, O_SYSCTL },
+	{ "oom-score-adj", required_argument, NULL, O_OOM_SCORE_ADJ },
+	{ "group-add", required_argument, NULL, O_GROUP_ADD },
+	{ "pid", required_argument, NULL, O_PID },
+	{ "ipc", required_argument, NULL, O_IPC },
+	{ "uts", required_argument, NULL, O_UTS },
 	{ "platform", required_argument, NULL, O_PLATFORM },
 	{ "init", no_argument, NULL, O_INIT },
 	{ "sig-proxy", optional_argument, NULL, O_SIG_PROXY },
@@ -91,6 +103,16 @@ static void usage(FILE *out, bool is_run)
 		"      --read-only          Read-only root filesystem\n"
 		"      --init               Run an init (docker-init) as PID 1: signals, reaping\n"
 		"      --tmpfs DIR[:OPTS]   tmpfs mount\n"
+		"      --privileged         Every capability and host device, no seccomp\n"
+		"      --cap-add CAP, --cap-drop CAP   Capabilities (ALL too)\n"
+		"      --security-opt OPT   no-new-privileges, seccomp=FILE|unconfined\n"
+		"      --device HOST[:CTR[:rwm]]  Host device (--device-cgroup-rule 'c 1:3 rwm')\n"
+		"      --ulimit NAME=SOFT[:HARD]  Resource limit (nofile=1024:2048)\n"
+		"      --shm-size BYTES     Size of /dev/shm (64m)\n"
+		"      --sysctl K=V         Namespaced sysctl\n"
+		"      --oom-score-adj N    OOM score adjustment (-1000..1000)\n"
+		"      --group-add GROUP    Supplementary group\n"
+		"      --pid MODE, --ipc MODE, --uts MODE   host or container:NAME\n"
 		"  -l, --label K=V          Label\n"
 		"  -h, --hostname NAME      Hostname\n"
 		"      --pull POLICY        missing (default), always, never\n",
@@ -179,6 +201,94 @@ static int bad(const char *what, const char *val)
 {
 	fprintf(stderr, "tug: invalid %s: %s\nSee 'tug run --help'.\n", what, val);
 	return -1;
+}
+
+/* --security-opt: as the docker CLI, seccomp=FILE is sent as the file's text. */
+static int add_security_opt(cJSON *hc, const char *v)
+{
+	_cleanup_free_ char *text = NULL, *opt = NULL;
+	struct tug_err err;
+	size_t len;
+
+	if (strncmp(v, "seccomp=", 8) && strncmp(v, "seccomp:", 8)) {
+		add_str(arr(hc, "SecurityOpt"), v);
+		return 0;
+	}
+	if (!strcmp(v + 8, "unconfined")) {
+		add_str(arr(hc, "SecurityOpt"), "seccomp=unconfined");
+		return 0;
+	}
+	if (read_file(AT_FDCWD, v + 8, 1 << 20, &text, &len, &err) < 0) {
+		fprintf(stderr, "tug: opening seccomp profile (%s) failed: %s\n", v + 8, err.msg);
+		return -1;
+	}
+	if (asprintf(&opt, "seccomp=%s", text) < 0) {
+		opt = NULL;
+		return bad("security-opt", v);
+	}
+	add_str(arr(hc, "SecurityOpt"), opt);
+	return 0;
+}
+
+/* --device HOST[:CONTAINER[:PERMISSIONS]] */
+static int add_device(cJSON *hc, const char *v)
+{
+	char buf[1024], *host = buf, *ctr, *perm = NULL;
+	cJSON *d;
+
+	if (!*v || strlen(v) >= sizeof(buf))
+		return bad("device", v);
+	snprintf(buf, sizeof(buf), "%s", v);
+	ctr = strchr(buf, ':');
+	if (ctr) {
+		*ctr++ = '\0';
+		perm = strchr(ctr, ':');
+		if (perm)
+			*perm++ = '\0';
+		/* HOST:rwm */
+		if (!perm && *ctr && ctr[0] != '/' && strspn(ctr, "rwm") == strlen(ctr)) {
+			perm = ctr;
+			ctr = NULL;
+		}
+	}
+	if (perm && (!*perm || strspn(perm, "rwm") != strlen(perm)))
+		return bad("device permissions", v);
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "PathOnHost", host);
+	cJSON_AddStringToObject(d, "PathInContainer", ctr && *ctr ? ctr : host);
+	cJSON_AddStringToObject(d, "CgroupPermissions", perm ? perm : "rwm");
+	cJSON_AddItemToArray(arr(hc, "Devices"), d);
+	return 0;
+}
+
+/* --ulimit NAME=SOFT[:HARD] */
+static int add_ulimit(cJSON *hc, const char *v)
+{
+	const char *eq = strchr(v, '=');
+	char name[32], *end;
+	long long soft, hard;
+	cJSON *u;
+
+	if (!eq || eq == v || (size_t)(eq - v) >= sizeof(name))
+		return bad("ulimit (NAME=SOFT[:HARD])", v);
+	snprintf(name, sizeof(name), "%.*s", (int)(eq - v), v);
+	soft = strtoll(eq + 1, &end, 10);
+	if (end == eq + 1 || (*end && *end != ':'))
+		return bad("ulimit", v);
+	hard = soft;
+	if (*end == ':') {
+		const char *h = end + 1;
+
+		hard = strtoll(h, &end, 10);
+		if (end == h || *end)
+			return bad("ulimit", v);
+	}
+	u = cJSON_CreateObject();
+	cJSON_AddStringToObject(u, "Name", name);
+	cJSON_AddNumberToObject(u, "Soft", (double)soft);
+	cJSON_AddNumberToObject(u, "Hard", (double)hard);
+	cJSON_AddItemToArray(arr(hc, "Ulimits"), u);
+	return 0;
 }
 
 static int set_duration(cJSON *hc, const char *key, const char *val)
@@ -442,6 +552,55 @@ int cli_parse_run(int argc, char **argv, bool is_run, struct cli_run_opts *o)
 		case O_CAP_ADD:
 		case O_CAP_DROP:
 			add_str(arr(hc, c == O_CAP_ADD ? "CapAdd" : "CapDrop"), optarg);
+			break;
+		case O_SECURITY_OPT:
+			if (add_security_opt(hc, optarg))
+				return -1;
+			break;
+		case O_DEVICE:
+			if (add_device(hc, optarg))
+				return -1;
+			break;
+		case O_DEVICE_RULE:
+			add_str(arr(hc, "DeviceCgroupRules"), optarg);
+			break;
+		case O_ULIMIT:
+			if (add_ulimit(hc, optarg))
+				return -1;
+			break;
+		case O_SHM_SIZE:
+			if (cli_parse_bytes(optarg, &n) || n <= 0)
+				return bad("shm-size", optarg);
+			cJSON_AddNumberToObject(hc, "ShmSize", (double)n);
+			break;
+		case O_SYSCTL: {
+			const char *eq = strchr(optarg, '=');
+			char key[256];
+
+			if (!eq || eq == optarg || (size_t)(eq - optarg) >= sizeof(key))
+				return bad("sysctl (K=V)", optarg);
+			snprintf(key, sizeof(key), "%.*s", (int)(eq - optarg), optarg);
+			cJSON_DeleteItemFromObject(obj(hc, "Sysctls"), key);
+			cJSON_AddStringToObject(obj(hc, "Sysctls"), key, eq + 1);
+			break;
+		}
+		case O_OOM_SCORE_ADJ: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (!*optarg || *end)
+				return bad("oom-score-adj", optarg);
+			cJSON_AddNumberToObject(hc, "OomScoreAdj", (double)v);
+			break;
+		}
+		case O_GROUP_ADD:
+			add_str(arr(hc, "GroupAdd"), optarg);
+			break;
+		case O_PID:
+		case O_IPC:
+		case O_UTS:
+			cJSON_AddStringToObject(hc, c == O_PID ? "PidMode" : c == O_IPC ? "IpcMode" : "UTSMode",
+						optarg);
 			break;
 		case O_HELP:
 			usage(stdout, is_run);
