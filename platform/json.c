@@ -133,3 +133,17 @@ int json_get_strv(const cJSON *obj, const char *key, const char ***out, struct t
 	*out = v;
 	return 0;
 }
+
+cJSON *json_object_at(cJSON *parent, const char *key)
+{
+	cJSON *o = cJSON_GetObjectItem(parent, key);
+
+	return o ? o : cJSON_AddObjectToObject(parent, key);
+}
+
+cJSON *json_array_at(cJSON *parent, const char *key)
+{
+	cJSON *a = cJSON_GetObjectItem(parent, key);
+
+	return a ? a : cJSON_AddArrayToObject(parent, key);
+}

@@ -31,6 +31,9 @@ int json_get_int(const cJSON *obj, const char *key, int64_t *out, struct tug_err
 int json_get_bool(const cJSON *obj, const char *key, bool *out, struct tug_err *err);
 int json_get_obj(const cJSON *obj, const char *key, const cJSON **out, struct tug_err *err);
 int json_get_array(const cJSON *obj, const char *key, const cJSON **out, struct tug_err *err);
+/* parent's object (array) at key; a new empty one is added when key is absent. */
+cJSON *json_object_at(cJSON *parent, const char *key);
+cJSON *json_array_at(cJSON *parent, const char *key);
 /* Array of strings -> NULL-terminated malloc'd vector (strings borrowed). */
 int json_get_strv(const cJSON *obj, const char *key, const char ***out, struct tug_err *err);
 

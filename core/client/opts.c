@@ -8,6 +8,7 @@
 #include "core/client/client.h"
 #include "core/commands.h"
 #include "platform/cleanup.h"
+#include "platform/json.h"
 #include "platform/fsutil.h"
 
 enum {
@@ -120,20 +121,6 @@ static void usage(FILE *out, bool is_run)
 		is_run ? "  -d, --detach             Run in the background, print the ID\n" : "");
 }
 
-static cJSON *obj(cJSON *parent, const char *key)
-{
-	cJSON *o = cJSON_GetObjectItem(parent, key);
-
-	return o ? o : cJSON_AddObjectToObject(parent, key);
-}
-
-static cJSON *arr(cJSON *parent, const char *key)
-{
-	cJSON *a = cJSON_GetObjectItem(parent, key);
-
-	return a ? a : cJSON_AddArrayToObject(parent, key);
-}
-
 static void add_str(cJSON *a, const char *s)
 {
 	cJSON_AddItemToArray(a, cJSON_CreateString(s));
@@ -211,11 +198,11 @@ static int add_security_opt(cJSON *hc, const char *v)
 	size_t len;
 
 	if (strncmp(v, "seccomp=", 8) && strncmp(v, "seccomp:", 8)) {
-		add_str(arr(hc, "SecurityOpt"), v);
+		add_str(json_array_at(hc, "SecurityOpt"), v);
 		return 0;
 	}
 	if (!strcmp(v + 8, "unconfined")) {
-		add_str(arr(hc, "SecurityOpt"), "seccomp=unconfined");
+		add_str(json_array_at(hc, "SecurityOpt"), "seccomp=unconfined");
 		return 0;
 	}
 	if (read_file(AT_FDCWD, v + 8, 1 << 20, &text, &len, &err) < 0) {
@@ -226,7 +213,7 @@ static int add_security_opt(cJSON *hc, const char *v)
 		opt = NULL;
 		return bad("security-opt", v);
 	}
-	add_str(arr(hc, "SecurityOpt"), opt);
+	add_str(json_array_at(hc, "SecurityOpt"), opt);
 	return 0;
 }
 
@@ -257,7 +244,7 @@ static int add_device(cJSON *hc, const char *v)
 	cJSON_AddStringToObject(d, "PathOnHost", host);
 	cJSON_AddStringToObject(d, "PathInContainer", ctr && *ctr ? ctr : host);
 	cJSON_AddStringToObject(d, "CgroupPermissions", perm ? perm : "rwm");
-	cJSON_AddItemToArray(arr(hc, "Devices"), d);
+	cJSON_AddItemToArray(json_array_at(hc, "Devices"), d);
 	return 0;
 }
 
@@ -287,7 +274,7 @@ static int add_ulimit(cJSON *hc, const char *v)
 	cJSON_AddStringToObject(u, "Name", name);
 	cJSON_AddNumberToObject(u, "Soft", (double)soft);
 	cJSON_AddNumberToObject(u, "Hard", (double)hard);
-	cJSON_AddItemToArray(arr(hc, "Ulimits"), u);
+	cJSON_AddItemToArray(json_array_at(hc, "Ulimits"), u);
 	return 0;
 }
 
@@ -331,9 +318,9 @@ static int add_port(cJSON *body, cJSON *hostcfg, const char *v)
 
 	if (cli_parse_port(v, key, sizeof(key), ip, sizeof(ip), host, sizeof(host)))
 		return bad("publish", v);
-	if (!cJSON_GetObjectItem(obj(body, "ExposedPorts"), key))
-		cJSON_AddObjectToObject(obj(body, "ExposedPorts"), key);
-	binds = arr(obj(hostcfg, "PortBindings"), key);
+	if (!cJSON_GetObjectItem(json_object_at(body, "ExposedPorts"), key))
+		cJSON_AddObjectToObject(json_object_at(body, "ExposedPorts"), key);
+	binds = json_array_at(json_object_at(hostcfg, "PortBindings"), key);
 	b = cJSON_CreateObject();
 	cJSON_AddStringToObject(b, "HostIp", ip);
 	cJSON_AddStringToObject(b, "HostPort", host);
@@ -414,19 +401,19 @@ int cli_parse_run(int argc, char **argv, bool is_run, struct cli_run_opts *o)
 					break;
 				if (asprintf(&kv, "%s=%s", optarg, v) < 0)
 					return -1;
-				add_str(arr(body, "Env"), kv);
+				add_str(json_array_at(body, "Env"), kv);
 				free(kv);
 				break;
 			}
-			add_str(arr(body, "Env"), optarg);
+			add_str(json_array_at(body, "Env"), optarg);
 			break;
 		case 'v':
 			if (!strchr(optarg, ':')) {
 				/* An anonymous volume: a mount point only. */
-				cJSON_AddObjectToObject(obj(body, "Volumes"), optarg);
+				cJSON_AddObjectToObject(json_object_at(body, "Volumes"), optarg);
 				break;
 			}
-			add_str(arr(hc, "Binds"), optarg);
+			add_str(json_array_at(hc, "Binds"), optarg);
 			break;
 		case 'p':
 			if (add_port(body, hc, optarg))
@@ -459,7 +446,7 @@ int cli_parse_run(int argc, char **argv, bool is_run, struct cli_run_opts *o)
 
 			snprintf(key, sizeof(key), "%.*s", eq ? (int)(eq - optarg) : (int)strlen(optarg),
 				 optarg);
-			cJSON_AddStringToObject(obj(body, "Labels"), key, eq ? eq + 1 : "");
+			cJSON_AddStringToObject(json_object_at(body, "Labels"), key, eq ? eq + 1 : "");
 			break;
 		}
 		case O_RM:
@@ -534,7 +521,7 @@ int cli_parse_run(int argc, char **argv, bool is_run, struct cli_run_opts *o)
 
 			snprintf(dir, sizeof(dir), "%.*s",
 				 colon ? (int)(colon - optarg) : (int)strlen(optarg), optarg);
-			cJSON_AddStringToObject(obj(hc, "Tmpfs"), dir, colon ? colon + 1 : "");
+			cJSON_AddStringToObject(json_object_at(hc, "Tmpfs"), dir, colon ? colon + 1 : "");
 			break;
 		}
 		case O_STOP_SIGNAL:
@@ -551,7 +538,7 @@ int cli_parse_run(int argc, char **argv, bool is_run, struct cli_run_opts *o)
 			break;
 		case O_CAP_ADD:
 		case O_CAP_DROP:
-			add_str(arr(hc, c == O_CAP_ADD ? "CapAdd" : "CapDrop"), optarg);
+			add_str(json_array_at(hc, c == O_CAP_ADD ? "CapAdd" : "CapDrop"), optarg);
 			break;
 		case O_SECURITY_OPT:
 			if (add_security_opt(hc, optarg))
@@ -562,7 +549,7 @@ int cli_parse_run(int argc, char **argv, bool is_run, struct cli_run_opts *o)
 				return -1;
 			break;
 		case O_DEVICE_RULE:
-			add_str(arr(hc, "DeviceCgroupRules"), optarg);
+			add_str(json_array_at(hc, "DeviceCgroupRules"), optarg);
 			break;
 		case O_ULIMIT:
 			if (add_ulimit(hc, optarg))
@@ -580,8 +567,8 @@ int cli_parse_run(int argc, char **argv, bool is_run, struct cli_run_opts *o)
 			if (!eq || eq == optarg || (size_t)(eq - optarg) >= sizeof(key))
 				return bad("sysctl (K=V)", optarg);
 			snprintf(key, sizeof(key), "%.*s", (int)(eq - optarg), optarg);
-			cJSON_DeleteItemFromObject(obj(hc, "Sysctls"), key);
-			cJSON_AddStringToObject(obj(hc, "Sysctls"), key, eq + 1);
+			cJSON_DeleteItemFromObject(json_object_at(hc, "Sysctls"), key);
+			cJSON_AddStringToObject(json_object_at(hc, "Sysctls"), key, eq + 1);
 			break;
 		}
 		case O_OOM_SCORE_ADJ: {
@@ -594,7 +581,7 @@ int cli_parse_run(int argc, char **argv, bool is_run, struct cli_run_opts *o)
 			break;
 		}
 		case O_GROUP_ADD:
-			add_str(arr(hc, "GroupAdd"), optarg);
+			add_str(json_array_at(hc, "GroupAdd"), optarg);
 			break;
 		case O_PID:
 		case O_IPC:

@@ -199,6 +199,20 @@ cJSON *bundle_process(struct container *c, const cJSON *exec_cfg, struct tug_err
 	return p;
 }
 
+/* A bind mount for a spec's mounts: rbind, rprivate, ro or rw. */
+cJSON *bundle_bind_entry(const char *src, const char *dst, bool ro)
+{
+	cJSON *m = cJSON_CreateObject(), *o = cJSON_AddArrayToObject(m, "options");
+
+	cJSON_AddStringToObject(m, "destination", dst);
+	cJSON_AddStringToObject(m, "type", "bind");
+	cJSON_AddStringToObject(m, "source", src);
+	cJSON_AddItemToArray(o, cJSON_CreateString("rbind"));
+	cJSON_AddItemToArray(o, cJSON_CreateString("rprivate"));
+	cJSON_AddItemToArray(o, cJSON_CreateString(ro ? "ro" : "rw"));
+	return m;
+}
+
 static cJSON *mount_entry(const char *dst, const char *type, const char *src, const char *opts)
 {
 	cJSON *m = cJSON_CreateObject(), *o = cJSON_AddArrayToObject(m, "options");

@@ -159,6 +159,7 @@ void bundle_release(struct daemon *d, struct container *c);
 /* The container's overlay at DATA_ROOT/containers/ID/rootfs, mounted if it is not. */
 int bundle_mount_rootfs(struct daemon *d, struct container *c, struct tug_err *err);
 cJSON *bundle_process(struct container *c, const cJSON *exec_cfg, struct tug_err *err);
+cJSON *bundle_bind_entry(const char *src, const char *dst, bool ro);
 
 /* keeper.c */
 int keeper_main(const char *run_dir);

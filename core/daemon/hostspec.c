@@ -321,18 +321,6 @@ static cJSON *ns_entry(cJSON *linux_, const char *type, int *idx)
 	return NULL;
 }
 
-static cJSON *bind_mount(const char *src, const char *dst)
-{
-	cJSON *m = cJSON_CreateObject(), *o = cJSON_AddArrayToObject(m, "options");
-
-	cJSON_AddStringToObject(m, "destination", dst);
-	cJSON_AddStringToObject(m, "type", "bind");
-	cJSON_AddStringToObject(m, "source", src);
-	cJSON_AddItemToArray(o, cJSON_CreateString("rbind"));
-	cJSON_AddItemToArray(o, cJSON_CreateString("rprivate"));
-	return m;
-}
-
 /*
  * The host's /dev/shm for IpcMode host, as dockerd binds it. IpcMode
  * container:X joins X's ipc namespace only: X's /dev/shm is a mount of its
@@ -348,7 +336,7 @@ static void share_shm(cJSON *spec, const char *src)
 	{
 		if (!strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(m, "destination")) ?: "",
 			    "/dev/shm")) {
-			cJSON_ReplaceItemInArray(mounts, i, bind_mount(src, "/dev/shm"));
+			cJSON_ReplaceItemInArray(mounts, i, bundle_bind_entry(src, "/dev/shm", false));
 			return;
 		}
 		i++;

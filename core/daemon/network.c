@@ -106,19 +106,6 @@ int ctr_net_check(struct daemon *d, struct container *c, struct tug_err *err)
 	return ret;
 }
 
-static cJSON *bind_entry(const char *src, const char *dst, bool ro)
-{
-	cJSON *m = cJSON_CreateObject(), *o = cJSON_AddArrayToObject(m, "options");
-
-	cJSON_AddStringToObject(m, "destination", dst);
-	cJSON_AddStringToObject(m, "type", "bind");
-	cJSON_AddStringToObject(m, "source", src);
-	cJSON_AddItemToArray(o, cJSON_CreateString("rbind"));
-	cJSON_AddItemToArray(o, cJSON_CreateString("rprivate"));
-	cJSON_AddItemToArray(o, cJSON_CreateString(ro ? "ro" : "rw"));
-	return m;
-}
-
 static cJSON *netns_entry(cJSON *spec)
 {
 	cJSON *it;
@@ -157,7 +144,7 @@ static void etc_mounts(cJSON *mounts, const char *dir)
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		snprintf(src, sizeof(src), "%s/%s", dir, files[i]);
 		snprintf(dst, sizeof(dst), "/etc/%s", files[i]);
-		cJSON_AddItemToArray(mounts, bind_entry(src, dst, false));
+		cJSON_AddItemToArray(mounts, bundle_bind_entry(src, dst, false));
 	}
 }
 
@@ -175,10 +162,10 @@ int ctr_net_spec(struct daemon *d, struct container *c, cJSON *spec, struct tug_
 		if (gethostname(host, sizeof(host)) == 0)
 			cJSON_ReplaceItemInObject(spec, "hostname", cJSON_CreateString(host));
 		if (access("/etc/hosts", F_OK) == 0)
-			cJSON_AddItemToArray(mounts, bind_entry("/etc/hosts", "/etc/hosts", true));
+			cJSON_AddItemToArray(mounts, bundle_bind_entry("/etc/hosts", "/etc/hosts", true));
 		if (access("/etc/resolv.conf", F_OK) == 0)
 			cJSON_AddItemToArray(
-			    mounts, bind_entry("/etc/resolv.conf", "/etc/resolv.conf", true));
+			    mounts, bundle_bind_entry("/etc/resolv.conf", "/etc/resolv.conf", true));
 		return 0;
 	}
 	if (mode_is_container(mode)) {

@@ -241,23 +241,9 @@ static void host_devices(const char *dir, int depth, cJSON *devs)
 	}
 }
 
-static cJSON *object_of(cJSON *parent, const char *key)
-{
-	cJSON *o = cJSON_GetObjectItem(parent, key);
-
-	return o ? o : cJSON_AddObjectToObject(parent, key);
-}
-
-static cJSON *array_of(cJSON *parent, const char *key)
-{
-	cJSON *a = cJSON_GetObjectItem(parent, key);
-
-	return a ? a : cJSON_AddArrayToObject(parent, key);
-}
-
 static void privileged_spec(cJSON *spec)
 {
-	cJSON *lx = object_of(spec, "linux"), *rules, *all, *m;
+	cJSON *lx = json_object_at(spec, "linux"), *rules, *all, *m;
 
 	/* Every /proc path visible and writable, /sys writable, every device. */
 	cJSON_DeleteItemFromObject(lx, "maskedPaths");
@@ -271,8 +257,8 @@ static void privileged_spec(cJSON *spec)
 			if (!strcmp(cJSON_GetStringValue(cJSON_GetArrayItem(opts, i)) ?: "", "ro"))
 				cJSON_DeleteItemFromArray(opts, i);
 	}
-	host_devices("/dev", 0, array_of(lx, "devices"));
-	rules = array_of(object_of(lx, "resources"), "devices");
+	host_devices("/dev", 0, json_array_at(lx, "devices"));
+	rules = json_array_at(json_object_at(lx, "resources"), "devices");
 	all = cJSON_CreateObject();
 	cJSON_AddBoolToObject(all, "allow", true);
 	cJSON_AddStringToObject(all, "access", "rwm");
@@ -397,7 +383,7 @@ int security_spec(const cJSON *hc, cJSON *spec, struct tug_err *err)
 		 * Without a rule there is no device program at all: with
 		 * CAP_MKNOD a container could open the board's flash.
 		 */
-		cJSON *rules = array_of(object_of(object_of(spec, "linux"), "resources"), "devices");
+		cJSON *rules = json_array_at(json_object_at(json_object_at(spec, "linux"), "resources"), "devices");
 		cJSON *deny = cJSON_CreateObject();
 
 		cJSON_AddBoolToObject(deny, "allow", false);
@@ -410,7 +396,7 @@ int security_spec(const cJSON *hc, cJSON *spec, struct tug_err *err)
 
 		if (!cJSON_IsObject(p))
 			return tug_err_set(err, EINVAL, "Decoding seccomp profile failed");
-		cJSON_AddItemToObject(object_of(spec, "linux"), "seccomp",
+		cJSON_AddItemToObject(json_object_at(spec, "linux"), "seccomp",
 				      profile_to_oci(p, cap_set(hc, false)));
 	}
 	return 0;
