@@ -4,7 +4,15 @@
  * nothing built) and the load in the container init, so the two can never
  * disagree about what a bundle means.
  */
+#include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 #include <seccomp.h>
@@ -375,41 +383,143 @@ static int walk(const cJSON *seccomp, scmp_filter_ctx ctx, struct tug_err *err)
 	return walk_syscalls(seccomp, ctx, def, err);
 }
 
-int seccomp_validate_oci(const cJSON *seccomp, struct tug_err *err)
-{
-	if (!seccomp || cJSON_IsNull(seccomp))
-		return 0;
-	return walk(seccomp, NULL, err);
-}
-
 static void release_ctx(scmp_filter_ctx *ctx)
 {
 	if (*ctx)
 		seccomp_release(*ctx);
 }
 
-int seccomp_apply_oci(const cJSON *seccomp, struct tug_err *err)
+/* libseccomp's context for a validated linux.seccomp, or NULL with err set. */
+static scmp_filter_ctx build_ctx(const cJSON *seccomp, struct tug_err *err)
+{
+	scmp_filter_ctx ctx;
+	uint32_t def;
+
+	/* Validated already, so this only fills def. */
+	parse_action(seccomp, "defaultAction", "defaultErrnoRet", "linux.seccomp", &def, err);
+	ctx = seccomp_init(def);
+	if (!ctx) {
+		tug_err_set(err, EINVAL,
+			    "linux.seccomp.defaultAction: not supported by this kernel or libseccomp");
+		return NULL;
+	}
+	/* process.noNewPrivileges is the runtime's business, not the filter's. */
+	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	/* Kernel errors as they are (EACCES), not libseccomp's -ECANCELED. */
+	seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
+	if (walk(seccomp, ctx, err) < 0) {
+		seccomp_release(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+/*
+ * Filters compiled in the runtime's process at create, before it clones the
+ * container's init, which then loads the program as it is: libseccomp's
+ * compile (a millisecond and more for a few dozen rules) runs once per
+ * profile in a keeper that starts container after container with the same
+ * one, not in every init. Keyed by the profile's text; a profile with
+ * flags (attributes libseccomp sets at load) is compiled in the init.
+ */
+#define FILTER_CACHE 4
+static struct {
+	char *text;
+	struct sock_filter *prog;
+	unsigned short len;
+} cache[FILTER_CACHE];
+static unsigned cache_next;
+
+static int cache_find(const char *text)
+{
+	for (int i = 0; i < FILTER_CACHE; i++)
+		if (cache[i].text && !strcmp(cache[i].text, text))
+			return i;
+	return -1;
+}
+
+static void cache_add(const cJSON *seccomp, char *text)
 {
 	__attribute__((cleanup(release_ctx))) scmp_filter_ctx ctx = NULL;
-	uint32_t def;
-	int r;
+	_cleanup_close_ int fd = -1;
+	struct tug_err err;
+	struct stat st;
+	struct sock_filter *prog;
+	unsigned i;
+
+	ctx = build_ctx(seccomp, &err);
+	fd = memfd_create("tug-seccomp", MFD_CLOEXEC);
+	if (!ctx || fd < 0 || seccomp_export_bpf(ctx, fd) < 0 || fstat(fd, &st) < 0 ||
+	    !st.st_size || st.st_size % sizeof(*prog) || st.st_size / sizeof(*prog) > 0xffff)
+		goto drop;
+	prog = malloc((size_t)st.st_size);
+	if (!prog || pread(fd, prog, (size_t)st.st_size, 0) != st.st_size) {
+		free(prog);
+		goto drop;
+	}
+	i = cache_next++ % FILTER_CACHE;
+	free(cache[i].text);
+	free(cache[i].prog);
+	cache[i].text = text;
+	cache[i].prog = prog;
+	cache[i].len = (unsigned short)(st.st_size / sizeof(*prog));
+	return;
+drop:
+	free(text);
+}
+
+int seccomp_validate_oci(const cJSON *seccomp, struct tug_err *err)
+{
+	char *text;
 
 	if (!seccomp || cJSON_IsNull(seccomp))
 		return 0;
 	if (walk(seccomp, NULL, err) < 0)
 		return -1;
-	/* Validated above, so this only fills def. */
-	parse_action(seccomp, "defaultAction", "defaultErrnoRet", "linux.seccomp", &def, err);
-	ctx = seccomp_init(def);
+	if (cJSON_GetObjectItem(seccomp, "flags"))
+		return 0;
+	text = cJSON_PrintUnformatted(seccomp);
+	if (text && cache_find(text) < 0)
+		cache_add(seccomp, text);
+	else
+		free(text);
+	return 0;
+}
+
+/* The program compiled at create, if this profile's is there: 1 loaded, 0 not there. */
+static int load_cached(const cJSON *seccomp, struct tug_err *err)
+{
+	_cleanup_free_ char *text = NULL;
+	struct sock_fprog fp;
+	int i;
+
+	if (cJSON_GetObjectItem(seccomp, "flags") || !(text = cJSON_PrintUnformatted(seccomp)) ||
+	    (i = cache_find(text)) < 0)
+		return 0;
+	fp.len = cache[i].len;
+	fp.filter = cache[i].prog;
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) == 0)
+		return 1;
+	if (errno == EACCES || errno == EPERM)
+		return tug_err_sys(err, "load the seccomp filter (without process.noNewPrivileges it "
+					"needs CAP_SYS_ADMIN)");
+	return tug_err_sys(err, "load the seccomp filter");
+}
+
+int seccomp_apply_oci(const cJSON *seccomp, struct tug_err *err)
+{
+	__attribute__((cleanup(release_ctx))) scmp_filter_ctx ctx = NULL;
+	int r;
+
+	if (!seccomp || cJSON_IsNull(seccomp))
+		return 0;
+	r = load_cached(seccomp, err);
+	if (r)
+		return r < 0 ? -1 : 0;
+	if (walk(seccomp, NULL, err) < 0)
+		return -1;
+	ctx = build_ctx(seccomp, err);
 	if (!ctx)
-		return tug_err_set(err, EINVAL,
-				   "linux.seccomp.defaultAction: not supported by this kernel or "
-				   "libseccomp");
-	/* process.noNewPrivileges is the runtime's business, not the filter's. */
-	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
-	/* Kernel errors as they are (EACCES), not libseccomp's -ECANCELED. */
-	seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
-	if (walk(seccomp, ctx, err) < 0)
 		return -1;
 	r = seccomp_load(ctx);
 	if (r == -EACCES || r == -EPERM)

@@ -12,6 +12,7 @@
 #include "platform/caps.h"
 #include "platform/cleanup.h"
 #include "platform/json.h"
+#include "platform/kconfig.h"
 
 /* dockerd's default set. */
 static const char *const default_caps[] = {
@@ -367,6 +368,94 @@ static cJSON *profile_to_oci(const cJSON *p, uint64_t caps)
 	return o;
 }
 
+/*
+ * tug's default seccomp profile, for a container given none (dockerd gives
+ * its own): everything is allowed but what reaches past the container,
+ * unless the container has the capability that makes it its business
+ * (as dockerd's profile does): module loading (CAP_SYS_MODULE), reboot and
+ * kexec (CAP_SYS_BOOT), the clock (CAP_SYS_TIME), mounts, namespaces and
+ * new-style mount calls, clone with namespace flags, quotas, bpf, perf,
+ * fanotify, swap (CAP_SYS_ADMIN), ptrace and other processes' memory
+ * (CAP_SYS_PTRACE), accounting (CAP_SYS_PACCT), I/O ports (CAP_SYS_RAWIO),
+ * NUMA policy (CAP_SYS_NICE), the kernel log (CAP_SYSLOG), file handles
+ * (CAP_DAC_READ_SEARCH); always: the kernel keyrings (not namespaced),
+ * userfaultfd, io_uring, and old calls nothing needs. A denylist rather than
+ * dockerd's allowlist: a newer libc's new syscall keeps working. Names this
+ * arch lacks are skipped by the runtime. EPERM, as dockerd answers;
+ * clone3 ENOSYS, so that libc falls back to clone, whose flags are checked.
+ */
+static const struct {
+	const char *cap; /* NULL: always denied */
+	const char *names;
+} denied[] = {
+	{"CAP_SYS_MODULE", "init_module finit_module delete_module create_module query_module "
+			   "get_kernel_syms"},
+	{"CAP_SYS_BOOT", "reboot kexec_load kexec_file_load"},
+	{"CAP_SYS_TIME", "settimeofday clock_settime clock_settime64 clock_adjtime "
+			 "clock_adjtime64 stime"},
+	{"CAP_SYS_ADMIN", "mount umount umount2 pivot_root unshare setns fsopen fsconfig fsmount "
+			  "fspick move_mount open_tree mount_setattr quotactl quotactl_fd "
+			  "lookup_dcookie bpf perf_event_open fanotify_init swapon swapoff "
+			  "name_to_handle_at vhangup"},
+	{"CAP_SYS_PTRACE", "ptrace process_vm_readv process_vm_writev kcmp pidfd_getfd"},
+	{"CAP_SYS_PACCT", "acct"},
+	{"CAP_SYS_RAWIO", "iopl ioperm"},
+	{"CAP_SYS_NICE", "get_mempolicy set_mempolicy mbind move_pages set_mempolicy_home_node"},
+	{"CAP_SYSLOG", "syslog"},
+	{"CAP_DAC_READ_SEARCH", "open_by_handle_at"},
+	{NULL, "add_key request_key keyctl userfaultfd io_uring_setup io_uring_enter "
+	       "io_uring_register uselib ustat sysfs _sysctl nfsservctl vm86 vm86old"},
+};
+
+static cJSON *names_rule(const char *names, const char *action, int errno_ret)
+{
+	cJSON *r = cJSON_CreateObject(), *a = cJSON_AddArrayToObject(r, "names");
+	char buf[512], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", names);
+	for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save))
+		cJSON_AddItemToArray(a, cJSON_CreateString(t));
+	cJSON_AddStringToObject(r, "action", action);
+	cJSON_AddNumberToObject(r, "errnoRet", errno_ret);
+	return r;
+}
+
+static bool has_cap(uint64_t caps, const char *name)
+{
+	int n = caps_from_name(name);
+
+	return n >= 0 && n < 64 && (caps >> n & 1);
+}
+
+static cJSON *default_profile(uint64_t caps)
+{
+	static const unsigned long ns_flags[] = {0x00020000, 0x02000000, 0x04000000, 0x08000000,
+						 0x10000000, 0x20000000, 0x40000000};
+	cJSON *p = cJSON_CreateObject(), *rules;
+
+	cJSON_AddStringToObject(p, "defaultAction", "SCMP_ACT_ALLOW");
+	rules = cJSON_AddArrayToObject(p, "syscalls");
+	for (size_t i = 0; i < ARRAY_SIZE(denied); i++)
+		if (!denied[i].cap || !has_cap(caps, denied[i].cap))
+			cJSON_AddItemToArray(rules, names_rule(denied[i].names, "SCMP_ACT_ERRNO", EPERM));
+	if (has_cap(caps, "CAP_SYS_ADMIN"))
+		return p;
+	cJSON_AddItemToArray(rules, names_rule("clone3", "SCMP_ACT_ERRNO", ENOSYS));
+	/* clone with any namespace flag: one rule a flag, (flags & f) == f. */
+	for (size_t i = 0; i < ARRAY_SIZE(ns_flags); i++) {
+		cJSON *r = names_rule("clone", "SCMP_ACT_ERRNO", EPERM);
+		cJSON *arg = cJSON_CreateObject();
+
+		cJSON_AddNumberToObject(arg, "index", 0);
+		cJSON_AddNumberToObject(arg, "value", (double)ns_flags[i]);
+		cJSON_AddNumberToObject(arg, "valueTwo", (double)ns_flags[i]);
+		cJSON_AddStringToObject(arg, "op", "SCMP_CMP_MASKED_EQ");
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(r, "args"), arg);
+		cJSON_AddItemToArray(rules, r);
+	}
+	return p;
+}
+
 int security_spec(const cJSON *hc, cJSON *spec, struct tug_err *err)
 {
 	bool privileged = cJSON_IsTrue(cJSON_GetObjectItem(hc, "Privileged"));
@@ -391,6 +480,9 @@ int security_spec(const cJSON *hc, cJSON *spec, struct tug_err *err)
 		cJSON_InsertItemInArray(rules, 0, deny);
 	}
 	/* Privileged containers run unconfined, as dockerd's. */
+	if (!sc && !privileged && IS_ENABLED(CONFIG_SECCOMP))
+		cJSON_AddItemToObject(json_object_at(spec, "linux"), "seccomp",
+				      default_profile(cap_set(hc, false)));
 	if (sc && *sc && strcmp(sc, "unconfined") && !privileged) {
 		_cleanup_json_ cJSON *p = cJSON_Parse(sc);
 

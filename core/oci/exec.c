@@ -16,6 +16,7 @@
 #include "core/oci/sync.h"
 #include "platform/cgroup.h"
 #include "platform/cleanup.h"
+#include "platform/seccomp.h"
 #include "platform/fsutil.h"
 #include "platform/ns.h"
 #include "platform/process.h"
@@ -202,6 +203,9 @@ int oci_runtime_exec(const char *root, const char *id, const cJSON *process,
 		goto out;
 	a.process = &p;
 	a.seccomp = spec.seccomp;
+	/* Compiled here, once per profile, not in every exec'd child (platform/seccomp.c). */
+	if (seccomp_validate_oci(spec.seccomp, err) < 0)
+		goto out;
 	a.preserve_fds = opts->preserve_fds;
 	memcpy(a.stdio, opts->stdio, sizeof(a.stdio));
 	for (int i = 0; i < 8; i++)

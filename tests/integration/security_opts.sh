@@ -12,7 +12,8 @@ SUITE=security_opts
 . "$(dirname "$0")/../lib.sh"
 NAMES="default_caps default_no_nnp cap_drop_all cap_drop_all_add_one cap_add_and_drop cap_unknown_refused
 	nnp_opt bad_opt_refused seccomp_profile seccomp_unconfined privileged_caps privileged_sys_rw
-	privileged_devices exec_privileged exec_default_caps device_default_policy"
+	privileged_devices exec_privileged exec_default_caps device_default_policy default_seccomp
+	default_seccomp_follows_caps exec_seccomp"
 require_root $NAMES
 command -v docker >/dev/null || { for n in $NAMES; do skip "$n" "docker CLI not installed"; done; exit 0; }
 T=$(tmpdir)
@@ -23,7 +24,8 @@ trap 'tugd_stop $T/run; tug_cleanup_tmp' EXIT
 D="timeout 20 docker"
 $D load -i "$T/busybox.tar" >/dev/null
 st() { $D run --rm "$@" busybox grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status 2>&1 | tr -d '\t' | tr '\n' ' '; }
-# dockerd's 14 default capabilities.
+# dockerd's 14 default capabilities, and tug's default seccomp profile
+# (core/daemon/security.c: a denylist of what reaches past the container).
 DEF=00000000a80425fb
 
 out=$(st)
@@ -71,4 +73,14 @@ $D rm -f ex >/dev/null 2>&1
 # mknod is allowed (CAP_MKNOD, as dockerd), writing to /dev/kmsg's node is not.
 out=$($D run --rm busybox sh -c 'mknod /dev/m c 1 11 && echo made; echo tug-devtest 2>/dev/null >/dev/m && echo WROTE; echo x >/dev/null && echo null-ok' 2>&1 | tr '\n' ' ')
 [ "$out" = "made null-ok " ] && pass device_default_policy || fail device_default_policy "$out"
+# The default profile: on, user namespaces and keyrings refused, the rest works.
+out=$($D run --rm busybox sh -c 'grep Seccomp: /proc/self/status; unshare -U true 2>&1; echo x | wc -c' 2>&1 | tr -d '\t' | tr '\n' ' ')
+case "$out" in "Seccomp:2 unshare: unshare(0x10000000): Operation not permitted 2 ") pass default_seccomp ;; *) fail default_seccomp "$out" ;; esac
+# With CAP_SYS_ADMIN the namespace calls are the container's business (as dockerd's profile).
+out=$($D run --rm --cap-add SYS_ADMIN busybox sh -c 'unshare -m true && echo unshared' 2>&1)
+[ "$out" = unshared ] && pass default_seccomp_follows_caps || fail default_seccomp_follows_caps "$out"
+$D run -d --name ex2 busybox sleep 100 >/dev/null
+out=$($D exec ex2 sh -c 'grep Seccomp: /proc/self/status; unshare -U true 2>&1' 2>&1 | tr -d '\t' | tr '\n' ' ')
+case "$out" in "Seccomp:2 unshare: unshare(0x10000000): Operation not permitted ") pass exec_seccomp ;; *) fail exec_seccomp "$out" ;; esac
+$D rm -f ex2 >/dev/null 2>&1
 exit 0
