@@ -241,6 +241,62 @@ static cJSON *restart_policy(const char *s)
 	return p;
 }
 
+/* "key": ["a", "b"] -> HostConfig's to: a list of strings, or an error naming the container. */
+static int copy_strings(const cJSON *j, const char *key, cJSON *hc, const char *to,
+			const char *name, struct tug_err *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key), *it;
+
+	if (!v)
+		return 0;
+	if (!cJSON_IsArray(v))
+		return tug_err_set(err, EINVAL, "container %s: %s: expected a list of strings", name,
+				   key);
+	cJSON_ArrayForEach (it, v)
+		if (!cJSON_IsString(it))
+			return tug_err_set(err, EINVAL, "container %s: %s: expected a list of strings",
+					   name, key);
+	cJSON_AddItemToObject(hc, to, cJSON_Duplicate(v, 1));
+	return 0;
+}
+
+/* "devices": ["/dev/ttyUSB0", "/dev/gpiochip0:/dev/gpio:rw"] (as docker run --device). */
+static int add_devices(const cJSON *j, cJSON *hc, const char *name, struct tug_err *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "devices"), *it;
+	cJSON *out;
+
+	if (!v)
+		return 0;
+	if (!cJSON_IsArray(v))
+		return tug_err_set(err, EINVAL, "container %s: devices: expected a list", name);
+	out = cJSON_AddArrayToObject(hc, "Devices");
+	cJSON_ArrayForEach (it, v) {
+		char buf[512], *ctr, *perm = NULL;
+		cJSON *d;
+
+		if (!cJSON_IsString(it) || it->valuestring[0] != '/' ||
+		    strlen(it->valuestring) >= sizeof(buf))
+			return tug_err_set(err, EINVAL,
+					   "container %s: devices: \"HOST[:CONTAINER[:rwm]]\" paths", name);
+		snprintf(buf, sizeof(buf), "%s", it->valuestring);
+		if ((ctr = strchr(buf, ':'))) {
+			*ctr++ = '\0';
+			if ((perm = strchr(ctr, ':')))
+				*perm++ = '\0';
+		}
+		if (perm && (!*perm || strspn(perm, "rwm") != strlen(perm)))
+			return tug_err_set(err, EINVAL, "container %s: devices: bad permissions in %s",
+					   name, it->valuestring);
+		d = cJSON_CreateObject();
+		cJSON_AddStringToObject(d, "PathOnHost", buf);
+		cJSON_AddStringToObject(d, "PathInContainer", ctr && *ctr ? ctr : buf);
+		cJSON_AddStringToObject(d, "CgroupPermissions", perm ? perm : "rwm");
+		cJSON_AddItemToArray(out, d);
+	}
+	return 0;
+}
+
 cJSON *manifest_create_body(const struct manifest_container *c, struct tug_err *err)
 {
 	const cJSON *j = c->json, *v;
@@ -288,5 +344,14 @@ cJSON *manifest_create_body(const struct manifest_container *c, struct tug_err *
 	v = cJSON_GetObjectItemCaseSensitive(j, "binds");
 	if (v)
 		cJSON_AddItemToObject(hc, "Binds", cJSON_Duplicate(v, 1));
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "privileged")))
+		cJSON_AddBoolToObject(hc, "Privileged", true);
+	if (copy_strings(j, "cap_add", hc, "CapAdd", c->name, err) < 0 ||
+	    copy_strings(j, "cap_drop", hc, "CapDrop", c->name, err) < 0 ||
+	    copy_strings(j, "security_opt", hc, "SecurityOpt", c->name, err) < 0 ||
+	    add_devices(j, hc, c->name, err) < 0) {
+		cJSON_Delete(body);
+		return NULL;
+	}
 	return body;
 }

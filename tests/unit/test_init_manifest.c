@@ -163,6 +163,45 @@ TEST(create_body)
 	manifest_free(&m);
 }
 
+/* What a board's container may use: privileges and host devices, as docker run's flags. */
+TEST(create_body_privileges_devices)
+{
+	struct manifest m;
+	struct tug_err err;
+	cJSON *b, *hc, *d;
+
+	CHECK(parse("{\"containers\":[{\"name\":\"w\",\"image\":\"b\",\"privileged\":true,"
+		    "\"cap_add\":[\"NET_ADMIN\"],\"cap_drop\":[\"ALL\"],"
+		    "\"security_opt\":[\"no-new-privileges\"],"
+		    "\"devices\":[\"/dev/ttyUSB0\",\"/dev/gpiochip0:/dev/gpio:rw\"]}]}", &m, &err) == 0);
+	b = manifest_create_body(&m.containers[0], &err);
+	CHECK(b);
+	hc = cJSON_GetObjectItem(b, "HostConfig");
+	CHECK(cJSON_IsTrue(cJSON_GetObjectItem(hc, "Privileged")));
+	CHECK_STR(cJSON_GetArrayItem(cJSON_GetObjectItem(hc, "CapAdd"), 0)->valuestring, "NET_ADMIN");
+	CHECK_STR(cJSON_GetArrayItem(cJSON_GetObjectItem(hc, "CapDrop"), 0)->valuestring, "ALL");
+	CHECK_STR(cJSON_GetArrayItem(cJSON_GetObjectItem(hc, "SecurityOpt"), 0)->valuestring,
+		  "no-new-privileges");
+	d = cJSON_GetArrayItem(cJSON_GetObjectItem(hc, "Devices"), 0);
+	CHECK_STR(cJSON_GetObjectItem(d, "PathOnHost")->valuestring, "/dev/ttyUSB0");
+	CHECK_STR(cJSON_GetObjectItem(d, "PathInContainer")->valuestring, "/dev/ttyUSB0");
+	CHECK_STR(cJSON_GetObjectItem(d, "CgroupPermissions")->valuestring, "rwm");
+	d = cJSON_GetArrayItem(cJSON_GetObjectItem(hc, "Devices"), 1);
+	CHECK_STR(cJSON_GetObjectItem(d, "PathInContainer")->valuestring, "/dev/gpio");
+	CHECK_STR(cJSON_GetObjectItem(d, "CgroupPermissions")->valuestring, "rw");
+	cJSON_Delete(b);
+	manifest_free(&m);
+	CHECK(parse("{\"containers\":[{\"name\":\"w\",\"image\":\"b\",\"cap_add\":\"NET_ADMIN\"}]}",
+		    &m, &err) == 0);
+	CHECK(manifest_create_body(&m.containers[0], &err) == NULL);
+	CHECK(strstr(err.msg, "cap_add"));
+	manifest_free(&m);
+	CHECK(parse("{\"containers\":[{\"name\":\"w\",\"image\":\"b\",\"devices\":[\"/dev/x:/y:q\"]}]}",
+		    &m, &err) == 0);
+	CHECK(manifest_create_body(&m.containers[0], &err) == NULL);
+	manifest_free(&m);
+}
+
 int main(void)
 {
 	RUN(dependencies_start_first);
@@ -171,5 +210,6 @@ int main(void)
 	RUN(network_modules);
 	RUN(sizes);
 	RUN(create_body);
+	RUN(create_body_privileges_devices);
 	return test_done();
 }
