@@ -141,7 +141,8 @@ void api_conn_flush(struct daemon *d, struct conn *c);
  * for each whole line. 1 at EOF or an error (the job is over), 0 when the
  * pipe is drained for now.
  */
-int api_job_read_lines(int fd, struct buf *in, void (*line)(void *ctx, char *line), void *ctx);
+int api_job_read_lines(struct daemon *d, void *job, int fd, struct buf *in,
+		       void (*line)(struct daemon *d, void *job, char *line));
 void api_conn_close(struct daemon *d, struct conn *c);
 void api_conn_tick(struct daemon *d, struct conn *c);
 

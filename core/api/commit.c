@@ -412,8 +412,9 @@ static void job_register(struct daemon *d, struct commit_job *j, const char *arg
 	conn_reset(d, j->conn);
 }
 
-static void job_line(struct daemon *d, struct commit_job *j, char *line)
+static void job_line(struct daemon *d, void *job, char *line)
 {
+	struct commit_job *j = job;
 	const char *arg = line[0] && line[1] == ' ' ? line + 2 : "";
 
 	switch (line[0]) {
@@ -465,23 +466,9 @@ static void job_finish(struct daemon *d, struct commit_job *j)
 	free(j);
 }
 
-struct commit_job_line_ctx {
-	struct daemon *d;
-	struct commit_job *j;
-};
-
-static void commit_job_line(void *ctx, char *line)
-{
-	struct commit_job_line_ctx *x = ctx;
-
-	job_line(x->d, x->j, line);
-}
-
 void api_commit_job_io(struct daemon *d, struct commit_job *j)
 {
-	struct commit_job_line_ctx x = {d, j};
-
-	if (api_job_read_lines(j->fd, &j->in, commit_job_line, &x)) {
+	if (api_job_read_lines(d, j, j->fd, &j->in, job_line)) {
 		job_finish(d, j);
 		return;
 	}

@@ -522,7 +522,8 @@ void api_conn_tick(struct daemon *d, struct conn *c)
 	}
 }
 
-int api_job_read_lines(int fd, struct buf *in, void (*line)(void *ctx, char *line), void *ctx)
+int api_job_read_lines(struct daemon *d, void *job, int fd, struct buf *in,
+		       void (*line)(struct daemon *d, void *job, char *line))
 {
 	for (;;) {
 		ssize_t n;
@@ -545,7 +546,7 @@ int api_job_read_lines(int fd, struct buf *in, void (*line)(void *ctx, char *lin
 			char *l = (char *)buf_head(in);
 
 			*nl = '\0';
-			line(ctx, l);
+			line(d, job, l);
 			buf_consume(in, (size_t)(nl + 1 - l));
 		}
 	}

@@ -328,8 +328,9 @@ static void job_stream(struct registry_job *j, const char *json)
 	buf_free(&line);
 }
 
-static void job_line(struct daemon *d, struct registry_job *j, char *line)
+static void job_line(struct daemon *d, void *job, char *line)
 {
+	struct registry_job *j = job;
 	struct conn *c = j->conn;
 	const char *arg = line[0] && line[1] == ' ' ? line + 2 : "";
 
@@ -403,23 +404,9 @@ static void job_finish(struct daemon *d, struct registry_job *j)
 	free(j);
 }
 
-struct registry_job_line_ctx {
-	struct daemon *d;
-	struct registry_job *j;
-};
-
-static void registry_job_line(void *ctx, char *line)
-{
-	struct registry_job_line_ctx *x = ctx;
-
-	job_line(x->d, x->j, line);
-}
-
 void api_registry_job_io(struct daemon *d, struct registry_job *j)
 {
-	struct registry_job_line_ctx x = {d, j};
-
-	if (api_job_read_lines(j->fd, &j->in, registry_job_line, &x)) {
+	if (api_job_read_lines(d, j, j->fd, &j->in, job_line)) {
 		job_finish(d, j);
 		return;
 	}
